@@ -53,7 +53,22 @@ final class JavaValues {
       throw new IllegalArgumentException(
           "expected a flat array, got " + (flatArray == null ? "null" : flatArray.getClass().getName()));
     }
+    if (requested != null && DataTypes.isComplex(requested)) {
+      // Interleaved (real, imaginary) values: pack them as the component float type, then relabel.
+      DataType part = requested == DataType.DT_COMPLEX64 ? DataType.DT_FLOAT : DataType.DT_DOUBLE;
+      TensorValue parts = encode(flatArray, part);
+      if (parts.rank() != 1 || parts.size() % 2 != 0) {
+        throw new IllegalArgumentException(
+            "a flat " + DataTypes.name(requested) + " array holds (real, imaginary) pairs: an even number of"
+                + " values, got " + parts.size());
+      }
+      return TensorValue.ofContent(requested, new long[] {parts.size() / 2}, parts.content()).reshape(shape);
+    }
     TensorValue flat = encode(flatArray, requested);
+    if (flat.rank() != 1) {
+      throw new IllegalArgumentException(
+          "expected a flat (one-dimensional) array, got " + flatArray.getClass().getSimpleName());
+    }
     return flat.reshape(shape);
   }
 

@@ -133,7 +133,8 @@ public final class TensorValue {
 
   /**
    * A tensor of any dtype of the given shape from a flat Java array ({@code float[]}, {@code
-   * byte[]}, {@code String[]} ...) converted as {@link #of(Object, DataType)} does.
+   * byte[]}, {@code String[]} ...) converted as {@link #of(Object, DataType)} does; for complex
+   * dtypes the array holds interleaved (real, imaginary) pairs, twice as many values as elements.
    */
   public static TensorValue fromFlat(DataType dtype, Object flatArray, long... shape) {
     return JavaValues.encodeFlat(flatArray, dtype, shape);
@@ -224,7 +225,7 @@ public final class TensorValue {
       }
       return ofContent(DataType.DT_INT64, shape, content);
     } else flat = doubles();
-    long[] s = DataTypes.isComplex(target) ? withPairs(shape) : shape;
+    long[] s = shape;
     if (DataTypes.isInteger(dtype) && target == DataType.DT_UINT64) {
       long[] l = (long[]) flat;
       for (int i = 0; i < l.length; i++) {
@@ -232,12 +233,6 @@ public final class TensorValue {
       }
     }
     return JavaValues.encodeFlat(flat, target, s);
-  }
-
-  private static long[] withPairs(long[] s) {
-    long[] r = Arrays.copyOf(s, s.length + 1);
-    r[s.length] = 2;
-    return r;
   }
 
   /** The same values in another shape with the same number of elements. */
