@@ -32,6 +32,7 @@ import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
+import dev.tfkit.tensor.TensorValue;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -384,10 +385,24 @@ public final class ModelGraph implements AutoCloseable {
   public synchronized Map<String, TensorProto> run(Map<String, ?> feeds, String... fetches) {
     if (!variables.isEmpty()) {
       if (frozenForRun == null) frozenForRun = freeze();
-      return frozenForRun.run(feeds, fetches);
+      return frozenForRun.runDirect(feeds, fetches);
     }
+    return runDirect(feeds, fetches);
+  }
+
+  /** {@link #run} with the results as {@link TensorValue}s. */
+  public Map<String, TensorValue> runValues(Map<String, ?> feeds, String... fetches) {
+    Map<String, TensorValue> out = new LinkedHashMap<>();
+    run(feeds, fetches).forEach((k, v) -> out.put(k, TensorValue.fromProto(v)));
+    return out;
+  }
+
+  private synchronized Map<String, TensorProto> runDirect(Map<String, ?> feeds, String... fetches) {
     Graph g = nativeGraph();
-    if (session == null) session = new Session(g);
+    if (session == null) {
+      session = new Session(g);
+      initializeVariables(g, session);
+    }
     List<Tensor> owned = new ArrayList<>();
     try {
       Session.Runner r = session.runner();
@@ -411,6 +426,39 @@ public final class ModelGraph implements AutoCloseable {
     } catch (TensorFlowException e) {
       throw new IllegalArgumentException("running " + (source == null ? "graph" : source.getFileName()) + " for "
           + Arrays.toString(fetches) + " failed: " + ModelLoader.firstLine(e.getMessage()));
+    } finally {
+      for (Tensor t : owned) t.close();
+    }
+  }
+
+  /**
+   * Gives the variables freezing could not replace (TF2 handles passed to function calls) their
+   * restored values, through Assign / AssignVariableOp ops added to this session's graph.
+   */
+  private void initializeVariables(Graph g, Session s) {
+    if (variables.isEmpty()) return;
+    Session.Runner r = s.runner();
+    List<Tensor> owned = new ArrayList<>();
+    try {
+      for (Map.Entry<String, TensorProto> e : variables.entrySet()) {
+        GraphOperation v = g.operation(e.getKey());
+        if (v == null) continue;
+        Tensor t = NativeTensors.fromProto(e.getValue(), "variable '" + e.getKey() + "'");
+        owned.add(t);
+        DataType dt = GraphSurgery.baseType(e.getValue().getDtype());
+        GraphOperation c = g.opBuilder("Const", "tfkit_init/" + e.getKey() + "/value", g.baseScope())
+            .setAttr("dtype", dt).setAttr("value", t).build();
+        GraphOperation assign = GraphSurgery.RESOURCE_VARIABLE_OPS.contains(v.type())
+            ? g.opBuilder("AssignVariableOp", "tfkit_init/" + e.getKey() + "/assign", g.baseScope())
+                .addInput(v.output(0)).addInput(c.output(0)).setAttr("dtype", dt).build()
+            : g.opBuilder("Assign", "tfkit_init/" + e.getKey() + "/assign", g.baseScope())
+                .addInput(v.output(0)).addInput(c.output(0)).setAttr("T", dt).build();
+        r.addTarget(assign);
+      }
+      r.run();
+    } catch (TensorFlowException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("cannot initialize the variables of " + (source == null ? "graph" : source.getFileName())
+          + ": " + ModelLoader.firstLine(e.getMessage()));
     } finally {
       for (Tensor t : owned) t.close();
     }

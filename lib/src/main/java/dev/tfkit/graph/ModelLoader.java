@@ -319,6 +319,18 @@ final class ModelLoader {
     }
     List<String> assets = new ArrayList<>();
     for (AssetFileDef a : mg.getAssetFileDefList()) assets.add(a.getFilename());
+    // TF1 SavedModels list their assets in a collection instead.
+    var coll = mg.getCollectionDefMap().get("saved_model_assets");
+    if (coll != null) {
+      for (com.google.protobuf.Any any : coll.getAnyList().getValueList()) {
+        try {
+          String f = any.unpack(AssetFileDef.class).getFilename();
+          if (!assets.contains(f)) assets.add(f);
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalArgumentException(pb + ": collection saved_model_assets holds something other than AssetFileDef");
+        }
+      }
+    }
     return new ModelGraph(g, values, mg.getSignatureDefMap(), new LinkedHashSet<>(List.of(useTags)), assets, dir, ModelFormat.SAVED_MODEL);
   }
 

@@ -19,6 +19,7 @@ import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
+import dev.tfkit.tensor.TensorValue;
 
 /**
  * Converts between TF Java tensors, TensorProtos and plain Java arrays for the graph package
@@ -90,52 +91,17 @@ final class NativeTensors {
 
   /**
    * A tensor for a feed: a TF Java tensor (used as is, the caller keeps ownership), a TensorProto,
-   * a Java scalar or a (nested) primitive array, or a String.
+   * a {@link TensorValue}, or anything {@link TensorValue#of(Object)} takes (scalars, nested arrays, strings).
    */
   static Tensor toTensor(Object value, String feedName) {
     if (value instanceof Tensor t) return t;
     if (value instanceof TensorProto p) return fromProto(p, feedName);
-    if (value instanceof String s) return TString.scalarOf(s);
-    if (value instanceof String[] ss) return TString.vectorOf(ss);
-    List<Long> shape = new ArrayList<>();
-    Object probe = value;
-    while (probe != null && probe.getClass().isArray()) {
-      shape.add((long) Array.getLength(probe));
-      probe = Array.getLength(probe) > 0 ? Array.get(probe, 0) : null;
+    if (value instanceof TensorValue tv) return tv.toTensor();
+    try {
+      return TensorValue.of(value).toTensor();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("feed '" + feedName + "': " + e.getMessage(), e);
     }
-    Class<?> leaf = value.getClass();
-    while (leaf.isArray()) leaf = leaf.getComponentType();
-    DataType dt;
-    if (leaf == float.class || leaf == Float.class) dt = DataType.DT_FLOAT;
-    else if (leaf == double.class || leaf == Double.class) dt = DataType.DT_DOUBLE;
-    else if (leaf == int.class || leaf == Integer.class) dt = DataType.DT_INT32;
-    else if (leaf == long.class || leaf == Long.class) dt = DataType.DT_INT64;
-    else if (leaf == boolean.class || leaf == Boolean.class) dt = DataType.DT_BOOL;
-    else if (leaf == byte.class || leaf == Byte.class) dt = DataType.DT_UINT8;
-    else throw new IllegalArgumentException("feed '" + feedName + "': cannot make a tensor of " + value.getClass().getSimpleName());
-    long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
-    long n = 1;
-    for (long d : dims) n *= d;
-    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(n * byteSize(dt))).order(ByteOrder.LITTLE_ENDIAN);
-    fill(value, buf, dims, 0, feedName);
-    return raw(dt, Shape.of(dims), buf.array(), feedName);
-  }
-
-  private static void fill(Object v, ByteBuffer buf, long[] dims, int depth, String feedName) {
-    if (depth < dims.length) {
-      int len = Array.getLength(v);
-      if (len != dims[depth]) {
-        throw new IllegalArgumentException("feed '" + feedName + "': ragged array (dimension " + depth + " has " + len + " and " + dims[depth] + ")");
-      }
-      for (int i = 0; i < len; i++) fill(Array.get(v, i), buf, dims, depth + 1, feedName);
-      return;
-    }
-    if (v instanceof Float f) buf.putFloat(f);
-    else if (v instanceof Double d) buf.putDouble(d);
-    else if (v instanceof Integer i) buf.putInt(i);
-    else if (v instanceof Long l) buf.putLong(l);
-    else if (v instanceof Boolean b) buf.put((byte) (b ? 1 : 0));
-    else if (v instanceof Byte b) buf.put(b);
   }
 
   /** A tensor from a TensorProto: {@code tensor_content}, or the typed fields (one value fills the shape). */
