@@ -76,4 +76,26 @@ class TfjsFaceresTest {
       }
     }
   }
+
+  @Test
+  void exportedEmbeddingModelIsSmallerAndAnswersTheSame(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    try (ModelGraph full = ModelGraph.load(faceres)) {
+      float[] emb = ModelGraph.floats(full.run(Map.of("input_1:0", image), EMBEDDING).get(EMBEDDING));
+      GraphExport.Result r = GraphExport.from(full).input("image", "input_1:0").output("embedding", EMBEDDING)
+          .exportDir(tmp.resolve("faceres-embedding")).export();
+      long exported = java.nio.file.Files.size(r.directory().resolve("saved_model.pb"));
+      assertThat(exported).isLessThan(full.graphDef().getSerializedSize());
+      assertThat(r.sizes().bytesAfter()).isLessThan(r.sizes().bytesBefore());
+      try (org.tensorflow.SavedModelBundle b = org.tensorflow.SavedModelBundle.load(r.directory().toString(), "serve");
+          org.tensorflow.Tensor in = dev.tfkit.tensor.TensorValue.of(image).toTensor()) {
+        var sig = b.metaGraphDef().getSignatureDefOrThrow("serving_default");
+        assertThat(sig.getOutputsOrThrow("embedding").getTensorShape().getDim(1).getSize()).isEqualTo(1024);
+        try (org.tensorflow.Result res = b.session().runner().feed(sig.getInputsOrThrow("image").getName(), in)
+            .fetch(sig.getOutputsOrThrow("embedding").getName()).run()) {
+          float[] got = dev.tfkit.tensor.TensorValue.fromTensor(res.get(0)).floats();
+          assertThat(got).containsExactly(emb);
+        }
+      }
+    }
+  }
 }
