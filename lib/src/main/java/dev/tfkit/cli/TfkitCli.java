@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       VersionCommand.class,
       ClasspathCommand.class,
+      DockerRunCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {
