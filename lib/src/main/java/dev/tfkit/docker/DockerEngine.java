@@ -10,14 +10,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The local Docker engine, reached through the {@code docker} command line client. The program is
- * {@code docker} on the PATH unless the {@code TFKIT_DOCKER} environment variable names another
- * (e.g. {@code podman}).
+ * {@code docker} on the PATH unless the {@code tfkit.docker} system property or the {@code
+ * TFKIT_DOCKER} environment variable names another (e.g. {@code podman}).
  */
 public final class DockerEngine {
   private DockerEngine() {}
 
   /** The docker client program. */
   public static String program() {
+    String prop = System.getProperty("tfkit.docker");
+    if (prop != null && !prop.isBlank()) {
+      return prop;
+    }
     String env = System.getenv("TFKIT_DOCKER");
     return env == null || env.isBlank() ? "docker" : env;
   }

@@ -221,4 +221,55 @@ class DockerServingTest {
       assertThat(r.body().replace(" ", "")).contains("[2.5,3.0,4.5]");
     }
   }
+
+  /**
+   * A stand-in docker client (a shell script) whose "run" prints a TF Serving-like error and exits:
+   * start() must notice, stop waiting, and report the log lines.
+   */
+  @Test
+  void startReportsTheServersLogWhenTheContainerExits() throws Exception {
+    Path fake = tmp.resolve("fake-docker");
+    Files.writeString(fake, String.join("\n",
+        "#!/usr/bin/env bash",
+        "case \"$1\" in",
+        "  info) echo 27.0.1 ;;",
+        "  run) echo \"$@\" > \"" + tmp.resolve("run-args") + "\"",
+        "       echo 'I tensorflow_serving/model_servers/server.cc:77] Building single TensorFlow model file config'",
+        "       echo 'E external/org_tensorflow/config.cc:12] Invalid argument: Expected model_config_list'",
+        "       exit 1 ;;",
+        "  stop) exit 0 ;;",
+        "esac",
+        ""));
+    fake.toFile().setExecutable(true);
+    Path hp2 = copyModel("saved_model_half_plus_two_cpu", "hp2");
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    String old = System.getProperty("tfkit.docker");
+    System.setProperty("tfkit.docker", fake.toString());
+    try {
+      assertThat(DockerEngine.available()).isTrue();
+      DockerServing docker = DockerServing.builder(ServingConfig.of(ServedModel.of("hp2", hp2)))
+          .configFile(tmp.resolve("cfg/models.config")).containerName("fake1")
+          .grpcPort(freePort()).restPort(freePort()).logSink(log::add).build();
+      assertThatThrownBy(docker::start)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("stopped before models [hp2]")
+          .hasMessageContaining("Invalid argument: Expected model_config_list");
+      assertThat(log).anySatisfy(l -> assertThat(l).contains("Building single TensorFlow model"));
+      assertThat(Files.readString(tmp.resolve("run-args")).trim())
+          .isEqualTo(String.join(" ", docker.command().subList(1, docker.command().size())));
+      assertThat(tmp.resolve("cfg/models.config")).isRegularFile();
+    } finally {
+      if (old == null) {
+        System.clearProperty("tfkit.docker");
+      } else {
+        System.setProperty("tfkit.docker", old);
+      }
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
 }
