@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "docker-run",
+    mixinStandardHelpOptions = true,
     description = {
       "Serve SavedModels with TensorFlow Serving in Docker: write models.config, run the container,"
           + " wait until every model is AVAILABLE, stream its log; Ctrl-C stops it.",
