@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -90,7 +89,6 @@ final class DockerRunCommand implements Callable<Integer> {
     }
     out.println(docker.commandLine());
     out.flush();
-    CountDownLatch stopped = new CountDownLatch(1);
     try (RunningServing server = docker.start()) {
       Thread hook = new Thread(() -> {
         try {
@@ -98,15 +96,17 @@ final class DockerRunCommand implements Callable<Integer> {
         } catch (Exception ignored) {
           // exiting anyway
         }
-        stopped.countDown();
-      });
+      }, "tfkit-docker-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       out.println("serving " + server.models() + " on grpc " + server.grpcTarget() + " and "
           + server.restUrl() + "/v1/models/<name>; Ctrl-C stops the container");
       out.flush();
-      stopped.await();
+      server.awaitStop();
+      // Reached when the container ended by itself (Ctrl-C ends the JVM in the hook).
+      Runtime.getRuntime().removeShutdownHook(hook);
+      throw new IllegalStateException("container " + docker.containerName() + " stopped; last log lines:\n"
+          + server.recentLogs(20));
     }
-    return 0;
   }
 
   DockerServing build() {

@@ -220,10 +220,13 @@ public final class DockerServing {
     pump.start();
     ManagedChannel channel =
         ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
-    AutoCloseable stopper = () -> stop(process, channel);
+    AutoCloseable stopper = () -> stop(process, channel, pump);
     try {
       ModelStatusWaiter.awaitAvailable(
-          channel, config.modelNames(), startTimeout, process::isAlive, () -> tail.last(30));
+          channel, config.modelNames(), startTimeout,
+          // "running" until the log is drained too, so an error carries the container's last words
+          () -> process.isAlive() || pump.isAlive(),
+          () -> tail.last(30));
     } catch (RuntimeException e) {
       try {
         stopper.close();
@@ -232,7 +235,8 @@ public final class DockerServing {
       }
       throw e;
     }
-    return new RunningServing(containerName, grpcPort, restPort, config.modelNames(), stopper, tail);
+    return new RunningServing(containerName, grpcPort, restPort, config.modelNames(), stopper, tail)
+        .stoppedWhen(process.onExit());
   }
 
   /** Something that serves a config on given ports when Docker cannot: the embedded server. */
@@ -295,7 +299,8 @@ public final class DockerServing {
     }
   }
 
-  private void stop(Process process, ManagedChannel channel) throws InterruptedException {
+  private synchronized void stop(Process process, ManagedChannel channel, Thread pump)
+      throws InterruptedException {
     channel.shutdownNow();
     if (process.isAlive()) {
       DockerEngine.run(List.of(DockerEngine.program(), "stop", "-t", "10", containerName), 30);
@@ -303,6 +308,8 @@ public final class DockerServing {
         process.destroyForcibly();
       }
     }
+    // Let the last log lines (often the reason it stopped) reach the sink before returning.
+    pump.join(5000);
     channel.awaitTermination(5, TimeUnit.SECONDS);
   }
 

@@ -4,6 +4,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A started model server from {@link DockerServing#start()}: a TF Serving container, or the fallback
@@ -17,6 +19,7 @@ public final class RunningServing implements AutoCloseable {
   private final List<String> models;
   private final AutoCloseable stopper;
   private final LogTail logs;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
   RunningServing(
       String containerName,
@@ -31,6 +34,29 @@ public final class RunningServing implements AutoCloseable {
     this.models = List.copyOf(models);
     this.stopper = stopper;
     this.logs = logs;
+  }
+
+  /** Marks the server stopped when {@code exit} completes (the container process ending by itself). */
+  RunningServing stoppedWhen(CompletableFuture<?> exit) {
+    exit.whenComplete((v, e) -> stopped.complete(null));
+    return this;
+  }
+
+  /**
+   * Blocks until the server has stopped: closed, or (for Docker) the container exited by itself,
+   * e.g. after {@code docker stop} from elsewhere.
+   */
+  public void awaitStop() throws InterruptedException {
+    try {
+      stopped.get();
+    } catch (ExecutionException e) {
+      // never completed exceptionally
+    }
+  }
+
+  /** Whether the server has stopped (see {@link #awaitStop()}). */
+  public boolean isStopped() {
+    return stopped.isDone();
   }
 
   /** Whether TF Serving runs in Docker (false: the fallback server is serving). */
@@ -66,15 +92,24 @@ public final class RunningServing implements AutoCloseable {
     return models;
   }
 
-  /** The most recent server log lines (empty for a fallback server). */
+  /** The most recent server log lines, up to 200 (empty for a fallback server). */
   public String recentLogs() {
     return logs == null ? "" : logs.text();
+  }
+
+  /** The last {@code lines} server log lines (empty for a fallback server). */
+  public String recentLogs(int lines) {
+    return logs == null ? "" : logs.last(lines);
   }
 
   /** Stops the container (or closes the fallback server). */
   @Override
   public void close() throws Exception {
-    stopper.close();
+    try {
+      stopper.close();
+    } finally {
+      stopped.complete(null);
+    }
   }
 
   @Override

@@ -272,4 +272,80 @@ class DockerServingTest {
       return s.getLocalPort();
     }
   }
+
+  /**
+   * The whole start/close path with a stand-in docker client that "runs" a sleeping process, while a
+   * ModelService on the host gRPC port (loopback) reports the model AVAILABLE.
+   */
+  @Test
+  void startWaitsForAvailableStreamsLogsAndStopsTheContainerOnClose() throws Exception {
+    Path fake = tmp.resolve("fake-docker");
+    Files.writeString(fake, String.join("\n",
+        "#!/usr/bin/env bash",
+        "case \"$1\" in",
+        "  info) echo 27.0.1 ;;",
+        "  run) echo $$ > \"" + tmp.resolve("run.pid") + "\"",
+        "       echo 'I tensorflow_serving/model_servers/server.cc:423] Running gRPC ModelServer at 0.0.0.0:8500 ...'",
+        "       exec sleep 120 ;;",
+        "  stop) echo \"$@\" > \"" + tmp.resolve("stop-args") + "\"",
+        "        kill \"$(cat \"" + tmp.resolve("run.pid") + "\")\" ;;",
+        "esac",
+        ""));
+    fake.toFile().setExecutable(true);
+    io.grpc.Server modelService = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
+        .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+        .addService(new tensorflow.serving.ModelServiceGrpc.ModelServiceImplBase() {
+          @Override
+          public void getModelStatus(tensorflow.serving.GetModelStatus.GetModelStatusRequest req,
+              io.grpc.stub.StreamObserver<tensorflow.serving.GetModelStatus.GetModelStatusResponse> obs) {
+            // Like TF Serving: no model until the "container" runs.
+            if (!Files.exists(tmp.resolve("run.pid"))) {
+              obs.onError(io.grpc.Status.UNAVAILABLE.asRuntimeException());
+              return;
+            }
+            obs.onNext(tensorflow.serving.GetModelStatus.GetModelStatusResponse.newBuilder()
+                .addModelVersionStatus(tensorflow.serving.GetModelStatus.ModelVersionStatus.newBuilder()
+                    .setVersion(123).setState(tensorflow.serving.GetModelStatus.ModelVersionStatus.State.AVAILABLE))
+                .build());
+            obs.onCompleted();
+          }
+        }).build().start();
+    Path hp2 = copyModel("saved_model_half_plus_two_cpu", "hp2");
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    String old = System.getProperty("tfkit.docker");
+    System.setProperty("tfkit.docker", fake.toString());
+    try {
+      DockerServing docker = DockerServing.builder(ServingConfig.of(ServedModel.of("hp2", hp2)))
+          .configFile(tmp.resolve("cfg/models.config")).containerName("fake2")
+          .grpcPort(modelService.getPort()).restPort(freePort()).logSink(log::add).build();
+      RunningServing server = docker.start();
+      assertThat(server.isDocker()).isTrue();
+      assertThat(server.containerName()).hasValue("fake2");
+      assertThat(server.grpcTarget()).isEqualTo("127.0.0.1:" + modelService.getPort());
+      assertThat(server.isStopped()).isFalse();
+
+      server.close();
+      server.awaitStop();
+      assertThat(Files.readString(tmp.resolve("stop-args")).trim()).isEqualTo("stop -t 10 fake2");
+      assertThat(server.isStopped()).isTrue();
+      assertThat(server.recentLogs()).contains("Running gRPC ModelServer");
+      assertThat(log).anySatisfy(l -> assertThat(l).contains("Running gRPC ModelServer"));
+
+      // A container that ends by itself also ends awaitStop (the CLI then reports it).
+      Files.delete(tmp.resolve("run.pid"));
+      RunningServing again = docker.start();
+      long pid = Long.parseLong(Files.readString(tmp.resolve("run.pid")).trim());
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      again.awaitStop();
+      assertThat(again.isStopped()).isTrue();
+      again.close();
+    } finally {
+      modelService.shutdownNow();
+      if (old == null) {
+        System.clearProperty("tfkit.docker");
+      } else {
+        System.setProperty("tfkit.docker", old);
+      }
+    }
+  }
 }
