@@ -62,10 +62,10 @@ public final class DockerEngine {
     try {
       p.getOutputStream().close();
       // Read on another thread so a chatty command cannot block on a full pipe before the timeout.
-      StringBuilder out = new StringBuilder();
+      String[] out = {""};
       Thread reader = new Thread(() -> {
         try (InputStream in = p.getInputStream()) {
-          out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+          out[0] = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException ignored) {
           // the exit code tells what happened
         }
@@ -76,10 +76,8 @@ public final class DockerEngine {
         p.destroyForcibly();
         return new Result(TIMED_OUT, String.join(" ", command) + " timed out after " + timeoutSeconds + " s");
       }
-      reader.join(2000);
-      synchronized (out) {
-        return new Result(p.exitValue(), out.toString().trim());
-      }
+      reader.join(2000); // join makes the reader's write visible here
+      return new Result(p.exitValue(), out[0].trim());
     } catch (IOException e) {
       return new Result(NOT_FOUND, e.getMessage());
     } catch (InterruptedException e) {
