@@ -29,4 +29,30 @@ public final class Tfkit {
   }
 
   // Each capability adds its helpers below, in its own section.
+
+  // ---- TF Serving in Docker (dev.tfkit.docker) -------------------------------------------------
+
+  /**
+   * The {@code docker run} line that {@link #serveInDocker} runs for these models (name → folder
+   * holding version folders, in order); writes the models.config it mounts into a temp folder.
+   */
+  public static String dockerCommand(Map<String, java.nio.file.Path> models) {
+    dev.tfkit.docker.DockerServing docker = dockerServing(models);
+    docker.writeFiles();
+    return docker.commandLine();
+  }
+
+  /**
+   * Serves models with TensorFlow Serving in Docker on ports 8500 (gRPC) and 8501 (REST), returning
+   * once every model is AVAILABLE; close the result to stop the container.
+   */
+  public static dev.tfkit.docker.RunningServing serveInDocker(Map<String, java.nio.file.Path> models) {
+    return dockerServing(models).start();
+  }
+
+  private static dev.tfkit.docker.DockerServing dockerServing(Map<String, java.nio.file.Path> models) {
+    java.util.List<dev.tfkit.docker.ServedModel> list = new java.util.ArrayList<>();
+    models.forEach((name, path) -> list.add(dev.tfkit.docker.ServedModel.of(name, path)));
+    return dev.tfkit.docker.DockerServing.builder(dev.tfkit.docker.ServingConfig.of(list)).build();
+  }
 }

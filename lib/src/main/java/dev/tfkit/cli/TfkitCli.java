@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ClasspathCommand.class,
       ShowCommand.class,
       ExportCommand.class,
+      DockerRunCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {
