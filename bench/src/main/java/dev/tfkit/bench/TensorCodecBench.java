@@ -158,10 +158,12 @@ public class TensorCodecBench {
    */
   public static void main(String[] args) throws RunnerException, Exception {
     CommandLineOptions cli = new CommandLineOptions(args);
+    OptionsBuilder builder = new OptionsBuilder();
+    // A pattern on the command line (e.g. "TensorCodecBench.decode") narrows the run.
+    if (cli.getIncludes().isEmpty()) builder.include(TensorCodecBench.class.getName() + "\\.");
     Options opts =
-        new OptionsBuilder()
+        builder
             .parent(cli)
-            .include(TensorCodecBench.class.getName() + "\\.")
             .forks(cli.getForkCount().orElse(1))
             .warmupIterations(cli.getWarmupIterations().orElse(2))
             .warmupTime(cli.getWarmupTime().orElse(TimeValue.seconds(1)))
