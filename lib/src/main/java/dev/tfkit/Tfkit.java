@@ -54,5 +54,27 @@ public final class Tfkit {
     java.util.List<dev.tfkit.docker.ServedModel> list = new java.util.ArrayList<>();
     models.forEach((name, path) -> list.add(dev.tfkit.docker.ServedModel.of(name, path)));
     return dev.tfkit.docker.DockerServing.builder(dev.tfkit.docker.ServingConfig.of(list)).build();
+  // ---- tensors (dev.tfkit.tensor) -------------------------------------------------------------
+
+  /**
+   * A tensor value from a Java value, dtype inferred: {@code tensor(new float[][] {{1, 2}})},
+   * {@code tensor(List.of("a", "b"))}, {@code tensor(image)}. See {@link
+   * dev.tfkit.tensor.TensorValue#of(Object)}.
+   */
+  public static dev.tfkit.tensor.TensorValue tensor(Object value) {
+    return dev.tfkit.tensor.TensorValue.of(value);
+  }
+
+  /**
+   * A tensor value of the named dtype ({@code "float32"}, {@code "DT_HALF"}, {@code "uint8"} ...):
+   * {@code tensor(new double[] {0.5, 1}, "float16")}.
+   */
+  public static dev.tfkit.tensor.TensorValue tensor(Object value, String dtype) {
+    return dev.tfkit.tensor.TensorValue.of(value, dev.tfkit.tensor.DataTypes.parse(dtype));
+  }
+
+  /** The value of a TensorProto, e.g. one output of a PredictResponse. */
+  public static dev.tfkit.tensor.TensorValue tensor(org.tensorflow.proto.TensorProto proto) {
+    return dev.tfkit.tensor.TensorValue.fromProto(proto);
   }
 }
