@@ -149,7 +149,11 @@ public final class SavedModelExport {
     return this;
   }
 
-  /** An extra op the init op runs (after the table initialisers), in the order added. */
+  /**
+   * An extra op the init op runs (after the table initialisers), in the order added. A variable
+   * assigned by such an op (Assign or AssignVariableOp) is computed at load time and is not saved
+   * in {@code variables/}.
+   */
   public SavedModelExport initOp(String opName) {
     initOps.add(Nodes.opName(opName));
     return this;
@@ -339,9 +343,20 @@ public final class SavedModelExport {
     }
 
     // Variables of the graph: every one needs a value.
+    // A variable assigned by one of the init ops is computed at load (e.g. from an asset): not saved.
+    Set<String> initAssigned = new HashSet<>();
+    for (String op : initOps) {
+      NodeDef n = nodes.get(op);
+      if (n != null && (n.getOp().equals("Assign") || n.getOp().equals("AssignVariableOp")) && n.getInputCount() > 0) {
+        initAssigned.add(Nodes.opName(n.getInput(0)));
+      }
+    }
     List<NodeDef> variables = new ArrayList<>();
     for (NodeDef n : out.getNodeList()) {
-      if (REF_VARIABLE_OPS.contains(n.getOp()) || RESOURCE_VARIABLE_OPS.contains(n.getOp())) variables.add(n);
+      if ((REF_VARIABLE_OPS.contains(n.getOp()) || RESOURCE_VARIABLE_OPS.contains(n.getOp()))
+          && !initAssigned.contains(n.getName())) {
+        variables.add(n);
+      }
     }
     Set<String> variableNames = new HashSet<>();
     variables.forEach(v -> variableNames.add(v.getName()));
