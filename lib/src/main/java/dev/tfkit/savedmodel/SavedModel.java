@@ -11,6 +11,7 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
+import dev.tfkit.tensor.TensorValue;
 
 /**
  * A SavedModel loaded by TensorFlow's own loader (the one TensorFlow Serving runs), to run its
@@ -77,9 +78,11 @@ public final class SavedModel implements AutoCloseable {
   }
 
   /**
-   * Runs a signature. Each input is a TF {@link Tensor} (used as is, not closed), a Jackson
-   * {@code JsonNode}, or a Java number, string, boolean, array or list (converted through JSON to
-   * the signature's dtype and shape). Every input of the signature must be given, and no other.
+   * Runs a signature. Each input is a {@link TensorValue}, a TF {@link Tensor} (used as is, not
+   * closed), a Jackson {@code JsonNode}, or any Java value {@link TensorValue#of(Object)} takes
+   * (numbers, strings, arrays, lists, images), converted to the signature's dtype and reshaped to
+   * its shape when the element count fits. Every input of the signature must be given, and no
+   * other.
    */
   public Outputs run(String signatureKey, Map<String, ?> inputs) {
     SignatureDef sig = signature(signatureKey);
@@ -122,9 +125,17 @@ public final class SavedModel implements AutoCloseable {
 
   private static Tensor toTensor(String what, Object v, TensorInfo ti) {
     if (v instanceof Tensor t) return t;
-    com.fasterxml.jackson.databind.JsonNode json =
-        v instanceof com.fasterxml.jackson.databind.JsonNode j ? j : JSON.valueToTree(v);
-    return TensorJson.toTensor(what, json, ti.getDtype(), ti.getTensorShape());
+    if (v instanceof com.fasterxml.jackson.databind.JsonNode j) {
+      return TensorJson.toTensor(what, j, ti.getDtype(), ti.getTensorShape());
+    }
+    TensorValue tv;
+    try {
+      tv = TensorValue.of(v, Nodes.baseType(ti.getDtype()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+    }
+    long[] shape = TensorJson.fit(what, tv.shape(), tv.size(), ti.getTensorShape());
+    return (java.util.Arrays.equals(shape, tv.shape()) ? tv : tv.reshape(shape)).toTensor();
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -151,6 +162,13 @@ public final class SavedModel implements AutoCloseable {
       Tensor t = tensors.get(key);
       if (t == null) throw new IllegalArgumentException("no output '" + key + "'; outputs are " + tensors.keySet());
       return t;
+    }
+
+    /** The outputs as immutable values (copied out of the tensors). */
+    public Map<String, TensorValue> values() {
+      Map<String, TensorValue> m = new LinkedHashMap<>();
+      tensors.forEach((k, t) -> m.put(k, TensorValue.fromTensor(t)));
+      return m;
     }
 
     /** All outputs as one JSON object: {@code {"y": [[3.0]]}}, strings as strings. */

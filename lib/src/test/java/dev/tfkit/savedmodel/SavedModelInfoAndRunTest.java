@@ -48,7 +48,7 @@ class SavedModelInfoAndRunTest {
       assertThatThrownBy(() -> m.run("nope", Map.of())).hasMessageContaining("signature 'nope' not found").hasMessageContaining("serving_default");
       assertThatThrownBy(() -> m.run("serving_default", Map.of())).hasMessageContaining("input 'x' is missing");
       assertThatThrownBy(() -> m.run("serving_default", Map.of("x", 1f, "z", 2f))).hasMessageContaining("no input 'z'");
-      assertThatThrownBy(() -> m.run("serving_default", Map.of("x", "abc"))).hasMessageContaining("input 'x'").hasMessageContaining("expected a number");
+      assertThatThrownBy(() -> m.run("serving_default", Map.of("x", "abc"))).hasMessageContaining("input 'x'").hasMessageContaining("String");
     }
   }
 
@@ -64,6 +64,16 @@ class SavedModelInfoAndRunTest {
     try (SavedModel m = SavedModel.load(dir);
         SavedModel.Outputs out = m.run("regress_it", Map.of("inputs", List.of("1.5", "2")))) {
       assertThat(out.json().toString()).isEqualTo("{\"outputs\":[3.5,4.0]}");
+    }
+  }
+
+  @Test
+  void runTakesTensorValuesAndGivesValuesBack() {
+    try (SavedModel m = SavedModel.load(HPT);
+        SavedModel.Outputs out = m.run("serving_default", Map.of("x", dev.tfkit.tensor.TensorValue.of(new float[] {10f, 20f})))) {
+      var y = out.values().get("y");
+      assertThat(y.shape()).containsExactly(2, 1);
+      assertThat(y.floats()).containsExactly(7f, 12f);
     }
   }
 }
