@@ -75,6 +75,7 @@ public final class SavedModelExport {
   private final Map<String, Path> assets = new LinkedHashMap<>();
   private final List<String> initOps = new ArrayList<>();
   private final Map<String, byte[]> extraFiles = new LinkedHashMap<>();
+  private final List<Map.Entry<String, Map<String, ?>>> warmups = new ArrayList<>();
   private long constantThreshold = DEFAULT_CONSTANT_THRESHOLD;
   private boolean overwrite;
   private Consumer<Path> beforeCommit = p -> {};
@@ -170,6 +171,21 @@ public final class SavedModelExport {
     return this;
   }
 
+  /** Where TensorFlow Serving reads warmup requests, relative to the SavedModel folder. */
+  public static final String WARMUP_FILE = "assets.extra/tf_serving_warmup_requests";
+
+  /**
+   * Adds one warmup request for {@code signatureKey}: TensorFlow Serving replays the records of
+   * {@code assets.extra/tf_serving_warmup_requests} (PredictionLog protos in a TFRecord file) when
+   * it loads the model, so the first real request is not slow. Inputs are values {@link
+   * dev.tfkit.tensor.TensorValue#of} takes, converted to the signature's dtypes and shapes.
+   */
+  public SavedModelExport warmup(String signatureKey, Map<String, ?> exampleInputs) {
+    Objects.requireNonNull(signatureKey, "signatureKey");
+    warmups.add(Map.entry(signatureKey, new LinkedHashMap<>(exampleInputs)));
+    return this;
+  }
+
   /** Whether an existing target folder may be replaced (default false: it is refused). */
   public SavedModelExport overwrite(boolean overwrite) {
     this.overwrite = overwrite;
@@ -256,6 +272,7 @@ public final class SavedModelExport {
     final Map<String, CheckpointWriter.Value> checkpoint = new LinkedHashMap<>();
     final Map<String, Path> assetFiles = new LinkedHashMap<>(); // file name in assets/ -> source
     final List<Tensor> fetched = new ArrayList<>();
+    final Map<String, byte[]> extraFiles = new LinkedHashMap<>();
 
     void closeFetched() {
       fetched.forEach(Tensor::close);
@@ -421,6 +438,9 @@ public final class SavedModelExport {
                 .setTensorInfo(tensorInfo(g, "asset", a.getKey()))
                 .setFilename(a.getValue()));
       }
+    }
+    if (!warmups.isEmpty()) {
+      plan.extraFiles.put(WARMUP_FILE, Warmup.records(warmups, meta.getSignatureDefMap()));
     }
     meta.setMetaInfoDef(
         MetaGraphDef.MetaInfoDef.newBuilder()
@@ -683,7 +703,9 @@ public final class SavedModelExport {
         Files.copy(a.getValue(), assetsDir.resolve(a.getKey()), StandardCopyOption.COPY_ATTRIBUTES);
       }
     }
-    for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) {
+    Map<String, byte[]> files = new LinkedHashMap<>(extraFiles);
+    files.putAll(plan.extraFiles);
+    for (Map.Entry<String, byte[]> e : files.entrySet()) {
       Path f = dir.resolve(e.getKey());
       Files.createDirectories(f.getParent());
       Files.write(f, e.getValue());
