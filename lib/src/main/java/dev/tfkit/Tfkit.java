@@ -77,4 +77,42 @@ public final class Tfkit {
   public static dev.tfkit.tensor.TensorValue tensor(org.tensorflow.proto.TensorProto proto) {
     return dev.tfkit.tensor.TensorValue.fromProto(proto);
   }
+  // ---------------------------------------------------------------- SavedModel (helper savedmodel)
+
+  /**
+   * A fluent SavedModel exporter for a GraphDef whose variables take {@code variableValues}
+   * (empty for a frozen graph): add signatures, assets, warmup, then {@code exportTo} or {@code
+   * exportVersion}.
+   */
+  public static dev.tfkit.savedmodel.SavedModelExport exportSavedModel(
+      org.tensorflow.proto.GraphDef graphDef, Map<String, org.tensorflow.proto.TensorProto> variableValues) {
+    return dev.tfkit.savedmodel.SavedModelExport.from(graphDef, variableValues);
+  }
+
+  /**
+   * Exports a frozen GraphDef with one {@code serving_default} predict signature (input and output
+   * keys to tensor names) into {@code dir} and returns the folder.
+   */
+  public static java.nio.file.Path exportSavedModel(
+      org.tensorflow.proto.GraphDef graphDef, Map<String, String> inputs, Map<String, String> outputs, String dir) {
+    dev.tfkit.savedmodel.SignatureSpec sig = dev.tfkit.savedmodel.SignatureSpec.predict();
+    for (Map.Entry<String, String> e : new TreeMap<>(inputs).entrySet()) sig = sig.input(e.getKey(), e.getValue());
+    for (Map.Entry<String, String> e : new TreeMap<>(outputs).entrySet()) sig = sig.output(e.getKey(), e.getValue());
+    return dev.tfkit.savedmodel.SavedModelExport.from(graphDef).signature(sig).exportTo(java.nio.file.Path.of(dir));
+  }
+
+  /** What a SavedModel folder holds (print it, or call {@code .table()} for a Tablesaw table). */
+  public static dev.tfkit.savedmodel.SavedModelInfo savedModelInfo(String dir) {
+    return dev.tfkit.savedmodel.SavedModelInfo.read(java.nio.file.Path.of(dir));
+  }
+
+  /** Loads a SavedModel (tag serve), runs one signature on Java values and returns its outputs. */
+  public static Map<String, dev.tfkit.tensor.TensorValue> runSavedModel(String dir, String signatureKey, Map<String, ?> inputs) {
+    try (dev.tfkit.savedmodel.SavedModel m = dev.tfkit.savedmodel.SavedModel.load(java.nio.file.Path.of(dir));
+        dev.tfkit.savedmodel.SavedModel.Outputs out = m.run(signatureKey, inputs)) {
+      return out.values();
+    }
+  }
+
+  // ---------------------------------------------------------------- end SavedModel
 }

@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       ShowCommand.class,
       ExportCommand.class,
       DockerRunCommand.class,
+      RunCommand.class,
+      LatentIndexCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {
