@@ -115,4 +115,24 @@ public final class Tfkit {
   }
 
   // ---------------------------------------------------------------- end SavedModel
+  // ---------------------------------------------------------------- serving client (helper: client)
+
+  /**
+   * One output of a prediction as a typed tensor ({@code floats()}, {@code shape()} ...), like
+   * the Python client's {@code parsed_prediction}; the error names the outputs there are.
+   */
+  public static dev.tfkit.tensor.TensorValue parsedPrediction(
+      dev.tfkit.serving.Prediction prediction, String outputKey) {
+    return prediction.output(outputKey);
+  }
+
+  /** A gRPC client for {@code model} at {@code target} ({@code host:port}); close it when done. */
+  public static dev.tfkit.serving.ServingModel servingModel(String target, String model) {
+    return dev.tfkit.serving.ServingModel.grpc(target, model);
+  }
+
+  /** A REST client for {@code model} at {@code target} ({@code host:port} or a URL). */
+  public static dev.tfkit.serving.ServingModel restServingModel(String target, String model) {
+    return dev.tfkit.serving.ServingModel.rest(target, model);
+  }
 }
