@@ -82,6 +82,35 @@ public final class ServingApi {
         });
   }
 
+  /**
+   * A Predict whose request is built from the chosen version's servable (the REST gateway reads
+   * JSON with the signature's dtypes); {@code build} may throw IllegalArgumentException for a bad
+   * body, answered as INVALID_ARGUMENT.
+   */
+  public PredictResponse predict(
+      ModelSpec spec, java.util.function.Function<SavedModelServable, PredictRequest> build) {
+    return timed(
+        spec.getName(),
+        "Predict",
+        () -> {
+          try (ServableHandle<SavedModelServable> h = acquire(true, spec)) {
+            PredictRequest req;
+            try {
+              req = build.apply(h.servable());
+            } catch (IllegalArgumentException e) {
+              throw ServingException.invalidArgument(e.getMessage());
+            }
+            String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
+            Map<String, TensorProto> out =
+                h.servable().predict(sig, req.getInputsMap(), req.getOutputFilterList());
+            return PredictResponse.newBuilder()
+                .setModelSpec(spec(spec.getName(), h.version(), sig))
+                .putAllOutputs(out)
+                .build();
+          }
+        });
+  }
+
   public ClassificationResponse classify(ClassificationRequest req) {
     return timed(
         req.getModelSpec().getName(),

@@ -86,24 +86,50 @@ public final class InputValidator {
       throw bad(name, "the tensor's shape has unknown rank; a request tensor needs a full shape");
     }
     long elements = checkShape(name, t.getTensorShape());
-    if (info.hasTensorShape() && !info.getTensorShape().getUnknownRank()) {
-      TensorShapeProto s = info.getTensorShape();
-      boolean ok = s.getDimCount() == t.getTensorShape().getDimCount();
-      for (int i = 0; ok && i < s.getDimCount(); i++) {
-        long d = s.getDim(i).getSize();
-        ok = d < 0 || d == t.getTensorShape().getDim(i).getSize();
-      }
-      if (!ok) {
-        throw bad(
-            name,
-            "shape "
-                + shapeString(t.getTensorShape())
-                + " is not compatible with the signature's shape "
-                + shapeString(s));
-      }
+    if (info.hasTensorShape()
+        && !info.getTensorShape().getUnknownRank()
+        && !compatible(t.getTensorShape(), info.getTensorShape())) {
+      throw bad(
+          name,
+          "shape "
+              + shapeString(t.getTensorShape())
+              + " is not compatible with the signature's shape "
+              + shapeString(info.getTensorShape()));
     }
     checkValues(name, t, elements);
     return elements;
+  }
+
+  /**
+   * Whether a request shape fits a signature shape: the same dimensions where the signature knows
+   * them, after dropping size-1 dimensions on both sides (a free dimension may also be a 1). TensorFlow itself does not check fed
+   * shapes against a signature, and TF Serving's own examples send {@code [3]} to a {@code [-1,1]}
+   * input; dropping 1s accepts exactly such layouts while refusing real mismatches.
+   */
+  static boolean compatible(TensorShapeProto got, TensorShapeProto want) {
+    if (got.getDimCount() == want.getDimCount()) {
+      boolean ok = true;
+      for (int i = 0; ok && i < want.getDimCount(); i++) {
+        long d = want.getDim(i).getSize();
+        ok = d < 0 || d == got.getDim(i).getSize();
+      }
+      if (ok) {
+        return true;
+      }
+    }
+    long[] g = got.getDimList().stream().mapToLong(d -> d.getSize()).filter(d -> d != 1).toArray();
+    long[] w = want.getDimList().stream().mapToLong(d -> d.getSize()).filter(d -> d != 1).toArray();
+    // fits[i][j]: got dims i.. can be matched by want dims j.. (a -1 may match one dim or be a 1).
+    boolean[][] fits = new boolean[g.length + 1][w.length + 1];
+    fits[g.length][w.length] = true;
+    for (int i = g.length; i >= 0; i--) {
+      for (int j = w.length - 1; j >= 0; j--) {
+        boolean match = i < g.length && (w[j] < 0 || w[j] == g[i]) && fits[i + 1][j + 1];
+        boolean skip = w[j] < 0 && fits[i][j + 1];
+        fits[i][j] = match || skip;
+      }
+    }
+    return fits[0][0];
   }
 
   private long checkShape(String name, TensorShapeProto shape) {

@@ -187,21 +187,8 @@ public final class SavedModelServable implements AutoCloseable {
   public Map<String, TensorProto> predict(
       String signatureName, Map<String, TensorProto> inputs, List<String> outputFilter) {
     SignatureDef sig = signature(signatureName);
-    String method = sig.getMethodName();
-    if (!method.equals(PREDICT_METHOD)
-        && !method.equals(CLASSIFY_METHOD)
-        && !method.equals(REGRESS_METHOD)) {
-      throw new ServingException(
-          ServingException.Code.INTERNAL,
-          "Expected prediction signature method_name to be one of {"
-              + PREDICT_METHOD
-              + ", "
-              + CLASSIFY_METHOD
-              + ", "
-              + REGRESS_METHOD
-              + "}. Was: "
-              + method);
-    }
+    // Like TF Serving's default (--enable_signature_method_name_check=false), any signature can
+    // be predicted; TF2 exports write "predict" as the method of every signature.
     validator.validate(sig, inputs);
     List<String> aliases = outputAliases(sig, outputFilter);
     Batcher b = batcher;
@@ -294,13 +281,6 @@ public final class SavedModelServable implements AutoCloseable {
   /** Runs a classify signature on tf.Example inputs, as TF Serving's Classify does. */
   public ClassificationResult classify(String signatureName, Input input) {
     SignatureDef sig = signature(signatureName);
-    if (!sig.getMethodName().equals(CLASSIFY_METHOD)) {
-      throw ServingException.invalidArgument(
-          "Expected classification signature method_name to be "
-              + CLASSIFY_METHOD
-              + ". Was: "
-              + sig.getMethodName());
-    }
     TensorInfo in = exampleInput(sig);
     TensorInfo classesInfo = sig.getOutputsMap().get("classes");
     TensorInfo scoresInfo = sig.getOutputsMap().get("scores");
@@ -362,13 +342,6 @@ public final class SavedModelServable implements AutoCloseable {
   /** Runs a regress signature on tf.Example inputs, as TF Serving's Regress does. */
   public RegressionResult regress(String signatureName, Input input) {
     SignatureDef sig = signature(signatureName);
-    if (!sig.getMethodName().equals(REGRESS_METHOD)) {
-      throw ServingException.invalidArgument(
-          "Expected regression signature method_name to be "
-              + REGRESS_METHOD
-              + ". Was: "
-              + sig.getMethodName());
-    }
     TensorInfo in = exampleInput(sig);
     if (!sig.getOutputsMap().containsKey("outputs")) {
       throw ServingException.invalidArgument(
