@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,6 +28,8 @@ import picocli.CommandLine.Parameters;
       "Exit code 1 when a cell fails or times out (the output notebook is written first), 2 for bad input."
     })
 final class RunNotebookCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Parameters(index = "0", arity = "0..1", paramLabel = "IN.ipynb", description = "The notebook to run.")
   Path input;
 
@@ -90,7 +94,7 @@ final class RunNotebookCommand implements Callable<Integer> {
       }
       var entries = NotebookBatch.run(all, outDir, b -> configure(b, given, factory));
       long failed = entries.stream().filter(e -> !e.ok()).count();
-      System.err.println("run-notebook: " + (entries.size() - failed) + " of " + entries.size()
+      spec.commandLine().getErr().println("run-notebook: " + (entries.size() - failed) + " of " + entries.size()
           + " notebooks completed; index: " + outDir.resolve("index.html"));
       if (failed > 0) {
         List<String> names = entries.stream().filter(e -> !e.ok()).map(e -> e.name() + " (" + e.error() + ")").toList();
@@ -103,20 +107,22 @@ final class RunNotebookCommand implements Callable<Integer> {
     Path out = toStdout ? null : output != null ? Path.of(output) : defaultOutput(input);
     NotebookDocument result = configure(NotebookRunner.builder(input), given, factory)
         .output(out).html(html).build().run();
-    if (toStdout) System.out.print(result.toJson());
-    else System.err.println("run-notebook: wrote " + out + (html == null ? "" : " and " + html));
+    if (toStdout) {
+      spec.commandLine().getOut().print(result.toJson());
+      spec.commandLine().getOut().flush();
+    } else spec.commandLine().getErr().println("run-notebook: wrote " + out + (html == null ? "" : " and " + html));
     return 0;
   }
 
   private NotebookRunner.Builder configure(
       NotebookRunner.Builder b, NotebookParameters params, NotebookRunner.EngineFactory factory) {
-    b.parameters(params).engine(engine, factory).prepareOnly(prepareOnly).progress(System.err);
+    b.parameters(params).engine(engine, factory).prepareOnly(prepareOnly).progress(spec.commandLine().getErr());
     if (cwd != null) b.cwd(cwd);
     if (executionTimeout != null) {
       if (executionTimeout <= 0) throw new IllegalArgumentException("--execution-timeout must be positive");
       b.executionTimeout(Duration.ofMillis((long) (executionTimeout * 1000)));
     }
-    if (logOutput) b.logOutput(System.out);
+    if (logOutput) b.logOutput(spec.commandLine().getOut());
     return b;
   }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,8 +56,8 @@ public final class NotebookRunner {
   private final Duration executionTimeout;
   private final Duration interruptGrace;
   private final boolean prepareOnly;
-  private final PrintStream progress;
-  private final PrintStream log;
+  private final Appendable progress;
+  private final Appendable log;
   private final EngineFactory engineFactory;
   private final String engineName;
 
@@ -259,19 +258,29 @@ public final class NotebookRunner {
 
   private void logOutput(ObjectNode out) {
     if (log == null) return;
-    String type = out.path("output_type").asText();
-    switch (type) {
-      case "stream" -> log.print(NotebookOutputs.text(out.get("text")));
+    StringBuilder text = new StringBuilder();
+    switch (out.path("output_type").asText()) {
+      case "stream" -> text.append(NotebookOutputs.text(out.get("text")));
       case "error" -> {
-        for (JsonNode line : out.path("traceback")) log.println(NotebookHtml.stripAnsi(line.asText()));
+        for (JsonNode line : out.path("traceback")) text.append(NotebookHtml.stripAnsi(line.asText())).append('\n');
       }
       default -> {
         JsonNode data = out.path("data");
-        if (data.has("text/plain")) log.println(NotebookOutputs.text(data.get("text/plain")));
-        else data.fieldNames().forEachRemaining(mime -> log.println("[" + mime + "]"));
+        if (data.has("text/plain")) text.append(NotebookOutputs.text(data.get("text/plain"))).append('\n');
+        else data.fieldNames().forEachRemaining(mime -> text.append('[').append(mime).append("]\n"));
       }
     }
-    log.flush();
+    emit(log, text.toString());
+  }
+
+  /** Writes to a terminal-like stream and flushes, so lines show up as they happen. */
+  private static void emit(Appendable to, String text) {
+    try {
+      to.append(text);
+      if (to instanceof java.io.Flushable f) f.flush();
+    } catch (IOException e) {
+      // the terminal went away: the run itself goes on
+    }
   }
 
   private void finish(NotebookDocument nb, Instant started, boolean exception) {
@@ -306,10 +315,7 @@ public final class NotebookRunner {
   }
 
   private void progress(String line) {
-    if (progress != null) {
-      progress.println("run-notebook: " + line);
-      progress.flush();
-    }
+    if (progress != null) emit(progress, "run-notebook: " + line + System.lineSeparator());
   }
 
   private static boolean isCode(JsonNode cell) {
@@ -393,8 +399,8 @@ public final class NotebookRunner {
     private Duration executionTimeout;
     private Duration interruptGrace = Duration.ofSeconds(5);
     private boolean prepareOnly;
-    private PrintStream progress;
-    private PrintStream log;
+    private Appendable progress;
+    private Appendable log;
     private EngineFactory engineFactory;
     private String engineName = "custom";
 
@@ -449,13 +455,13 @@ public final class NotebookRunner {
     }
 
     /** Where a progress line per cell goes (none by default). */
-    public Builder progress(PrintStream progress) {
+    public Builder progress(Appendable progress) {
       this.progress = progress;
       return this;
     }
 
     /** Stream every cell output here as it happens ({@code --log-output}). */
-    public Builder logOutput(PrintStream log) {
+    public Builder logOutput(Appendable log) {
       this.log = log;
       return this;
     }
