@@ -192,8 +192,12 @@ public final class JupyterEngine implements NotebookEngine {
             }
             case "stream" -> sink.output(NotebookOutputs.stream(c.path("name").asText("stdout"),
                 NotebookOutputs.text(c.get("text"))));
-            case "display_data" -> sink.output(NotebookOutputs.displayData(
-                fields(c.path("data")), fields(c.path("metadata"))));
+            case "display_data" -> sink.display(NotebookOutputs.displayData(
+                fields(c.path("data")), fields(c.path("metadata"))),
+                c.path("transient").path("display_id").asText(""));
+            case "update_display_data" -> sink.updateDisplay(
+                c.path("transient").path("display_id").asText(""),
+                NotebookOutputs.displayData(fields(c.path("data")), fields(c.path("metadata"))));
             case "execute_result" -> sink.output(NotebookOutputs.executeResult(
                 c.path("execution_count").asInt(count == null ? 0 : count),
                 fields(c.path("data")), fields(c.path("metadata"))));
@@ -203,7 +207,7 @@ public final class JupyterEngine implements NotebookEngine {
               sink.output(NotebookOutputs.error(c.path("ename").asText(), c.path("evalue").asText(), tb));
             }
             case "clear_output" -> sink.clearOutput(c.path("wait").asBoolean(false));
-            default -> {} // update_display_data, comm messages: not part of the stored notebook
+            default -> {} // comm messages and the like: not part of the stored notebook
           }
         }
       }

@@ -16,6 +16,14 @@ public interface NotebookEngine extends AutoCloseable {
     /** One output: {@code stream}, {@code display_data}, {@code execute_result} or {@code error}. */
     void output(ObjectNode nbformatOutput);
 
+    /** A {@code display_data} output that later updates may replace, by {@code displayId}. */
+    default void display(ObjectNode displayData, String displayId) {
+      output(displayData);
+    }
+
+    /** Replaces data and metadata of every earlier display with {@code displayId} (in any cell). */
+    default void updateDisplay(String displayId, ObjectNode displayData) {}
+
     /** The cell asked to clear its outputs ({@code wait}: only when the next output arrives). */
     default void clearOutput(boolean wait) {}
   }

@@ -90,7 +90,8 @@ public final class NotebookOutputs {
         (k, v) -> {
           if (v instanceof JsonNode n) o.set(k, n);
           else if (v == null) o.putNull(k);
-          else o.put(k, v.toString());
+          else if (v instanceof CharSequence) o.put(k, v.toString());
+          else o.set(k, NotebookDocument.MAPPER.valueToTree(v)); // application/json and friends
         });
     return o;
   }

@@ -159,6 +159,8 @@ public final class NotebookRunner {
     long codeCells = cells.stream().filter(NotebookRunner::isCode).count();
     int codeSeen = 0;
     Failure failure = null;
+    // Displays by display id, across cells, so an update reaches every copy (as in nbclient).
+    java.util.Map<String, List<ObjectNode>> displays = new java.util.HashMap<>();
     try (NotebookEngine engine = engineFactory.start(nb, cwd);
         Watchdog watchdog = new Watchdog(engine)) {
       for (int i = 0; i < cells.size() && failure == null; i++) {
@@ -170,7 +172,7 @@ public final class NotebookRunner {
         if (isCode(cell)) {
           codeSeen++;
           progress(String.format(Locale.ROOT, "[%d/%d] cell %d ...", codeSeen, codeCells, i + 1));
-          failure = runCell(engine, watchdog, cell, i);
+          failure = runCell(engine, watchdog, cell, i, displays);
         }
         Instant t1 = Instant.now();
         cm.put("end_time", t1.toString());
@@ -201,7 +203,8 @@ public final class NotebookRunner {
     return nb;
   }
 
-  private Failure runCell(NotebookEngine engine, Watchdog watchdog, ObjectNode cell, int index) {
+  private Failure runCell(NotebookEngine engine, Watchdog watchdog, ObjectNode cell, int index,
+      java.util.Map<String, List<ObjectNode>> displays) {
     String code = NotebookDocument.source(cell);
     ArrayNode outputs = (ArrayNode) cell.get("outputs");
     if (code.isBlank()) return null; // like nbclient: an empty cell is not sent to the kernel
@@ -213,6 +216,22 @@ public final class NotebookRunner {
             if (clearPending.getAndSet(false)) outputs.removeAll();
             NotebookOutputs.append(outputs, out);
             logOutput(out);
+          }
+
+          @Override
+          public synchronized void display(ObjectNode out, String displayId) {
+            output(out);
+            if (displayId != null && !displayId.isEmpty()) {
+              displays.computeIfAbsent(displayId, k -> new java.util.ArrayList<>()).add(out);
+            }
+          }
+
+          @Override
+          public synchronized void updateDisplay(String displayId, ObjectNode update) {
+            for (ObjectNode shown : displays.getOrDefault(displayId, List.of())) {
+              shown.set("data", update.get("data"));
+              shown.set("metadata", update.get("metadata"));
+            }
           }
 
           @Override

@@ -75,6 +75,18 @@ class JupyterEngineTest {
   }
 
   @Test
+  void anUpdatedDisplayIsStoredWithItsLatestData() throws Exception {
+    TestNotebooks nb = TestNotebooks.python()
+        .code("h = display('first', display_id=True)")
+        .code("h.update('second')\nprint('updated')");
+    NotebookDocument out = runner(nb).build().run();
+    JsonNode shown = out.cells().get(0).path("outputs");
+    assertThat(outputTypes(out.cells().get(0))).containsExactly("display_data");
+    assertThat(shown.get(0).path("data").path("text/plain").asText()).isEqualTo("'second'");
+    assertThat(outputTypes(out.cells().get(1))).containsExactly("stream");
+  }
+
+  @Test
   void aFailingCellIsRecordedWithTheKernelsErrorAndStopsTheRun() throws Exception {
     TestNotebooks nb = TestNotebooks.python()
         .code("print('ran')")
