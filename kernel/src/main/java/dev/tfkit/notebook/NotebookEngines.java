@@ -1,5 +1,7 @@
 package dev.tfkit.notebook;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -14,13 +16,26 @@ public final class NotebookEngines {
   public static NotebookRunner.EngineFactory named(String name, String kernel, Duration startTimeout) {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "inprocess" -> (nb, cwd) -> InProcessEngine.start(cwd);
-      case "jupyter" -> (nb, cwd) -> {
-        String k = kernel != null ? kernel : nb.kernelName();
-        if (k == null) {
-          throw new IllegalArgumentException("the notebook names no kernelspec in metadata.kernelspec.name; "
-              + "pass --kernel NAME (installed: " + KernelSpec.installed() + ")");
+      case "jupyter" -> new NotebookRunner.EngineFactory() {
+        @Override
+        public NotebookEngine start(NotebookDocument nb, Path cwd) throws IOException {
+          return JupyterEngine.start(spec(nb), cwd, startTimeout);
         }
-        return JupyterEngine.start(KernelSpec.find(k), cwd, startTimeout);
+
+        @Override
+        public String language(NotebookDocument nb) throws IOException {
+          String lang = spec(nb).language();
+          return lang.isEmpty() ? nb.language() : lang;
+        }
+
+        private KernelSpec spec(NotebookDocument nb) throws IOException {
+          String k = kernel != null ? kernel : nb.kernelName();
+          if (k == null) {
+            throw new IllegalArgumentException("the notebook names no kernelspec in metadata.kernelspec.name; "
+                + "pass --kernel NAME (installed: " + KernelSpec.installed() + ")");
+          }
+          return KernelSpec.find(k);
+        }
       };
       default -> throw new IllegalArgumentException(
           "unknown engine '" + name + "' (choose inprocess or jupyter)");

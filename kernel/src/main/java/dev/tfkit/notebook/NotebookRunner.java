@@ -45,6 +45,11 @@ public final class NotebookRunner {
   public interface EngineFactory {
     /** Starts an engine for {@code notebook}, with {@code cwd} as its working folder. */
     NotebookEngine start(NotebookDocument notebook, Path cwd) throws IOException;
+
+    /** The language parameters are written in for {@code notebook} (known before anything starts). */
+    default String language(NotebookDocument notebook) throws IOException {
+      return notebook.language();
+    }
   }
 
   private final Path input;
@@ -105,7 +110,8 @@ public final class NotebookRunner {
     ParameterLanguage.Injection injection = null;
     if (!parameters.isEmpty()) {
       String paramsSource = paramsAt < 0 ? "" : NotebookDocument.source(cells.get(paramsAt));
-      injection = ParameterLanguage.forLanguage(nb.language()).inject(paramsSource, parameters.values());
+      String language = engineFactory == null ? nb.language() : engineFactory.language(nb);
+      injection = ParameterLanguage.forLanguage(language).inject(paramsSource, parameters.values());
       if (paramsAt < 0) {
         progress("no cell is tagged 'parameters'; injecting the parameters at the top");
       }

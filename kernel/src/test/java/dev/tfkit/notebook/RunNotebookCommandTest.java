@@ -47,11 +47,30 @@ class RunNotebookCommandTest {
   @Test
   void aValueOfTheWrongTypeExitsWith2BeforeAnythingRuns() throws Exception {
     Path in = javaSample().write(tmp.resolve("train.ipynb"));
-    int code = tfkit("run-notebook", in.toString(), tmp.resolve("out.ipynb").toString(), "-p", "epochs", "ten",
-        "--engine", "jupyter", "--kernel", "no-such-kernel");
+    int code = tfkit("run-notebook", in.toString(), tmp.resolve("out.ipynb").toString(), "-p", "epochs", "ten");
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("tfkit run-notebook: parameter 'epochs': expected int, got 'ten'");
     assertThat(tmp.resolve("out.ipynb")).doesNotExist();
+  }
+
+  @Test
+  void theKernelspecsLanguageDecidesHowParametersAreWritten() throws Exception {
+    assumeTrue(TestNotebooks.hasKernel("python3"), "Debian python3-ipykernel is not installed");
+    // the notebook names the java kernel; run on python3, its parameters must be Python
+    Path in = TestNotebooks.java().code("n = 1", "parameters").write(tmp.resolve("any.ipynb"));
+    int code = tfkit("run-notebook", in.toString(), tmp.resolve("p.ipynb").toString(), "--engine", "jupyter",
+        "--kernel", "python3", "-p", "n", "2", "--prepare-only");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(NotebookDocument.source(NotebookDocument.read(tmp.resolve("p.ipynb")).cells().get(1)))
+        .isEqualTo("# Parameters\nn = 2\n");
+  }
+
+  @Test
+  void anUnknownKernelIsRefusedNamingTheInstalledOnes() throws Exception {
+    Path in = javaSample().write(tmp.resolve("train.ipynb"));
+    int code = tfkit("run-notebook", in.toString(), "--engine", "jupyter", "--kernel", "no-such-kernel");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("no Jupyter kernelspec named 'no-such-kernel'");
   }
 
   @Test
