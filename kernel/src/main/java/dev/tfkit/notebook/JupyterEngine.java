@@ -162,6 +162,7 @@ public final class JupyterEngine implements NotebookEngine {
     JsonNode reply = null;
     boolean idle = false;
     Integer count = null;
+    boolean errorSeen = false;
     try (ZMQ.Poller poller = zmq.createPoller(2)) {
       poller.register(shell, ZMQ.Poller.POLLIN);
       poller.register(iopub, ZMQ.Poller.POLLIN);
@@ -202,6 +203,7 @@ public final class JupyterEngine implements NotebookEngine {
                 c.path("execution_count").asInt(count == null ? 0 : count),
                 fields(c.path("data")), fields(c.path("metadata"))));
             case "error" -> {
+              errorSeen = true;
               List<String> tb = new ArrayList<>();
               c.path("traceback").forEach(t -> tb.add(t.asText()));
               sink.output(NotebookOutputs.error(c.path("ename").asText(), c.path("evalue").asText(), tb));
@@ -212,7 +214,14 @@ public final class JupyterEngine implements NotebookEngine {
         }
       }
     }
-    return new CellResult(count, "ok".equals(reply.path("status").asText()));
+    boolean ok = "ok".equals(reply.path("status").asText());
+    if (!ok && !errorSeen && reply.has("ename")) {
+      // some kernels report the error only in the reply: keep it in the notebook all the same
+      List<String> tb = new ArrayList<>();
+      reply.path("traceback").forEach(t -> tb.add(t.asText()));
+      sink.output(NotebookOutputs.error(reply.path("ename").asText(), reply.path("evalue").asText(), tb));
+    }
+    return new CellResult(count, ok);
   }
 
   private static Map<String, JsonNode> fields(JsonNode obj) {

@@ -34,12 +34,23 @@ public record KernelSpec(
       throw new IllegalArgumentException("kernelspec " + file + " has no 'argv' to start the kernel with");
     }
     Map<String, String> env = new LinkedHashMap<>();
-    json.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    json.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), expand(e.getValue().asText())));
     return new KernelSpec(
         dir.getFileName().toString(), dir, List.copyOf(argv),
         json.path("display_name").asText(dir.getFileName().toString()),
         json.path("language").asText("").toLowerCase(java.util.Locale.ROOT),
         json.path("interrupt_mode").asText("signal"), Map.copyOf(env));
+  }
+
+  /** {@code ${NAME}} in an env value replaced by this process's variable, as jupyter_client does. */
+  static String expand(String value) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(value);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String v = System.getenv(m.group(1));
+      m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(v == null ? m.group() : v));
+    }
+    return m.appendTail(sb).toString();
   }
 
   /** The folders searched for {@code kernels/}, first match wins (Jupyter's data path order). */
