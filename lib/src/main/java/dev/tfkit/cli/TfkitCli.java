@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       VersionCommand.class,
       ClasspathCommand.class,
+      ShowCommand.class,
+      ExportCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {
