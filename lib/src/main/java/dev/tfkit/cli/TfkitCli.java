@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
       ClasspathCommand.class,
       ShowCommand.class,
       ExportCommand.class,
+      DockerRunCommand.class,
+      RunCommand.class,
+      LatentIndexCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {
