@@ -124,4 +124,13 @@ class BadInputTest {
   void missingPath() {
     assertThatThrownBy(() -> ModelGraph.load(Path.of("/nonexistent/model.pb"))).hasMessageContaining("/nonexistent/model.pb");
   }
+
+  @Test
+  void tfjsConstWithoutWeight(@TempDir Path dir) throws Exception {
+    Path model = TfjsSyntheticTest.write(dir);
+    Files.writeString(model, Files.readString(model).replace("{\"name\": \"alpha\", \"shape\"", "{\"name\": \"unused\", \"shape\""));
+    assertThatThrownBy(() -> ModelGraph.load(model))
+        .hasMessageContaining("model.json")
+        .hasMessageContaining("Const node 'alpha' has no value and no weight");
+  }
 }
