@@ -133,4 +133,14 @@ class BadInputTest {
         .hasMessageContaining("model.json")
         .hasMessageContaining("Const node 'alpha' has no value and no weight");
   }
+
+  @Test
+  void unknownOpInsideAFunctionIsNamed() {
+    var fn = org.tensorflow.proto.FunctionDef.newBuilder()
+        .setSignature(org.tensorflow.proto.OpDef.newBuilder().setName("my_fn"))
+        .addNodeDef(node("inner", "NopeOp"));
+    GraphDef g = GraphDef.newBuilder().addNode(node("p", "Placeholder"))
+        .setLibrary(org.tensorflow.proto.FunctionDefLibrary.newBuilder().addFunction(fn)).build();
+    assertThatThrownBy(() -> ModelGraph.of(g)).hasMessageContaining("NopeOp unknown").hasMessageContaining("my_fn/inner");
+  }
 }
