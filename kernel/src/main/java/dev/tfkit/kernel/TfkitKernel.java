@@ -3,9 +3,9 @@ package dev.tfkit.kernel;
 import dev.tfkit.Tfkit;
 import dev.tfkit.kernel.protocol.HistoryContent;
 import dev.tfkit.kernel.protocol.KernelConnection;
+import dev.tfkit.kernel.protocol.KernelInfoContent;
 import io.github.spencerpark.jupyter.channels.ShellReplyEnvironment;
 import io.github.spencerpark.jupyter.kernel.KernelConnectionProperties;
-import io.github.spencerpark.jupyter.kernel.LanguageInfo;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import io.github.spencerpark.jupyter.kernel.history.HistoryEntry;
 import io.github.spencerpark.jupyter.messages.Message;
@@ -23,7 +23,6 @@ import io.github.spencerpark.jupyter.messages.reply.ExecuteReply;
 import io.github.spencerpark.jupyter.messages.reply.InspectReply;
 import io.github.spencerpark.jupyter.messages.reply.InterruptReply;
 import io.github.spencerpark.jupyter.messages.reply.IsCompleteReply;
-import io.github.spencerpark.jupyter.messages.reply.KernelInfoReply;
 import io.github.spencerpark.jupyter.messages.reply.ShutdownReply;
 import io.github.spencerpark.jupyter.messages.request.CompleteRequest;
 import io.github.spencerpark.jupyter.messages.request.ExecuteRequest;
@@ -112,16 +111,20 @@ public final class TfkitKernel {
   private void kernelInfo(ShellReplyEnvironment env) {
     env.setBusyDeferIdle();
     String version = Tfkit.versions().getOrDefault("tfkit", "unknown");
-    LanguageInfo lang =
-        new LanguageInfo(
-            "java", System.getProperty("java.version"), "text/x-java-source", ".jshell", "java", "java", "script");
-    env.reply(new KernelInfoReply(
+    Map<String, String> lang = new java.util.LinkedHashMap<>();
+    lang.put("name", "java");
+    lang.put("version", System.getProperty("java.version"));
+    lang.put("mimetype", "text/x-java-source");
+    lang.put("file_extension", ".jshell");
+    lang.put("pygments_lexer", "java");
+    lang.put("codemirror_mode", "java");
+    lang.put("nbconvert_exporter", "script");
+    env.reply(new KernelInfoContent(
         PROTOCOL_VERSION,
         "tfkit-kernel",
         version,
         lang,
-        "tfkit " + version + " - Java " + System.getProperty("java.version") + " (JShell)",
-        List.of()));
+        "tfkit " + version + " - Java " + System.getProperty("java.version") + " (JShell)"));
   }
 
   private void execute(ShellReplyEnvironment env, Message<ExecuteRequest> message) {
@@ -222,6 +225,14 @@ public final class TfkitKernel {
       String glob = search.getPattern() == null ? "*" : search.getPattern();
       String regex = ("\\Q" + glob + "\\E").replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q");
       out = all.stream().filter(e -> e.getInput().matches("(?s)" + regex)).toList();
+      if (search.filterUnique()) {
+        java.util.LinkedHashMap<String, HistoryEntry> unique = new java.util.LinkedHashMap<>();
+        for (HistoryEntry e : out) {
+          unique.remove(e.getInput());
+          unique.put(e.getInput(), e);
+        }
+        out = new ArrayList<>(unique.values());
+      }
       int n = search.getMaxReturnLength();
       if (n > 0 && out.size() > n) out = out.subList(out.size() - n, out.size());
     }

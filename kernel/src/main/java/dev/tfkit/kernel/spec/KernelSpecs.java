@@ -102,7 +102,7 @@ public final class KernelSpecs {
     Path target = kernelsDir.resolve(name);
     Path tmp = Files.createTempDirectory(kernelsDir, "." + name + "-");
     try {
-      Files.writeString(tmp.resolve("kernel.json"), new GsonBuilder().setPrettyPrinting().create().toJson(spec) + "\n");
+      Files.writeString(tmp.resolve("kernel.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(spec) + "\n");
       ImageIO.write(logo(32), "png", tmp.resolve("logo-32x32.png").toFile());
       ImageIO.write(logo(64), "png", tmp.resolve("logo-64x64.png").toFile());
       // Replace atomically: move the old spec aside, move the new one in, delete the old.
