@@ -114,7 +114,7 @@ public final class DataTypes {
       case "int16": case "short": return DataType.DT_INT16;
       case "int32": case "int": return DataType.DT_INT32;
       case "int64": case "long": return DataType.DT_INT64;
-      case "uint8": case "byte": return DataType.DT_UINT8;
+      case "uint8": return DataType.DT_UINT8;
       case "uint16": return DataType.DT_UINT16;
       case "uint32": return DataType.DT_UINT32;
       case "uint64": return DataType.DT_UINT64;
