@@ -128,6 +128,20 @@ public final class DataTypes {
     }
   }
 
+  /**
+   * The plain dtype of a reference dtype ({@code DT_FLOAT_REF} → {@code DT_FLOAT}), as TensorFlow
+   * reports variables' outputs in TF1 graphs; other dtypes are returned unchanged.
+   */
+  public static DataType base(DataType dtype) {
+    if (dtype == null || dtype == DataType.UNRECOGNIZED) return dtype;
+    int n = dtype.getNumber();
+    if (n > 100) {
+      DataType b = DataType.forNumber(n - 100);
+      if (b != null) return b;
+    }
+    return dtype;
+  }
+
   /** Whether values of this dtype are integers (signed or unsigned). */
   public static boolean isInteger(DataType dtype) {
     switch (dtype) {
