@@ -9,8 +9,12 @@ import dev.tfkit.serving.rest.RestFormat;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.Status;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +102,33 @@ class ServingModelEndToEndTest {
       assertThat(bad.code()).as(m.toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(bad).hasMessageContaining("'half_plus_two'");
       assertThat(bad.serverMessage()).isNotEmpty();
+    }
+  }
+
+  @Test
+  void threadsSharingOneClientEachGetTheirOwnAnswersOverBothTransports() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int thread = t;
+        ServingModel m = thread % 2 == 0 ? grpc : rest; // one shared instance per transport
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 100; i++) {
+            float a = thread * 1000 + i;
+            var p = i % 3 == 0 ? m.runAsync(Map.of("x", new float[][] {{a}, {-a}})).get()
+                : m.run(Map.of("x", new float[][] {{a}, {-a}}));
+            float[] y = p.output("y").floats();
+            if (y[0] != 0.5f * a + 2f || y[1] != -0.5f * a + 2f) {
+              throw new AssertionError(m + " thread " + thread + " call " + i + " got " + y[0]);
+            }
+          }
+          return 100;
+        }));
+      }
+      for (Future<Integer> f : done) assertThat(f.get()).isEqualTo(100);
+    } finally {
+      pool.shutdownNow();
     }
   }
 }
