@@ -66,7 +66,7 @@ public final class TensorValue {
    * double} → float64, {@code int} → int32, {@code long} → int64, {@code short} → int16, {@code
    * Byte} → int8, {@code boolean} → bool, {@code String} and {@code byte[]} → string. Takes scalars,
    * primitive or boxed arrays of any rank, nested {@code List}s, TF Java NdArrays and tensors,
-   * {@link BufferedImage} (uint8 {@code [1,H,W,3]}) and {@code TensorValue}s.
+   * {@link BufferedImage} (uint8 {@code [1,H,W,3]}), {@code TensorProto}s and {@code TensorValue}s.
    *
    * @throws IllegalArgumentException for ragged arrays (naming the index path), nulls and
    *     unsupported Java types (naming the class)
@@ -86,6 +86,10 @@ public final class TensorValue {
   public static TensorValue of(Object value, DataType dtype) {
     if (value instanceof TensorValue) {
       TensorValue v = (TensorValue) value;
+      return dtype == null ? v : v.cast(dtype);
+    }
+    if (value instanceof TensorProto) {
+      TensorValue v = fromProto((TensorProto) value);
       return dtype == null ? v : v.cast(dtype);
     }
     if (value instanceof Tensor) {

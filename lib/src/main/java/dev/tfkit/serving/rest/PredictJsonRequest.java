@@ -1,5 +1,6 @@
 package dev.tfkit.serving.rest;
 
+import dev.tfkit.tensor.TensorValue;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,5 +24,12 @@ public record PredictJsonRequest(
     Objects.requireNonNull(signatureName, "signatureName");
     Objects.requireNonNull(format, "format");
     inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+  }
+
+  /** The inputs as typed values. */
+  public Map<String, TensorValue> inputValues() {
+    Map<String, TensorValue> m = new LinkedHashMap<>();
+    inputs.forEach((k, v) -> m.put(k, TensorValue.fromProto(v)));
+    return m;
   }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import dev.tfkit.tensor.TensorValue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -144,6 +145,34 @@ public final class TensorJson {
   public static TensorProto fromJson(JsonNode value, DataType dtype, String what) {
     Parsed p = Parsed.of(value, what);
     return toProto(p.shape, p.leaves, dtype, what);
+  }
+
+  /** Reads one tensor from its JSON value as a {@link TensorValue} (see {@link #fromJson}). */
+  public static TensorValue valueFromJson(JsonNode value, DataType dtype, String what) {
+    return TensorValue.fromProto(fromJson(value, dtype, what));
+  }
+
+  /** The JSON value of one tensor (nested lists, or a bare value for a scalar). */
+  public static JsonNode toJson(TensorValue tensor, boolean base64Strings) {
+    return toJson(tensor.toProto(), base64Strings);
+  }
+
+  /** A predict response body from typed values (see {@link #predictResponse}). */
+  public static byte[] predictResponseFromValues(
+      Map<String, TensorValue> outputs, RestFormat format) {
+    return predictResponse(protos(outputs), format);
+  }
+
+  /** A predict request body from typed values (see {@link #predictRequest}). */
+  public static byte[] predictRequestFromValues(
+      String signatureName, Map<String, TensorValue> inputs, RestFormat format) {
+    return predictRequest(signatureName, protos(inputs), format);
+  }
+
+  private static Map<String, TensorProto> protos(Map<String, TensorValue> values) {
+    Map<String, TensorProto> m = new LinkedHashMap<>();
+    values.forEach((k, v) -> m.put(k, v.toProto()));
+    return m;
   }
 
   /** The JSON value of one tensor (nested lists, or a bare value for a scalar). */

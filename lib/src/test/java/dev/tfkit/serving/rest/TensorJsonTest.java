@@ -322,4 +322,18 @@ class TensorJsonTest {
     assertThat(HalfFloats.floatToHalf(0x1p-24f)).isEqualTo(0x0001);
     assertThat(HalfFloats.halfToFloat(HalfFloats.floatToHalf(Float.NaN))).isNaN();
   }
+
+  @Test
+  void typedValuesGoThroughTheSameCodec() {
+    var x = dev.tfkit.tensor.TensorValue.of(new float[][] {{2f}, {4f}});
+    assertThat(TensorJson.parse(TensorJson.predictRequestFromValues(null, Map.of("x", x),
+        RestFormat.COLUMNAR))).isEqualTo(TensorJson.parse("{\"inputs\": {\"x\": [[2.0], [4.0]]}}"));
+    PredictJsonRequest r = TensorJson.readPredictRequest(
+        TensorJson.parse("{\"instances\": [[2.0], [4.0]]}"), sig -> types("x", DataType.DT_FLOAT));
+    assertThat(r.inputValues().get("x")).isEqualTo(x);
+    assertThat(TensorJson.parse(TensorJson.predictResponseFromValues(Map.of("y", x),
+        RestFormat.ROW))).isEqualTo(TensorJson.parse("{\"predictions\": [[2.0], [4.0]]}"));
+    assertThat(TensorJson.valueFromJson(TensorJson.parse("[[true]]"), null, "b").booleans())
+        .containsExactly(true);
+  }
 }

@@ -1,0 +1,135 @@
+package dev.tfkit.kernel;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One rich output of a cell as Jupyter sees it: data keyed by MIME type ({@code text/plain},
+ * {@code text/html}, {@code image/png} as base64 ...), metadata, and an optional display id that
+ * later updates replace in place.
+ */
+public final class MimeBundle {
+  private final Map<String, Object> data;
+  private final Map<String, Object> metadata;
+  private final String displayId;
+
+  private MimeBundle(Map<String, Object> data, Map<String, Object> metadata, String displayId) {
+    this.data = Collections.unmodifiableMap(new LinkedHashMap<>(data));
+    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    this.displayId = displayId;
+  }
+
+  /** A bundle holding only {@code text/plain}. */
+  public static MimeBundle text(String text) {
+    return builder().put("text/plain", text).build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** MIME type to value: a String for text and base64 images, a Map or List for JSON types. */
+  public Map<String, Object> data() {
+    return data;
+  }
+
+  public Map<String, Object> metadata() {
+    return metadata;
+  }
+
+  public Optional<String> displayId() {
+    return Optional.ofNullable(displayId);
+  }
+
+  /** The value for one MIME type as text, or null when the bundle has none. */
+  public String get(String mimeType) {
+    Object v = data.get(mimeType);
+    return v == null ? null : v.toString();
+  }
+
+  /** The {@code text/plain} representation, or "" when there is none. */
+  public String plainText() {
+    String t = get("text/plain");
+    return t == null ? "" : t;
+  }
+
+  public boolean has(String mimeType) {
+    return data.containsKey(mimeType);
+  }
+
+  /** A copy with {@code displayId} set (null removes it). */
+  public MimeBundle withDisplayId(String id) {
+    return new MimeBundle(data, metadata, id);
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.data.putAll(data);
+    b.metadata.putAll(metadata);
+    b.displayId = displayId;
+    return b;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MimeBundle m
+        && m.data.equals(data)
+        && m.metadata.equals(metadata)
+        && Objects.equals(m.displayId, displayId);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(data, metadata, displayId);
+  }
+
+  @Override
+  public String toString() {
+    return "MimeBundle" + data.keySet() + (displayId == null ? "" : " id=" + displayId);
+  }
+
+  /** Collects MIME data; later puts of the same type replace earlier ones. */
+  public static final class Builder {
+    private final Map<String, Object> data = new LinkedHashMap<>();
+    private final Map<String, Object> metadata = new LinkedHashMap<>();
+    private String displayId;
+
+    private Builder() {}
+
+    public Builder put(String mimeType, Object value) {
+      data.put(Objects.requireNonNull(mimeType, "mimeType"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Adds {@code value} only when the type is not present yet. */
+    public Builder putIfAbsent(String mimeType, Object value) {
+      data.putIfAbsent(mimeType, value);
+      return this;
+    }
+
+    public Builder metadata(String mimeType, Object value) {
+      metadata.put(mimeType, value);
+      return this;
+    }
+
+    public Builder displayId(String id) {
+      this.displayId = id;
+      return this;
+    }
+
+    public boolean has(String mimeType) {
+      return data.containsKey(mimeType);
+    }
+
+    public boolean isEmpty() {
+      return data.isEmpty();
+    }
+
+    public MimeBundle build() {
+      return new MimeBundle(data, metadata, displayId);
+    }
+  }
+}

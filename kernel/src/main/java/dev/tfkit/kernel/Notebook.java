@@ -1,0 +1,51 @@
+package dev.tfkit.kernel;
+
+import dev.tfkit.kernel.display.Renderer;
+
+/**
+ * What a cell can call (imported statically in every notebook): IJava's {@code display}, {@code
+ * updateDisplay}, {@code render} and {@code eval}, plus {@code progress} bars and {@code
+ * registerRenderer}.
+ */
+public final class Notebook {
+  private Notebook() {}
+
+  /** Shows {@code value} now, rendered like a cell's value; returns the display id. */
+  public static String display(Object value) {
+    return JavaEvaluator.current().display(value);
+  }
+
+  /** Shows {@code value} as only the given MIME types (e.g. {@code "text/html"}). */
+  public static String display(Object value, String... mimeTypes) {
+    return JavaEvaluator.current().display(value, mimeTypes);
+  }
+
+  /** Replaces what an earlier {@link #display} with this id shows. */
+  public static void updateDisplay(String displayId, Object value) {
+    JavaEvaluator.current().updateDisplay(displayId, value);
+  }
+
+  public static void updateDisplay(String displayId, Object value, String... mimeTypes) {
+    JavaEvaluator.current().updateDisplay(displayId, value, mimeTypes);
+  }
+
+  /** The MIME bundle {@code value} would show as (a bundle given to display shows as itself). */
+  public static MimeBundle render(Object value) {
+    return JavaEvaluator.current().displays().render(value);
+  }
+
+  /** Evaluates Java code in this notebook and returns its value (IJava's {@code eval}). */
+  public static Object eval(String code) {
+    return JavaEvaluator.current().evalFromCell(code);
+  }
+
+  /** A progress bar shown now and updated in place; call {@code step()} as work is done. */
+  public static ProgressBar progress(String label, long total) {
+    return new ProgressBar(label, total, JavaEvaluator.current());
+  }
+
+  /** Registers how values of {@code type} are shown in this notebook. */
+  public static <T> void registerRenderer(Class<T> type, Renderer<? super T> renderer) {
+    JavaEvaluator.current().displays().register(type, renderer);
+  }
+}

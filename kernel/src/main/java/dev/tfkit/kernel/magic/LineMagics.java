@@ -1,0 +1,153 @@
+package dev.tfkit.kernel.magic;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * IJava's line magics: {@code %classpath} / {@code %jars} (globs), {@code %maven g:a:v}, {@code
+ * %mavenRepo id url}, {@code %load file}, {@code %lsmagic}. A magic is a line starting with {@code %}
+ * and runs in order with the cell's Java code.
+ */
+public final class LineMagics {
+  /** What the magics need from the evaluator. */
+  public interface Host {
+    void addToClasspath(List<Path> entries);
+
+    void evalFile(Path file) throws IOException;
+
+    void print(String text);
+
+    List<String> classpath();
+  }
+
+  private final Host host;
+  private final MavenResolver maven;
+
+  public LineMagics(Host host, MavenResolver maven) {
+    this.host = host;
+    this.maven = maven;
+  }
+
+  public Set<String> names() {
+    return new TreeSet<>(List.of("classpath", "jars", "maven", "mavenRepo", "load", "lsmagic"));
+  }
+
+  /** Runs one magic; returns a value to show, or null. */
+  public Object apply(String name, List<String> args) throws IOException {
+    switch (name) {
+      case "classpath", "jars" -> {
+        if (args.isEmpty()) throw new IllegalArgumentException("usage: %" + name + " PATH_OR_GLOB...");
+        List<Path> all = new ArrayList<>();
+        for (String a : args) {
+          for (String part : a.split(File.pathSeparator)) {
+            if (part.isBlank()) continue;
+            List<Path> found = expandGlobs(part, Path.of(""));
+            if (found.isEmpty()) throw new IllegalArgumentException("no file matches '" + part + "'");
+            all.addAll(found);
+          }
+        }
+        host.addToClasspath(all);
+        return null;
+      }
+      case "maven" -> {
+        if (args.isEmpty()) throw new IllegalArgumentException("usage: %maven group:artifact:version ...");
+        for (String coords : args) {
+          List<Path> jars = maven.resolve(coords);
+          host.addToClasspath(jars);
+        }
+        return null;
+      }
+      case "mavenRepo" -> {
+        if (args.size() != 2) throw new IllegalArgumentException("usage: %mavenRepo ID URL");
+        maven.addRepository(args.get(0), args.get(1));
+        return null;
+      }
+      case "load" -> {
+        if (args.size() != 1) throw new IllegalArgumentException("usage: %load FILE");
+        Path file = Path.of(args.get(0));
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such file: " + file.toAbsolutePath());
+        host.evalFile(file);
+        return null;
+      }
+      case "lsmagic" -> {
+        host.print("line magics: %" + String.join(" %", names()) + "\n");
+        return null;
+      }
+      default -> throw new IllegalArgumentException(
+          "unknown magic %" + name + " (known: %" + String.join(" %", names()) + ")");
+    }
+  }
+
+  /** Splits magic arguments on spaces, keeping quoted parts ("a b" or 'a b') together. */
+  public static List<String> split(String line) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    char quote = 0;
+    boolean any = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+        else cur.append(c);
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+        any = true;
+      } else if (Character.isWhitespace(c)) {
+        if (cur.length() > 0 || any) out.add(cur.toString());
+        cur.setLength(0);
+        any = false;
+      } else {
+        cur.append(c);
+      }
+    }
+    if (cur.length() > 0 || any) out.add(cur.toString());
+    return out;
+  }
+
+  /**
+   * Files matching {@code pattern}, relative to {@code base} unless absolute; {@code *} and {@code
+   * ?} match within a folder, {@code **} across folders. A pattern without wildcards is returned as
+   * is when it exists.
+   */
+  public static List<Path> expandGlobs(String pattern, Path base) {
+    String p = pattern.startsWith("~/") ? System.getProperty("user.home") + pattern.substring(1) : pattern;
+    if (!p.contains("*") && !p.contains("?") && !p.contains("[") && !p.contains("{")) {
+      Path path = base.resolve(p);
+      return Files.exists(path) ? List.of(path) : List.of();
+    }
+    // Walk from the longest folder prefix without wildcards.
+    String norm = p.replace('\\', '/');
+    int firstWild = indexOfWildcard(norm);
+    int slash = norm.lastIndexOf('/', firstWild);
+    Path root = slash < 0 ? base : base.resolve(slash == 0 ? "/" : norm.substring(0, slash));
+    String rest = slash < 0 ? norm : norm.substring(slash + 1);
+    if (!Files.isDirectory(root)) return List.of();
+    PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + rest);
+    List<Path> out = new ArrayList<>();
+    int depth = rest.contains("**") ? Integer.MAX_VALUE : rest.split("/").length;
+    try (Stream<Path> s = Files.walk(root, depth)) {
+      s.filter(f -> !f.equals(root) && m.matches(root.relativize(f))).sorted().forEach(out::add);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list " + root + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static int indexOfWildcard(String s) {
+    int best = s.length();
+    for (char c : new char[] {'*', '?', '[', '{'}) {
+      int i = s.indexOf(c);
+      if (i >= 0) best = Math.min(best, i);
+    }
+    return best;
+  }
+}
