@@ -54,6 +54,8 @@ public final class Tfkit {
     java.util.List<dev.tfkit.docker.ServedModel> list = new java.util.ArrayList<>();
     models.forEach((name, path) -> list.add(dev.tfkit.docker.ServedModel.of(name, path)));
     return dev.tfkit.docker.DockerServing.builder(dev.tfkit.docker.ServingConfig.of(list)).build();
+  }
+
   // ---- tensors (dev.tfkit.tensor) -------------------------------------------------------------
 
   /**
@@ -77,6 +79,7 @@ public final class Tfkit {
   public static dev.tfkit.tensor.TensorValue tensor(org.tensorflow.proto.TensorProto proto) {
     return dev.tfkit.tensor.TensorValue.fromProto(proto);
   }
+
   // ---------------------------------------------------------------- SavedModel (helper savedmodel)
 
   /**
