@@ -23,7 +23,7 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 import tensorflow.serving.Model.ModelSpec;
-import tensorflow.serving.Predict.PredictLog;
+import tensorflow.serving.PredictionLogOuterClass.PredictLog;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 
