@@ -72,4 +72,34 @@ class ServeCommandTest {
       assertThat(server.models().availableVersions("hpt")).containsExactly(123L);
     }
   }
+
+  @Test
+  void monitoringConfigFileMovesThePrometheusPage(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path mon = tmp.resolve("monitoring.config");
+    java.nio.file.Files.writeString(mon, "prometheus_config { enable: true path: \"/metrics\" }");
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd)
+        .parseArgs(
+            "--port=0",
+            "--rest_api_port=0",
+            "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+            "--monitoring_config_file=" + mon);
+    // --rest_api_port=0 turns REST off in the CLI; the builder is asked for a free port instead.
+    try (EmbeddedServer server = cmd.build().restPort(0).start()) {
+      var http = java.net.http.HttpClient.newHttpClient();
+      var page =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.restUrl() + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains(":tensorflow:serving:request_count");
+      var old =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(server.restUrl() + "/monitoring/prometheus/metrics"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(old.statusCode()).isEqualTo(404);
+    }
+  }
 }
