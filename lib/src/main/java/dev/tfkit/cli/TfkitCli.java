@@ -18,6 +18,11 @@ import picocli.CommandLine.Command;
     subcommands = {
       VersionCommand.class,
       ClasspathCommand.class,
+      ShowCommand.class,
+      ExportCommand.class,
+      DockerRunCommand.class,
+      RunCommand.class,
+      LatentIndexCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {

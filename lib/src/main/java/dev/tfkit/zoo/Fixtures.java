@@ -34,12 +34,19 @@ public final class Fixtures {
   /** {@code ../shared/fixtures} beside the repository root; {@code TFKIT_FIXTURES} overrides. */
   public static Path root() {
     String env = System.getenv("TFKIT_FIXTURES");
-    Path p =
-        env != null && !env.isBlank()
-            ? Paths.get(env)
-            : repoRoot().resolve("../shared/fixtures").normalize();
+    if (env != null && !env.isBlank()) {
+      Path p = Paths.get(env);
+      if (!Files.isDirectory(p)) throw new IllegalStateException("TFKIT_FIXTURES is not a folder: " + p);
+      return p;
+    }
+    Path root = repoRoot();
+    Path p = root.resolve("../shared/fixtures").normalize();
+    // A git worktree lies deeper than the main checkout: look for shared/ beside each ancestor.
+    for (Path d = root.getParent(); d != null && !Files.isDirectory(p); d = d.getParent()) {
+      p = d.resolve("shared/fixtures");
+    }
     if (!Files.isDirectory(p)) {
-      throw new IllegalStateException("fixtures folder not found: " + p);
+      throw new IllegalStateException("fixtures folder not found: " + root.resolve("../shared/fixtures").normalize());
     }
     return p;
   }

@@ -1,0 +1,105 @@
+package dev.tfkit.notebook;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * Runs every notebook of a folder in name order ({@code run-notebook --all}): each gets its output
+ * notebook and HTML page in the output folder, and {@code index.html} links them with their status.
+ * A failing notebook does not stop the others.
+ */
+public final class NotebookBatch {
+
+  /** How one notebook of the batch went. */
+  public record Entry(String name, Path output, Path html, boolean ok, double seconds, String error) {}
+
+  private NotebookBatch() {}
+
+  /** The notebooks ({@code *.ipynb}, not hidden) directly in {@code dir}, in name order. */
+  public static List<Path> notebooks(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("notebook folder " + dir + " does not exist");
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".ipynb"))
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(Files::isRegularFile)
+          .sorted()
+          .toList();
+    }
+  }
+
+  /**
+   * Runs the notebooks of {@code dir} into {@code outDir}; {@code configure} sets what every run
+   * shares (engine, parameters, timeout, progress).
+   */
+  public static List<Entry> run(Path dir, Path outDir, UnaryOperator<NotebookRunner.Builder> configure)
+      throws IOException {
+    List<Path> notebooks = notebooks(dir);
+    if (notebooks.isEmpty()) {
+      throw new IllegalArgumentException("notebook folder " + dir + " holds no .ipynb files");
+    }
+    if (dir.toAbsolutePath().normalize().equals(outDir.toAbsolutePath().normalize())) {
+      throw new IllegalArgumentException("output folder " + outDir + " must differ from the notebook folder");
+    }
+    Files.createDirectories(outDir);
+    List<Entry> entries = new ArrayList<>();
+    for (Path nb : notebooks) {
+      String name = nb.getFileName().toString();
+      String stem = name.substring(0, name.length() - ".ipynb".length());
+      Path out = outDir.resolve(name);
+      Path html = outDir.resolve(stem + ".html");
+      Instant t0 = Instant.now();
+      String error = null;
+      try {
+        configure.apply(NotebookRunner.builder(nb)).output(out).html(html).build().run();
+      } catch (NotebookExecutionException | IllegalArgumentException | IOException | UnsupportedOperationException e) {
+        error = e.getMessage() == null ? e.toString() : e.getMessage();
+      }
+      double seconds = Duration.between(t0, Instant.now()).toNanos() / 1e9;
+      entries.add(new Entry(name, Files.exists(out) ? out : null, Files.exists(html) ? html : null,
+          error == null, seconds, error));
+    }
+    NotebookDocument.writeAtomically(outDir.resolve("index.html"), index(dir, entries));
+    return entries;
+  }
+
+  /** The index page: one row per notebook with its status, time and links. */
+  static String index(Path dir, List<Entry> entries) {
+    StringBuilder sb = new StringBuilder();
+    String title = "Notebooks of " + dir.toAbsolutePath().normalize().getFileName();
+    sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(NotebookHtml.escape(title)).append("</title><style>").append(NotebookHtml.CSS)
+        .append("td,th{text-align:left}</style></head><body><main><h1>").append(NotebookHtml.escape(title))
+        .append("</h1>\n<table><thead><tr><th>Notebook</th><th>Status</th><th>Seconds</th><th>Output</th>")
+        .append("<th>Error</th></tr></thead><tbody>\n");
+    long failed = entries.stream().filter(e -> !e.ok()).count();
+    for (Entry e : entries) {
+      sb.append("<tr><td>");
+      if (e.html() != null) {
+        sb.append("<a href=\"").append(NotebookHtml.escape(e.html().getFileName().toString())).append("\">")
+            .append(NotebookHtml.escape(e.name())).append("</a>");
+      } else {
+        sb.append(NotebookHtml.escape(e.name()));
+      }
+      sb.append("</td><td class=\"status-").append(e.ok() ? "completed\">completed" : "failed\">failed")
+          .append("</td><td>").append(String.format(Locale.ROOT, "%.2f", e.seconds())).append("</td><td>");
+      if (e.output() != null) {
+        String f = NotebookHtml.escape(e.output().getFileName().toString());
+        sb.append("<a href=\"").append(f).append("\">").append(f).append("</a>");
+      }
+      sb.append("</td><td>").append(e.error() == null ? "" : NotebookHtml.escape(e.error())).append("</td></tr>\n");
+    }
+    sb.append("</tbody></table><p>").append(entries.size() - failed).append(" of ").append(entries.size())
+        .append(" notebooks completed.</p></main></body></html>\n");
+    return sb.toString();
+  }
+}

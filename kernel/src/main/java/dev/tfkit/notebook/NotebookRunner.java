@@ -1,0 +1,509 @@
+package dev.tfkit.notebook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs a notebook headless, papermill-style: injects parameters after the {@code parameters} cell,
+ * runs the code cells in order on a {@link NotebookEngine}, records outputs and timings, stops at
+ * the first failing cell, and writes the output notebook (and optionally an HTML page) atomically.
+ *
+ * <pre>{@code
+ * NotebookRunner.builder(Path.of("train.ipynb"))
+ *     .output(Path.of("out/train.ipynb"))
+ *     .parameters(NotebookParameters.none().with("epochs", "20"))
+ *     .executionTimeout(Duration.ofMinutes(5))
+ *     .build()
+ *     .run();
+ * }</pre>
+ */
+public final class NotebookRunner {
+  /** Tag of the cell whose declarations are the defaults. */
+  public static final String PARAMETERS_TAG = "parameters";
+  /** Tag of the cell tfkit writes with the given parameters. */
+  public static final String INJECTED_TAG = "injected-parameters";
+  /** Tag of the error banner cell added at the top of a failed notebook. */
+  public static final String ERROR_TAG = "tfkit-error-cell-tag";
+  /** Key of tfkit's run metadata, shaped like papermill's {@code metadata.papermill}. */
+  public static final String METADATA_KEY = "tfkit";
+
+  /** Starts the engine for a notebook. */
+  @FunctionalInterface
+  public interface EngineFactory {
+    /** Starts an engine for {@code notebook}, with {@code cwd} as its working folder. */
+    NotebookEngine start(NotebookDocument notebook, Path cwd) throws IOException;
+
+    /** The language parameters are written in for {@code notebook} (known before anything starts). */
+    default String language(NotebookDocument notebook) throws IOException {
+      return notebook.language();
+    }
+  }
+
+  private final Path input;
+  private final NotebookDocument source;
+  private final Path output;
+  private final Path html;
+  private final NotebookParameters parameters;
+  private final Path cwd;
+  private final Duration executionTimeout;
+  private final Duration interruptGrace;
+  private final boolean prepareOnly;
+  private final Appendable progress;
+  private final Appendable log;
+  private final EngineFactory engineFactory;
+  private final String engineName;
+
+  private NotebookRunner(Builder b) {
+    this.input = b.input;
+    this.source = b.source;
+    this.output = b.output;
+    this.html = b.html;
+    this.parameters = b.parameters;
+    this.cwd = b.cwd;
+    this.executionTimeout = b.executionTimeout;
+    this.interruptGrace = b.interruptGrace;
+    this.prepareOnly = b.prepareOnly;
+    this.progress = b.progress;
+    this.log = b.log;
+    this.engineFactory = b.engineFactory;
+    this.engineName = b.engineName;
+  }
+
+  /** A runner for the notebook file {@code input}. */
+  public static Builder builder(Path input) {
+    return new Builder(Objects.requireNonNull(input, "input"), null);
+  }
+
+  /** A runner for a notebook already in memory ({@code name} is used in messages). */
+  public static Builder builder(NotebookDocument notebook) {
+    return new Builder(null, Objects.requireNonNull(notebook, "notebook"));
+  }
+
+  /**
+   * The notebook with the given parameters injected, as it would be run: the {@code
+   * injected-parameters} cell right after the {@code parameters} cell (at the top when there is
+   * none), an earlier injected cell removed, outputs cleared.
+   *
+   * @throws IllegalArgumentException when a parameter cannot be of its declared type
+   */
+  public NotebookDocument prepare() throws IOException {
+    NotebookDocument nb = source != null ? source.copy() : NotebookDocument.read(input);
+    ArrayNode cells = nb.cells();
+    for (int i = cells.size() - 1; i >= 0; i--) {
+      List<String> tags = NotebookDocument.tags(cells.get(i));
+      if (tags.contains(INJECTED_TAG) || tags.contains(ERROR_TAG)) cells.remove(i);
+    }
+    int paramsAt = nb.indexOfTag(PARAMETERS_TAG);
+    ParameterLanguage.Injection injection = null;
+    if (!parameters.isEmpty()) {
+      String paramsSource = paramsAt < 0 ? "" : NotebookDocument.source(cells.get(paramsAt));
+      String language = engineFactory == null ? nb.language() : engineFactory.language(nb);
+      injection = ParameterLanguage.forLanguage(language).inject(paramsSource, parameters.values());
+      if (paramsAt < 0) {
+        progress("no cell is tagged 'parameters'; injecting the parameters at the top");
+      }
+      cells.insert(paramsAt + 1, nb.newCodeCell(injection.source(), INJECTED_TAG));
+    }
+    nb.ensureCellIds();
+    for (JsonNode c : cells) {
+      ObjectNode cell = (ObjectNode) c;
+      if ("code".equals(cell.path("cell_type").asText())) {
+        cell.putNull("execution_count");
+        cell.putArray("outputs");
+      }
+      if (!cell.path("metadata").isObject()) cell.putObject("metadata");
+      ObjectNode m = ((ObjectNode) cell.get("metadata")).putObject(METADATA_KEY);
+      m.putNull("start_time");
+      m.putNull("end_time");
+      m.putNull("duration");
+      m.put("status", "pending");
+      m.putNull("exception");
+    }
+    ObjectNode meta = nb.metadata().putObject(METADATA_KEY);
+    ObjectNode p = meta.putObject("parameters");
+    if (injection != null) injection.typedValues().forEach((k, v) -> p.set(k, toJson(v)));
+    meta.put("input_path", input == null ? null : input.toString());
+    meta.put("output_path", output == null ? null : output.toString());
+    meta.put("engine", engineName);
+    meta.putNull("start_time");
+    meta.putNull("end_time");
+    meta.putNull("duration");
+    meta.putNull("exception");
+    return nb;
+  }
+
+  /**
+   * Prepares and runs the notebook, writing the output notebook (and HTML page) when asked.
+   *
+   * @return the executed notebook
+   * @throws NotebookExecutionException when a cell fails or times out (the output is written first)
+   * @throws IllegalArgumentException when the notebook or a parameter is invalid (nothing ran)
+   */
+  public NotebookDocument run() throws IOException {
+    NotebookDocument nb = prepare();
+    if (prepareOnly) {
+      write(nb);
+      return nb;
+    }
+    ObjectNode meta = (ObjectNode) nb.metadata().get(METADATA_KEY);
+    Instant started = Instant.now();
+    meta.put("start_time", started.toString());
+    List<ObjectNode> cells = nb.cellList();
+    long codeCells = cells.stream().filter(NotebookRunner::isCode).count();
+    int codeSeen = 0;
+    Failure failure = null;
+    // Displays by display id, across cells, so an update reaches every copy (as in nbclient).
+    java.util.Map<String, List<ObjectNode>> displays = new java.util.HashMap<>();
+    try (NotebookEngine engine = engineFactory.start(nb, cwd);
+        Watchdog watchdog = new Watchdog(engine)) {
+      for (int i = 0; i < cells.size() && failure == null; i++) {
+        ObjectNode cell = cells.get(i);
+        ObjectNode cm = (ObjectNode) cell.get("metadata").get(METADATA_KEY);
+        Instant t0 = Instant.now();
+        cm.put("start_time", t0.toString());
+        cm.put("status", "running");
+        if (isCode(cell)) {
+          codeSeen++;
+          progress(String.format(Locale.ROOT, "[%d/%d] cell %d ...", codeSeen, codeCells, i + 1));
+          failure = runCell(engine, watchdog, cell, i, displays);
+        }
+        Instant t1 = Instant.now();
+        cm.put("end_time", t1.toString());
+        cm.put("duration", seconds(t0, t1));
+        cm.put("status", failure == null ? "completed" : "failed");
+        cm.put("exception", failure != null);
+        if (isCode(cell)) {
+          progress(String.format(Locale.ROOT, "[%d/%d] cell %d %s (%.2f s)", codeSeen, codeCells, i + 1,
+              failure == null ? "ok" : "FAILED: " + failure.summary(), seconds(t0, t1)));
+          if (failure == null && output != null) {
+            finish(nb, started, false); // papermill-style autosave: a killed run leaves its progress
+            nb.write(output);
+          }
+        }
+      }
+    }
+    finish(nb, started, failure != null);
+    if (failure != null) {
+      addErrorBanner(nb, failure);
+    }
+    write(nb);
+    if (failure != null) {
+      String where = output == null ? "" : "; output notebook: " + output;
+      throw new NotebookExecutionException(
+          "cell " + (failure.cellIndex + 1) + failure.prompt() + " failed: " + failure.summary() + where,
+          failure.cellIndex, failure.executionCount, failure.ename, failure.evalue, nb);
+    }
+    return nb;
+  }
+
+  private Failure runCell(NotebookEngine engine, Watchdog watchdog, ObjectNode cell, int index,
+      java.util.Map<String, List<ObjectNode>> displays) {
+    String code = NotebookDocument.source(cell);
+    ArrayNode outputs = (ArrayNode) cell.get("outputs");
+    if (code.isBlank()) return null; // like nbclient: an empty cell is not sent to the kernel
+    AtomicBoolean clearPending = new AtomicBoolean();
+    NotebookEngine.OutputSink sink =
+        new NotebookEngine.OutputSink() {
+          @Override
+          public synchronized void output(ObjectNode out) {
+            if (clearPending.getAndSet(false)) outputs.removeAll();
+            NotebookOutputs.append(outputs, out);
+            logOutput(out);
+          }
+
+          @Override
+          public synchronized void display(ObjectNode out, String displayId) {
+            output(out);
+            if (displayId != null && !displayId.isEmpty()) {
+              displays.computeIfAbsent(displayId, k -> new java.util.ArrayList<>()).add(out);
+            }
+          }
+
+          @Override
+          public synchronized void updateDisplay(String displayId, ObjectNode update) {
+            for (ObjectNode shown : displays.getOrDefault(displayId, List.of())) {
+              shown.set("data", update.get("data"));
+              shown.set("metadata", update.get("metadata"));
+            }
+          }
+
+          @Override
+          public synchronized void clearOutput(boolean wait) {
+            if (wait) clearPending.set(true);
+            else outputs.removeAll();
+          }
+        };
+    NotebookEngine.CellResult result;
+    boolean timedOut;
+    try {
+      watchdog.arm();
+      try {
+        result = engine.execute(code, sink);
+      } finally {
+        timedOut = watchdog.disarm();
+      }
+    } catch (IOException e) {
+      timedOut = watchdog.fired();
+      if (!timedOut) {
+        ObjectNode err = NotebookOutputs.error("DeadKernelError", e.getMessage(), List.of(String.valueOf(e.getMessage())));
+        sink.output(err);
+        return new Failure(index, null, "DeadKernelError", e.getMessage());
+      }
+      result = new NotebookEngine.CellResult(null, false);
+    }
+    if (result.executionCount() != null) cell.put("execution_count", result.executionCount());
+    if (timedOut) {
+      String msg = "A cell timed out while it was being executed, after "
+          + executionTimeout.toSeconds() + " seconds (--execution-timeout).";
+      sink.output(NotebookOutputs.error("CellTimeoutError", msg, List.of("CellTimeoutError: " + msg)));
+      return new Failure(index, result.executionCount(), "CellTimeoutError", msg);
+    }
+    if (!result.ok()) {
+      JsonNode err = null;
+      for (JsonNode o : outputs) if ("error".equals(o.path("output_type").asText())) err = o;
+      String ename = err == null ? "CellExecutionError" : err.path("ename").asText();
+      String evalue = err == null ? "the cell failed without an error output" : err.path("evalue").asText();
+      return new Failure(index, result.executionCount(), ename, evalue);
+    }
+    return null;
+  }
+
+  private void logOutput(ObjectNode out) {
+    if (log == null) return;
+    StringBuilder text = new StringBuilder();
+    switch (out.path("output_type").asText()) {
+      case "stream" -> text.append(NotebookOutputs.text(out.get("text")));
+      case "error" -> {
+        for (JsonNode line : out.path("traceback")) text.append(NotebookHtml.stripAnsi(line.asText())).append('\n');
+      }
+      default -> {
+        JsonNode data = out.path("data");
+        if (data.has("text/plain")) text.append(NotebookOutputs.text(data.get("text/plain"))).append('\n');
+        else data.fieldNames().forEachRemaining(mime -> text.append('[').append(mime).append("]\n"));
+      }
+    }
+    emit(log, text.toString());
+  }
+
+  /** Writes to a terminal-like stream and flushes, so lines show up as they happen. */
+  private static void emit(Appendable to, String text) {
+    try {
+      to.append(text);
+      if (to instanceof java.io.Flushable f) f.flush();
+    } catch (IOException e) {
+      // the terminal went away: the run itself goes on
+    }
+  }
+
+  private void finish(NotebookDocument nb, Instant started, boolean exception) {
+    ObjectNode meta = (ObjectNode) nb.metadata().get(METADATA_KEY);
+    Instant end = Instant.now();
+    meta.put("end_time", end.toString());
+    meta.put("duration", seconds(started, end));
+    meta.put("exception", exception);
+  }
+
+  /** Papermill's banner: a red line at the top linking to an anchor right before the failing cell. */
+  private static void addErrorBanner(NotebookDocument nb, Failure f) {
+    ArrayNode cells = nb.cells();
+    String anchor = "<span id=\"tfkit-error-cell\" style=\"color:red; font-family:Helvetica Neue, Helvetica, "
+        + "Arial, sans-serif; font-size:2em;\">Execution using tfkit run-notebook encountered an exception "
+        + "here and stopped:</span>";
+    cells.insert(f.cellIndex, nb.newMarkdownCell(anchor, ERROR_TAG));
+    String banner = "<span style=\"color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; "
+        + "font-size:2em;\">An Exception was encountered at '<a href=\"#tfkit-error-cell\">cell "
+        + (f.cellIndex + 1) + f.prompt() + "</a>': " + NotebookHtml.escape(f.summary()) + "</span>";
+    cells.insert(0, nb.newMarkdownCell(banner, ERROR_TAG));
+  }
+
+  private void write(NotebookDocument nb) throws IOException {
+    if (output != null) nb.write(output);
+    if (html != null) NotebookDocument.writeAtomically(html, NotebookHtml.render(nb, title()));
+  }
+
+  private String title() {
+    if (input != null) return input.getFileName().toString();
+    return output != null ? output.getFileName().toString() : "notebook";
+  }
+
+  private void progress(String line) {
+    if (progress != null) emit(progress, "run-notebook: " + line + System.lineSeparator());
+  }
+
+  private static boolean isCode(JsonNode cell) {
+    return "code".equals(cell.path("cell_type").asText());
+  }
+
+  private static double seconds(Instant a, Instant b) {
+    return Duration.between(a, b).toNanos() / 1e9;
+  }
+
+  private static JsonNode toJson(Object v) {
+    if (v instanceof JavaParameters.TypedList tl) v = tl.items();
+    return NotebookDocument.MAPPER.valueToTree(v);
+  }
+
+  /** Where and how a run stopped. */
+  private record Failure(int cellIndex, Integer executionCount, String ename, String evalue) {
+    String summary() {
+      return evalue == null || evalue.isEmpty() ? ename : ename + ": " + evalue;
+    }
+
+    String prompt() {
+      return executionCount == null ? "" : " (In [" + executionCount + "])";
+    }
+  }
+
+  /** Interrupts a cell that runs past the timeout, and closes the engine if the interrupt is ignored. */
+  private final class Watchdog implements AutoCloseable {
+    private final NotebookEngine engine;
+    private final ScheduledExecutorService timer;
+    private ScheduledFuture<?> pending;
+    private ScheduledFuture<?> kill;
+    private volatile boolean fired;
+
+    Watchdog(NotebookEngine engine) {
+      this.engine = engine;
+      this.timer = executionTimeout == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tfkit-notebook-timeout");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    void arm() {
+      fired = false;
+      if (timer == null) return;
+      pending = timer.schedule(() -> {
+        fired = true;
+        engine.interrupt();
+        // An interrupt can be ignored (a busy native call): then the engine goes.
+        kill = timer.schedule(engine::close, interruptGrace.toMillis(), TimeUnit.MILLISECONDS);
+      }, executionTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the timer; true when it fired for this cell. */
+    boolean disarm() {
+      if (pending != null) pending.cancel(false);
+      if (kill != null) kill.cancel(false);
+      return fired;
+    }
+
+    boolean fired() {
+      disarm();
+      return fired;
+    }
+
+    @Override
+    public void close() {
+      if (timer != null) timer.shutdownNow();
+    }
+  }
+
+  /** Builds a {@link NotebookRunner}. */
+  public static final class Builder {
+    private final Path input;
+    private final NotebookDocument source;
+    private Path output;
+    private Path html;
+    private NotebookParameters parameters = NotebookParameters.none();
+    private Path cwd = Path.of("").toAbsolutePath();
+    private Duration executionTimeout;
+    private Duration interruptGrace = Duration.ofSeconds(5);
+    private boolean prepareOnly;
+    private Appendable progress;
+    private Appendable log;
+    private EngineFactory engineFactory;
+    private String engineName = "custom";
+
+    private Builder(Path input, NotebookDocument source) {
+      this.input = input;
+      this.source = source;
+    }
+
+    /** Where the output notebook goes (none: only returned). */
+    public Builder output(Path output) {
+      this.output = output;
+      return this;
+    }
+
+    /** Also write a self-contained HTML page of the executed notebook here. */
+    public Builder html(Path html) {
+      this.html = html;
+      return this;
+    }
+
+    /** The parameters to inject. */
+    public Builder parameters(NotebookParameters parameters) {
+      this.parameters = Objects.requireNonNull(parameters, "parameters");
+      return this;
+    }
+
+    /** The working folder of the code (default: this process's). */
+    public Builder cwd(Path cwd) {
+      this.cwd = cwd.toAbsolutePath();
+      return this;
+    }
+
+    /** The longest a single cell may run; then it is interrupted and the run fails. */
+    public Builder executionTimeout(Duration timeout) {
+      if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+        throw new IllegalArgumentException("execution timeout must be positive, got " + timeout);
+      }
+      this.executionTimeout = timeout;
+      return this;
+    }
+
+    /** How long an interrupted cell may take to stop before the engine is closed (default 5 s). */
+    public Builder interruptGrace(Duration grace) {
+      this.interruptGrace = Objects.requireNonNull(grace);
+      return this;
+    }
+
+    /** Only write the parameterised notebook; run nothing. */
+    public Builder prepareOnly(boolean prepareOnly) {
+      this.prepareOnly = prepareOnly;
+      return this;
+    }
+
+    /** Where a progress line per cell goes (none by default). */
+    public Builder progress(Appendable progress) {
+      this.progress = progress;
+      return this;
+    }
+
+    /** Stream every cell output here as it happens ({@code --log-output}). */
+    public Builder logOutput(Appendable log) {
+      this.log = log;
+      return this;
+    }
+
+    /** The engine that runs the code; {@code name} is recorded in the metadata. */
+    public Builder engine(String name, EngineFactory factory) {
+      this.engineName = Objects.requireNonNull(name);
+      this.engineFactory = Objects.requireNonNull(factory);
+      return this;
+    }
+
+    /** The runner; an engine is needed unless it only prepares. */
+    public NotebookRunner build() {
+      if (engineFactory == null && !prepareOnly) {
+        throw new IllegalStateException("no engine: call engine(name, factory)");
+      }
+      return new NotebookRunner(this);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package dev.tfkit.graph;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * Reads a TensorFlow.js graph model ({@code model.json} plus weight shards) into a plain
+ * TensorFlow GraphDef: the JSON topology is parsed as a GraphDef, every weight (float32, int32,
+ * bool, float16, or uint8/uint16-quantized with scale and min) becomes the value of its Const node,
+ * and TF.js-only ops are rewritten by {@link TfjsOps}.
+ */
+final class TfjsGraphModel {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The converted graph and the model's signature (when model.json has one). */
+  record Loaded(GraphDef graph, Map<String, SignatureDef> signatures) {}
+
+  private TfjsGraphModel() {}
+
+  static boolean looksLikeTfjs(Path json) {
+    try {
+      byte[] head = readHead(json, 4096);
+      String s = new String(head, java.nio.charset.StandardCharsets.UTF_8);
+      return s.contains("\"modelTopology\"") || s.contains("\"weightsManifest\"") || s.contains("\"format\"");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static Loaded load(Path modelJson) {
+    String src = modelJson.toString();
+    JsonNode root;
+    try {
+      root = JSON.readTree(modelJson.toFile());
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(src + ": not valid JSON (" + e.getOriginalMessage() + ")");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + src, e);
+    }
+    if (root == null || !root.isObject()) throw new IllegalArgumentException(src + ": not a TF.js model (no JSON object)");
+    String format = root.path("format").asText("");
+    JsonNode topo = root.get("modelTopology");
+    if (topo == null) throw new IllegalArgumentException(src + ": not a TF.js model (no modelTopology)");
+    if (format.equals("layers-model") || topo.has("model_config") || topo.has("class_name")) {
+      throw new IllegalArgumentException(src + ": a TF.js layers (Keras) model; only TF.js graph models are supported");
+    }
+    if (!topo.has("node")) throw new IllegalArgumentException(src + ": modelTopology has no 'node' list (not a TF.js graph model)");
+    GraphDef.Builder gb = GraphDef.newBuilder();
+    try {
+      JsonFormat.parser().ignoringUnknownFields().merge(JSON.writeValueAsString(topo), gb);
+    } catch (InvalidProtocolBufferException | JsonProcessingException e) {
+      throw new IllegalArgumentException(src + ": modelTopology is not a GraphDef in JSON: " + e.getMessage());
+    }
+    Map<String, Integer> nodeIndex = new HashMap<>();
+    for (int i = 0; i < gb.getNodeCount(); i++) nodeIndex.put(gb.getNode(i).getName(), i);
+    JsonNode manifest = root.path("weightsManifest");
+    Path dir = modelJson.toAbsolutePath().getParent();
+    java.util.Set<String> filled = new java.util.HashSet<>();
+    for (JsonNode group : manifest) {
+      byte[] data = readGroup(dir, group, src);
+      int offset = 0;
+      for (JsonNode w : group.path("weights")) {
+        String name = w.path("name").asText();
+        long[] shape = new long[w.path("shape").size()];
+        long count = 1;
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = w.path("shape").get(i).asLong();
+          if (shape[i] < 0) throw new IllegalArgumentException(src + ": weight '" + name + "' has a negative dimension");
+          count *= shape[i];
+        }
+        String dtype = w.path("dtype").asText("float32");
+        JsonNode q = w.get("quantization");
+        String stored = q != null && q.hasNonNull("dtype") ? q.get("dtype").asText() : dtype;
+        int storedSize = switch (stored) {
+          case "float32", "int32" -> 4;
+          case "float16", "uint16", "int16" -> 2;
+          case "uint8", "int8", "bool" -> 1;
+          default -> throw new IllegalArgumentException(src + ": weight '" + name + "' has unsupported dtype '" + stored + "'");
+        };
+        long bytes = count * storedSize;
+        if (offset + bytes > data.length) {
+          throw new IllegalArgumentException(src + ": weight '" + name + "' needs bytes " + offset + ".." + (offset + bytes)
+              + " but the weight files of its group hold only " + data.length + " (truncated shard?)");
+        }
+        TensorProto value = decode(data, offset, (int) count, dtype, stored, q, shape, name, src);
+        offset += (int) bytes;
+        Integer idx = nodeIndex.get(name);
+        if (idx == null) continue; // a weight no node uses: harmless
+        NodeDef.Builder nb = gb.getNodeBuilder(idx);
+        nb.putAttr("value", AttrValue.newBuilder().setTensor(value).build());
+        nb.putAttr("dtype", AttrValue.newBuilder().setType(value.getDtype()).build());
+        filled.add(name);
+      }
+      if (offset != data.length) {
+        throw new IllegalArgumentException(src + ": weight files " + group.path("paths") + " hold " + data.length
+            + " bytes but the manifest describes " + offset);
+      }
+    }
+    for (NodeDef n : gb.getNodeList()) {
+      if (n.getOp().equals("Const") && !filled.contains(n.getName()) && !n.getAttrOrDefault("value", AttrValue.getDefaultInstance()).hasTensor()) {
+        throw new IllegalArgumentException(src + ": Const node '" + n.getName() + "' has no value and no weight in weightsManifest");
+      }
+      // TF.js graphs carry device pins like /device:CPU:0 from the converter's machine; they mean nothing here.
+    }
+    for (int i = 0; i < gb.getNodeCount(); i++) gb.getNodeBuilder(i).clearDevice();
+    GraphDef g = gb.build();
+    if (TfjsOps.needsRewrite(g)) g = TfjsOps.expand(g, src);
+    return new Loaded(g, signatures(root, src));
+  }
+
+  private static Map<String, SignatureDef> signatures(JsonNode root, String src) {
+    JsonNode sig = root.path("signature");
+    if (!sig.isObject()) sig = root.path("userDefinedMetadata").path("signature");
+    if (!sig.isObject() || (!sig.has("inputs") && !sig.has("outputs"))) return Map.of();
+    SignatureDef.Builder sb = SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict");
+    for (String side : List.of("inputs", "outputs")) {
+      Iterator<Map.Entry<String, JsonNode>> it = sig.path(side).fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        TensorInfo.Builder ti = TensorInfo.newBuilder();
+        try {
+          JsonFormat.parser().ignoringUnknownFields().merge(JSON.writeValueAsString(e.getValue()), ti);
+        } catch (InvalidProtocolBufferException | JsonProcessingException ex) {
+          throw new IllegalArgumentException(src + ": signature " + side + " '" + e.getKey() + "' is not a TensorInfo: " + ex.getMessage());
+        }
+        if (ti.getName().isEmpty()) ti.setName(e.getKey());
+        ti.setName(TensorName.parse(ti.getName()).toString());
+        String key = TensorName.parse(e.getKey()).node().replaceAll("[^A-Za-z0-9_]", "_");
+        if (side.equals("inputs")) sb.putInputs(key, ti.build());
+        else sb.putOutputs(key, ti.build());
+      }
+    }
+    return Map.of("serving_default", sb.build());
+  }
+
+  private static byte[] readGroup(Path dir, JsonNode group, String src) {
+    List<byte[]> parts = new ArrayList<>();
+    long total = 0;
+    for (JsonNode p : group.path("paths")) {
+      String rel = p.asText();
+      Path file = dir.resolve(rel).normalize();
+      if (!file.startsWith(dir)) throw new IllegalArgumentException(src + ": weight path '" + rel + "' points outside the model folder");
+      if (!Files.isRegularFile(file)) throw new IllegalArgumentException(src + ": weight file '" + rel + "' not found beside model.json");
+      try {
+        byte[] b = Files.readAllBytes(file);
+        parts.add(b);
+        total += b.length;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read weight file " + file, e);
+      }
+    }
+    if (total > Integer.MAX_VALUE - 16) throw new IllegalArgumentException(src + ": weight group larger than 2 GB");
+    ByteBuffer all = ByteBuffer.allocate((int) total);
+    for (byte[] b : parts) all.put(b);
+    return all.array();
+  }
+
+  private static TensorProto decode(byte[] data, int offset, int count, String dtype, String stored, JsonNode q,
+      long[] shape, String name, String src) {
+    TensorShapeProto.Builder sp = TensorShapeProto.newBuilder();
+    for (long d : shape) sp.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
+    ByteBuffer in = ByteBuffer.wrap(data, offset, data.length - offset).order(ByteOrder.LITTLE_ENDIAN);
+    DataType out = switch (dtype) {
+      case "float32" -> DataType.DT_FLOAT;
+      case "int32" -> DataType.DT_INT32;
+      case "bool" -> DataType.DT_BOOL;
+      default -> throw new IllegalArgumentException(src + ": weight '" + name + "' has unsupported dtype '" + dtype + "'");
+    };
+    TensorProto.Builder tp = TensorProto.newBuilder().setDtype(out).setTensorShape(sp);
+    if (stored.equals(dtype) || (q != null && !q.has("scale") && stored.equals(dtype))) {
+      int size = out == DataType.DT_BOOL ? 1 : 4;
+      return tp.setTensorContent(ByteString.copyFrom(data, offset, count * size)).build();
+    }
+    ByteBuffer dst = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+    if (stored.equals("float16")) {
+      for (int i = 0; i < count; i++) dst.putFloat(halfToFloat(in.getShort()));
+    } else if (stored.equals("uint8") || stored.equals("uint16")) {
+      if (q == null || !q.has("scale") || !q.has("min")) {
+        throw new IllegalArgumentException(src + ": weight '" + name + "' is " + stored + "-quantized without scale and min");
+      }
+      double scale = q.get("scale").asDouble();
+      double min = q.get("min").asDouble();
+      for (int i = 0; i < count; i++) {
+        int v = stored.equals("uint8") ? Byte.toUnsignedInt(in.get()) : Short.toUnsignedInt(in.getShort());
+        double x = v * scale + min;
+        if (out == DataType.DT_INT32) dst.putInt((int) Math.round(x));
+        else dst.putFloat((float) x);
+      }
+    } else {
+      throw new IllegalArgumentException(src + ": weight '" + name + "' stores " + stored + " for dtype " + dtype + ", which tfkit cannot decode");
+    }
+    return tp.setTensorContent(ByteString.copyFrom(dst.array())).build();
+  }
+
+  /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */
+  static float halfToFloat(short h) {
+    int bits = h & 0xffff;
+    int sign = (bits & 0x8000) << 16;
+    int exp = (bits >>> 10) & 0x1f;
+    int mant = bits & 0x3ff;
+    if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+    if (exp == 0) {
+      if (mant == 0) return Float.intBitsToFloat(sign);
+      float v = mant / 1024f * (1f / 16384f); // subnormal: mant * 2^-24
+      return sign != 0 ? -v : v;
+    }
+    return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
+  }
+
+  private static byte[] readHead(Path p, int n) throws IOException {
+    try (var in = Files.newInputStream(p)) {
+      return in.readNBytes(n);
+    }
+  }
+}

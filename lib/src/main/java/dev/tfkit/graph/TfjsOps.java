@@ -1,0 +1,163 @@
+package dev.tfkit.graph;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.OpDef;
+
+/**
+ * Rewrites the ops only TensorFlow.js knows, or whose fused form the TF runtime's kernels do not
+ * cover ({@code _FusedConv2D}, {@code FusedDepthwiseConv2dNative}, {@code _FusedMatMul}, {@code
+ * Prelu}), into chains of plain ops. The last node of each chain keeps the original name, so every
+ * consumer and every signature tensor stays valid.
+ */
+final class TfjsOps {
+  private static final Set<String> FUSED =
+      Set.of("_FusedConv2D", "FusedDepthwiseConv2dNative", "_FusedDepthwiseConv2dNative", "_FusedMatMul");
+
+  private TfjsOps() {}
+
+  /** Whether the graph has a node this class rewrites. */
+  static boolean needsRewrite(GraphDef g) {
+    for (NodeDef n : g.getNodeList()) if (FUSED.contains(n.getOp()) || n.getOp().equals("Prelu")) return true;
+    return false;
+  }
+
+  static GraphDef expand(GraphDef g, String source) {
+    Set<String> names = new HashSet<>();
+    for (NodeDef n : g.getNodeList()) names.add(n.getName());
+    List<NodeDef> out = new ArrayList<>();
+    for (NodeDef n : g.getNodeList()) {
+      if (FUSED.contains(n.getOp())) {
+        expandFused(n, out, names, source);
+      } else if (n.getOp().equals("Prelu")) {
+        List<String> data = dataInputs(n);
+        if (data.size() != 2) throw new IllegalArgumentException(source + ": Prelu node '" + n.getName() + "' needs 2 inputs, has " + data.size());
+        prelu(n.getName(), data.get(0), data.get(1), n.getAttrOrDefault("T", floatType()), controlInputs(n), out, names);
+      } else {
+        out.add(n);
+      }
+    }
+    return GraphSurgery.rebuild(g, out);
+  }
+
+  private static void expandFused(NodeDef n, List<NodeDef> out, Set<String> names, String source) {
+    String baseOp = switch (n.getOp()) {
+      case "_FusedConv2D" -> "Conv2D";
+      case "_FusedMatMul" -> "MatMul";
+      default -> "DepthwiseConv2dNative";
+    };
+    List<String> fused = new ArrayList<>();
+    if (n.containsAttr("fused_ops")) {
+      for (var s : n.getAttrOrThrow("fused_ops").getList().getSList()) fused.add(s.toString(StandardCharsets.UTF_8));
+    }
+    List<String> data = dataInputs(n);
+    if (data.size() < 2) throw new IllegalArgumentException(source + ": node '" + n.getName() + "' (" + n.getOp() + ") needs at least 2 inputs");
+    List<String> args = data.subList(2, data.size());
+    AttrValue t = n.getAttrOrDefault("T", floatType());
+    String name = n.getName();
+    String cur = fused.isEmpty() ? name : unique(name + "/" + baseOp, names);
+    NodeDef.Builder base = NodeDef.newBuilder().setName(cur).setOp(baseOp).addInput(data.get(0)).addInput(data.get(1))
+        .addAllInput(controlInputs(n));
+    copyKnownAttrs(n, base, baseOp);
+    out.add(base.build());
+    if (fused.isEmpty()) return;
+    String first = fused.get(0);
+    int argsUsed;
+    List<String> acts = fused.subList(1, fused.size());
+    String stepName = acts.isEmpty() ? name : unique(name + "/" + first, names);
+    switch (first) {
+      case "BiasAdd" -> {
+        need(args, 1, n, source);
+        NodeDef.Builder b = NodeDef.newBuilder().setName(stepName).setOp("BiasAdd").addInput(cur).addInput(args.get(0)).putAttr("T", t);
+        if (n.containsAttr("data_format") && !baseOp.equals("MatMul")) b.putAttr("data_format", n.getAttrOrThrow("data_format"));
+        out.add(b.build());
+        argsUsed = 1;
+      }
+      case "FusedBatchNorm" -> {
+        need(args, 4, n, source);
+        NodeDef.Builder b = NodeDef.newBuilder().setName(stepName).setOp("FusedBatchNormV3").addInput(cur)
+            .addAllInput(args.subList(0, 4)).putAttr("T", t).putAttr("U", t)
+            .putAttr("is_training", AttrValue.newBuilder().setB(false).build())
+            .putAttr("epsilon", n.getAttrOrDefault("epsilon", AttrValue.newBuilder().setF(0.001f).build()));
+        if (n.containsAttr("data_format")) b.putAttr("data_format", n.getAttrOrThrow("data_format"));
+        out.add(b.build());
+        argsUsed = 4;
+      }
+      default -> throw new IllegalArgumentException(
+          source + ": node '" + n.getName() + "' (" + n.getOp() + ") fuses " + fused + ", which tfkit cannot expand");
+    }
+    cur = stepName;
+    if (acts.isEmpty()) return;
+    if (acts.size() > 1) throw new IllegalArgumentException(source + ": node '" + n.getName() + "' fuses " + fused + ", which tfkit cannot expand");
+    String act = acts.get(0);
+    switch (act) {
+      case "Relu", "Relu6", "Elu", "Sigmoid", "Tanh", "Selu" ->
+          out.add(NodeDef.newBuilder().setName(name).setOp(act).addInput(cur).putAttr("T", t).build());
+      case "LeakyRelu" -> out.add(NodeDef.newBuilder().setName(name).setOp("LeakyRelu").addInput(cur).putAttr("T", t)
+          .putAttr("alpha", n.getAttrOrDefault("leakyrelu_alpha", AttrValue.newBuilder().setF(0.2f).build())).build());
+      case "Prelu" -> {
+        need(args, argsUsed + 1, n, source);
+        prelu(name, cur, args.get(argsUsed), t, List.of(), out, names);
+      }
+      default -> throw new IllegalArgumentException(source + ": node '" + n.getName() + "' fuses activation '" + act + "', which tfkit cannot expand");
+    }
+  }
+
+  /** prelu(x) = relu(x) - alpha * relu(-x). */
+  private static void prelu(String name, String x, String alpha, AttrValue t, List<String> control, List<NodeDef> out, Set<String> names) {
+    String pos = unique(name + "/pos", names);
+    String negX = unique(name + "/neg_x", names);
+    String negRelu = unique(name + "/neg_relu", names);
+    String scaled = unique(name + "/scaled", names);
+    out.add(NodeDef.newBuilder().setName(pos).setOp("Relu").addInput(x).addAllInput(control).putAttr("T", t).build());
+    out.add(NodeDef.newBuilder().setName(negX).setOp("Neg").addInput(x).putAttr("T", t).build());
+    out.add(NodeDef.newBuilder().setName(negRelu).setOp("Relu").addInput(negX).putAttr("T", t).build());
+    out.add(NodeDef.newBuilder().setName(scaled).setOp("Mul").addInput(alpha).addInput(negRelu).putAttr("T", t).build());
+    out.add(NodeDef.newBuilder().setName(name).setOp("Sub").addInput(pos).addInput(scaled).putAttr("T", t).build());
+  }
+
+  private static void copyKnownAttrs(NodeDef from, NodeDef.Builder to, String op) {
+    OpDef def = OpRegistry.get(op);
+    Set<String> allowed = new HashSet<>();
+    for (OpDef.AttrDef a : def.getAttrList()) allowed.add(a.getName());
+    for (Map.Entry<String, AttrValue> e : from.getAttrMap().entrySet()) {
+      if (allowed.contains(e.getKey())) to.putAttr(e.getKey(), e.getValue());
+    }
+  }
+
+  private static void need(List<String> args, int n, NodeDef node, String source) {
+    if (args.size() < n) {
+      throw new IllegalArgumentException(source + ": node '" + node.getName() + "' (" + node.getOp() + ") has " + args.size() + " fused arguments, needs " + n);
+    }
+  }
+
+  private static String unique(String base, Set<String> names) {
+    String s = base;
+    for (int i = 1; names.contains(s); i++) s = base + "_" + i;
+    names.add(s);
+    return s;
+  }
+
+  private static List<String> dataInputs(NodeDef n) {
+    List<String> l = new ArrayList<>();
+    for (String in : n.getInputList()) if (!in.startsWith("^")) l.add(in);
+    return l;
+  }
+
+  private static List<String> controlInputs(NodeDef n) {
+    List<String> l = new ArrayList<>();
+    for (String in : n.getInputList()) if (in.startsWith("^")) l.add(in);
+    return l;
+  }
+
+  private static AttrValue floatType() {
+    return AttrValue.newBuilder().setType(org.tensorflow.proto.DataType.DT_FLOAT).build();
+  }
+}

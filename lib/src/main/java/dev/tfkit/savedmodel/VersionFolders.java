@@ -1,0 +1,90 @@
+package dev.tfkit.savedmodel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+/**
+ * Version folders the way TensorFlow Serving polls them: {@code BASE/<integer>}, written into a
+ * temporary sibling whose name a server ignores (it starts with a dot and is not a number) and
+ * renamed into place, so a polling server never sees half a version.
+ */
+public final class VersionFolders {
+  private VersionFolders() {}
+
+  /** The largest integer-named child of {@code base}, if any. */
+  public static OptionalLong latest(Path base) {
+    if (!Files.isDirectory(base)) return OptionalLong.empty();
+    try (Stream<Path> s = Files.list(base)) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(VersionFolders::isVersionName)
+          .mapToLong(Long::parseLong)
+          .max();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + base, e);
+    }
+  }
+
+  /** The next integer version under {@code base}: one more than the largest, or 1. */
+  public static long next(Path base) {
+    return latest(base).orElse(0L) + 1;
+  }
+
+  /** A timestamp version (seconds since the epoch), above every existing version of {@code base}. */
+  public static long timestamp(Path base) {
+    long now = System.currentTimeMillis() / 1000;
+    return Math.max(now, next(base));
+  }
+
+  /** True for names TensorFlow Serving treats as versions: digits only. */
+  public static boolean isVersionName(String name) {
+    return !name.isEmpty() && name.length() <= 18 && name.chars().allMatch(Character::isDigit);
+  }
+
+  /** A fresh, empty temporary folder beside {@code target}, ignored by servers. */
+  static Path tempSibling(Path target) throws IOException {
+    Path parent = target.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    return Files.createTempDirectory(parent, "." + target.getFileName() + ".tfkit-tmp-");
+  }
+
+  /**
+   * Moves the finished {@code temp} folder to {@code target} in one rename. An existing target is
+   * refused unless {@code overwrite}; then it is moved aside first and deleted after the new one is
+   * in place.
+   */
+  static void commit(Path temp, Path target, boolean overwrite) throws IOException {
+    Path old = null;
+    if (Files.exists(target)) {
+      if (!overwrite) {
+        throw new FileAlreadyExistsException(target + " already exists (overwrite not asked)");
+      }
+      old = Files.createTempDirectory(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".tfkit-old-");
+      Files.delete(old);
+      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+    }
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("cannot rename " + temp + " to " + target + " atomically", e);
+    }
+    if (old != null) deleteTree(old);
+  }
+
+  /** Deletes a folder tree; quietly does nothing if it is gone. */
+  static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir)) return;
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: a leftover temp folder is invisible to servers (dot name).
+    }
+  }
+}

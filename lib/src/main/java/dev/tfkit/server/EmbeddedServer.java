@@ -1,0 +1,367 @@
+package dev.tfkit.server;
+
+import dev.tfkit.server.api.Metrics;
+import dev.tfkit.server.api.ModelServiceImpl;
+import dev.tfkit.server.api.PredictionServiceImpl;
+import dev.tfkit.server.api.RestGateway;
+import dev.tfkit.server.api.ServingApi;
+import dev.tfkit.server.lifecycle.ModelConfig;
+import dev.tfkit.server.lifecycle.ModelManager;
+import dev.tfkit.server.tensorflow.BatchingOptions;
+import dev.tfkit.server.tensorflow.InputValidator;
+import dev.tfkit.server.tensorflow.SavedModelLoader;
+import dev.tfkit.server.tensorflow.SavedModelServable;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
+
+/**
+ * A model server in this JVM that speaks TensorFlow Serving's gRPC and REST APIs: stock TF Serving
+ * clients (and tfkit's {@code ServingModel}) call it as they would call {@code
+ * tensorflow_model_server}. Build it, {@link Builder#start() start} it, close it when done.
+ *
+ * <pre>{@code
+ * try (EmbeddedServer server = EmbeddedServer.builder()
+ *         .model("half_plus_two", Path.of("models/half_plus_two"))
+ *         .grpcPort(0).restPort(0)          // 0: any free port
+ *         .start()) {
+ *   System.out.println(server.grpcTarget() + " " + server.restUrl());
+ * }
+ * }</pre>
+ */
+public final class EmbeddedServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
+  /** TF Serving's Prometheus path, served unless a monitoring config says otherwise. */
+  public static final String DEFAULT_METRICS_PATH = "/monitoring/prometheus/metrics";
+
+  private final ModelManager<SavedModelServable> manager;
+  private final ServingApi api;
+  private final Server grpc;
+  private final RestGateway rest;
+  private final ScheduledExecutorService configPoller;
+  private final String host;
+  private volatile String appliedConfigText;
+
+  private EmbeddedServer(Builder b) throws IOException {
+    this.host = b.host;
+    InputValidator validator = new InputValidator(b.maxTensorBytes);
+    this.manager =
+        new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup));
+    Metrics metrics = new Metrics();
+    Path configDir =
+        b.modelConfigFile != null && b.modelConfigFile.toAbsolutePath().getParent() != null
+            ? b.modelConfigFile.toAbsolutePath().getParent()
+            : Paths.get("").toAbsolutePath();
+    this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
+    Server grpcServer = null;
+    RestGateway gateway = null;
+    ScheduledExecutorService poller = null;
+    try {
+      List<ModelConfig> models = new ArrayList<>(b.models);
+      if (b.modelConfigFile != null) {
+        String text = Files.readString(b.modelConfigFile);
+        models.addAll(ServerConfigs.models(ServerConfigs.readModelServerConfig(b.modelConfigFile), Paths.get("")));
+        appliedConfigText = text;
+      }
+      if (b.modelConfig != null) {
+        models.addAll(ServerConfigs.models(b.modelConfig, Paths.get("")));
+      }
+      manager.setConfig(models);
+      manager.startPolling(b.fileSystemPollWait);
+
+      NettyServerBuilder nb =
+          NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
+              .maxInboundMessageSize(Integer.MAX_VALUE)
+              .addService(new PredictionServiceImpl(api))
+              .addService(new ModelServiceImpl(api, r -> stopConfigPolling()));
+      GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
+      grpcServer = nb.build().start();
+      if (b.restPort >= 0) {
+        String metricsPath = DEFAULT_METRICS_PATH;
+        if (b.monitoring != null) {
+          metricsPath =
+              b.monitoring.getPrometheusConfig().getEnable()
+                  ? (b.monitoring.getPrometheusConfig().getPath().isEmpty()
+                      ? DEFAULT_METRICS_PATH
+                      : b.monitoring.getPrometheusConfig().getPath())
+                  : null;
+        }
+        gateway = new RestGateway(api, new InetSocketAddress(b.host, b.restPort), b.restTimeout, metricsPath);
+      }
+      if (b.modelConfigFile != null && !b.modelConfigPollWait.isZero()) {
+        poller =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "tfkit-config-poller");
+                  t.setDaemon(true);
+                  return t;
+                });
+        Path file = b.modelConfigFile;
+        long ms = b.modelConfigPollWait.toMillis();
+        poller.scheduleWithFixedDelay(() -> pollConfig(file, configDir), ms, ms, TimeUnit.MILLISECONDS);
+      }
+    } catch (IOException | RuntimeException e) {
+      if (grpcServer != null) {
+        grpcServer.shutdownNow();
+      }
+      if (gateway != null) {
+        gateway.close();
+      }
+      manager.close();
+      throw e;
+    }
+    this.grpc = grpcServer;
+    this.rest = gateway;
+    this.configPoller = poller;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Running gRPC ModelServer at " + grpcTarget()
+            + (rest != null ? "; exporting HTTP/REST API at " + restUrl() : ""));
+  }
+
+  private volatile boolean configFromRpc;
+
+  private void stopConfigPolling() {
+    // As in TF Serving, a config set by RPC is not overwritten by the file's.
+    configFromRpc = true;
+  }
+
+  private void pollConfig(Path file, Path configDir) {
+    if (configFromRpc) {
+      return;
+    }
+    try {
+      String text = Files.readString(file);
+      if (text.equals(appliedConfigText)) {
+        return;
+      }
+      List<ModelConfig> models = ServerConfigs.models(ServerConfigs.readModelServerConfig(file), Paths.get(""));
+      appliedConfigText = text;
+      manager.setConfig(models);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "reloading " + file + " failed: " + e.getMessage());
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The gRPC port (the one chosen when 0 was asked for). */
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  /** The REST port, or -1 when REST is off. */
+  public int restPort() {
+    return rest == null ? -1 : rest.port();
+  }
+
+  /** {@code host:port} for a gRPC channel. */
+  public String grpcTarget() {
+    return hostForUrl() + ":" + grpcPort();
+  }
+
+  /** {@code http://host:port} of the REST API, or null when REST is off. */
+  public String restUrl() {
+    return rest == null ? null : "http://" + hostForUrl() + ":" + restPort();
+  }
+
+  private String hostForUrl() {
+    String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+    return h.contains(":") ? "[" + h + "]" : h;
+  }
+
+  /** The API behind both transports (for in-process calls and tests). */
+  public ServingApi api() {
+    return api;
+  }
+
+  /** The model lifecycle (versions, status, config). */
+  public ModelManager<SavedModelServable> models() {
+    return manager;
+  }
+
+  /** Re-reads every model's base path now instead of waiting for the next poll. */
+  public void pollNow() {
+    manager.poll();
+  }
+
+  /** Stops both transports, then unloads every model. */
+  @Override
+  public void close() {
+    if (configPoller != null) {
+      configPoller.shutdownNow();
+    }
+    if (rest != null) {
+      rest.close();
+    }
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    manager.close();
+  }
+
+  /** Settings of an {@link EmbeddedServer}; defaults are {@code tensorflow_model_server}'s. */
+  public static final class Builder {
+    private final List<ModelConfig> models = new ArrayList<>();
+    private ModelServerConfig modelConfig;
+    private Path modelConfigFile;
+    private Duration modelConfigPollWait = Duration.ZERO;
+    private Duration fileSystemPollWait = Duration.ofSeconds(1);
+    private String host = "127.0.0.1";
+    private int grpcPort = 8500;
+    private int restPort = 8501;
+    private Duration restTimeout = Duration.ofSeconds(30);
+    private BatchingOptions batching;
+    private boolean warmup = true;
+    private MonitoringConfig monitoring;
+    private String grpcChannelArguments = "";
+    private long maxTensorBytes = InputValidator.DEFAULT_MAX_TENSOR_BYTES;
+
+    private Builder() {}
+
+    /** Serves {@code basePath}'s versions as {@code name} (latest version, no labels). */
+    public Builder model(String name, Path basePath) {
+      return model(ModelConfig.of(name, basePath.toAbsolutePath().normalize()));
+    }
+
+    /** Serves a model with its own version policy and labels. */
+    public Builder model(ModelConfig config) {
+      models.add(Objects.requireNonNull(config, "config"));
+      return this;
+    }
+
+    /** Serves the models of a {@code ModelServerConfig} (as {@code --model_config_file} holds). */
+    public Builder modelConfig(ModelServerConfig config) {
+      this.modelConfig = config;
+      return this;
+    }
+
+    /** Reads the models from a text-format {@code ModelServerConfig} file. */
+    public Builder modelConfigFile(Path file) {
+      this.modelConfigFile = file;
+      return this;
+    }
+
+    /** How often the config file is re-read (zero: never, the default). */
+    public Builder modelConfigFilePollWait(Duration d) {
+      this.modelConfigPollWait = nonNegative(d, "model_config_file_poll_wait_seconds");
+      return this;
+    }
+
+    /** How often base paths are checked for new or removed versions (default 1 s; zero: never). */
+    public Builder fileSystemPollWait(Duration d) {
+      this.fileSystemPollWait = nonNegative(d, "file_system_poll_wait_seconds");
+      return this;
+    }
+
+    /** The address to bind (default 127.0.0.1; "0.0.0.0" for every interface). */
+    public Builder bindAddress(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The gRPC port (default 8500; 0 picks a free one). */
+    public Builder grpcPort(int port) {
+      this.grpcPort = checkPort(port);
+      return this;
+    }
+
+    /** The REST port (default 8501; 0 picks a free one). */
+    public Builder restPort(int port) {
+      this.restPort = checkPort(port);
+      return this;
+    }
+
+    /** Serves no REST API. */
+    public Builder noRest() {
+      this.restPort = -1;
+      return this;
+    }
+
+    /** How long a REST request may run (default 30 s, TF Serving's). */
+    public Builder restTimeout(Duration d) {
+      this.restTimeout = nonNegative(d, "rest_api_timeout_in_ms");
+      return this;
+    }
+
+    /** Merges concurrent Predict requests into one run. */
+    public Builder batching(BatchingOptions options) {
+      this.batching = options;
+      return this;
+    }
+
+    /** Replays each version's warmup requests before it serves (default on). */
+    public Builder warmup(boolean on) {
+      this.warmup = on;
+      return this;
+    }
+
+    /** Where the Prometheus page is, or that there is none. */
+    public Builder monitoring(MonitoringConfig config) {
+      this.monitoring = config;
+      return this;
+    }
+
+    /** TF Serving's {@code --grpc_channel_arguments} ("name=value,name=value"). */
+    public Builder grpcChannelArguments(String args) {
+      this.grpcChannelArguments = args == null ? "" : args;
+      return this;
+    }
+
+    /** Largest decoded size of one request tensor (default 1 GiB). */
+    public Builder maxTensorBytes(long bytes) {
+      this.maxTensorBytes = bytes;
+      return this;
+    }
+
+    /** Loads the models (returning once each is loaded or failed) and starts both transports. */
+    public EmbeddedServer start() throws IOException {
+      if (models.isEmpty() && modelConfig == null && modelConfigFile == null) {
+        throw new IllegalArgumentException("no models to serve: add a model or a model config");
+      }
+      GrpcChannelArguments.parse(grpcChannelArguments); // fail before anything starts
+      return new EmbeddedServer(this);
+    }
+
+    private static int checkPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535, got " + port);
+      }
+      return port;
+    }
+
+    private static Duration nonNegative(Duration d, String what) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(what + " must not be negative: " + d);
+      }
+      return d;
+    }
+  }
+
+  static Map<String, String> channelArgs(String s) {
+    return GrpcChannelArguments.parse(s);
+  }
+}

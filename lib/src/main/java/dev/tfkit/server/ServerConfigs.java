@@ -1,0 +1,115 @@
+package dev.tfkit.server;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.TextFormat;
+import dev.tfkit.server.lifecycle.ModelConfig;
+import dev.tfkit.server.lifecycle.VersionPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import tensorflow.serving.FileSystemStoragePathSource.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+
+/**
+ * Reads TF Serving's text-format configuration files ({@code --model_config_file}, {@code
+ * --batching_parameters_file}, {@code --monitoring_config_file}) and turns a {@code
+ * ModelServerConfig} into the lifecycle's model configs.
+ */
+public final class ServerConfigs {
+  private ServerConfigs() {}
+
+  /**
+   * Parses a text-format {@code tensorflow.serving.ModelServerConfig}.
+   *
+   * @throws IllegalArgumentException naming the file and the line and column of the problem
+   */
+  public static ModelServerConfig readModelServerConfig(Path file) throws IOException {
+    ModelServerConfig.Builder b = ModelServerConfig.newBuilder();
+    parse(file, b);
+    return b.build();
+  }
+
+  /** Parses a text-format message of {@code builder}'s type from {@code file}. */
+  public static <B extends Message.Builder> B parse(Path file, B builder) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new IllegalArgumentException(
+          "failed to parse " + file + " as a text-format " + typeName(builder) + ": not UTF-8 text");
+    }
+    try {
+      TextFormat.getParser().merge(text, builder);
+    } catch (TextFormat.ParseException e) {
+      throw new IllegalArgumentException(
+          "failed to parse "
+              + file
+              + " as a text-format "
+              + typeName(builder)
+              + " at line "
+              + e.getLine()
+              + ", column "
+              + e.getColumn()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    return builder;
+  }
+
+  private static String typeName(Message.Builder b) {
+    return b.getDescriptorForType().getFullName();
+  }
+
+  /**
+   * The models of a {@code ModelServerConfig} as lifecycle configs; relative base paths resolve
+   * against {@code baseDir}.
+   *
+   * @throws IllegalArgumentException naming the model and field that cannot be served
+   */
+  public static List<ModelConfig> models(ModelServerConfig config, Path baseDir) {
+    if (config.getConfigCase() == ModelServerConfig.ConfigCase.CUSTOM_MODEL_CONFIG) {
+      throw new IllegalArgumentException("custom_model_config is not supported; use model_config_list");
+    }
+    List<ModelConfig> out = new ArrayList<>();
+    for (var m : config.getModelConfigList().getConfigList()) {
+      if (m.getName().isEmpty()) {
+        throw new IllegalArgumentException("a model config has no name");
+      }
+      if (m.getBasePath().isEmpty()) {
+        throw new IllegalArgumentException("model '" + m.getName() + "' has no base_path");
+      }
+      if (!m.getModelPlatform().isEmpty() && !m.getModelPlatform().equals("tensorflow")) {
+        throw new IllegalArgumentException(
+            "model '"
+                + m.getName()
+                + "': model_platform '"
+                + m.getModelPlatform()
+                + "' is not supported (only 'tensorflow')");
+      }
+      Path base = baseDir.resolve(m.getBasePath()).toAbsolutePath().normalize();
+      out.add(
+          new ModelConfig(
+              m.getName(), base, policy(m.getName(), m.getModelVersionPolicy()), m.getVersionLabelsMap()));
+    }
+    return out;
+  }
+
+  static VersionPolicy policy(String model, ServableVersionPolicy p) {
+    return switch (p.getPolicyChoiceCase()) {
+      case LATEST ->
+          VersionPolicy.latest(p.getLatest().getNumVersions() == 0 ? 1 : p.getLatest().getNumVersions());
+      case ALL -> VersionPolicy.all();
+      case SPECIFIC -> {
+        if (p.getSpecific().getVersionsCount() == 0) {
+          throw new IllegalArgumentException(
+              "model '" + model + "': model_version_policy specific lists no versions");
+        }
+        yield VersionPolicy.specific(p.getSpecific().getVersionsList());
+      }
+      case POLICYCHOICE_NOT_SET -> VersionPolicy.latest();
+    };
+  }
+}

@@ -1,0 +1,42 @@
+package dev.tfkit.server.api;
+
+import dev.tfkit.server.ServingException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
+
+/** Runs an API call for a gRPC method and answers with its result or its error's status. */
+final class GrpcErrors {
+  private GrpcErrors() {}
+
+  static <T> void answer(StreamObserver<T> out, Supplier<T> call) {
+    T result;
+    try {
+      result = call.get();
+    } catch (ServingException e) {
+      out.onError(toStatus(e));
+      return;
+    } catch (RuntimeException | LinkageError e) {
+      out.onError(Status.INTERNAL.withDescription(String.valueOf(e)).asRuntimeException());
+      return;
+    }
+    out.onNext(result);
+    out.onCompleted();
+  }
+
+  static StatusRuntimeException toStatus(ServingException e) {
+    Status s =
+        switch (e.code()) {
+          case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+          case NOT_FOUND -> Status.NOT_FOUND;
+          case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+          case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+          case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
+          case UNAVAILABLE -> Status.UNAVAILABLE;
+          case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
+          case INTERNAL -> Status.INTERNAL;
+        };
+    return s.withDescription(e.getMessage()).asRuntimeException();
+  }
+}

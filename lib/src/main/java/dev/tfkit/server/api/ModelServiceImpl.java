@@ -1,0 +1,41 @@
+package dev.tfkit.server.api;
+
+import io.grpc.stub.StreamObserver;
+import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
+import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
+import tensorflow.serving.ModelManagement.ReloadConfigRequest;
+import tensorflow.serving.ModelManagement.ReloadConfigResponse;
+import tensorflow.serving.ModelServiceGrpc;
+
+/** TF Serving's gRPC {@code ModelService} (status and config reload) over {@link ServingApi}. */
+public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
+  private final ServingApi api;
+  private final java.util.function.Consumer<ReloadConfigRequest> onReload;
+
+  /**
+   * @param onReload told about each reload that succeeded (the server stops polling its config
+   *     file once a config arrives by RPC, as TF Serving does)
+   */
+  public ModelServiceImpl(ServingApi api, java.util.function.Consumer<ReloadConfigRequest> onReload) {
+    this.api = api;
+    this.onReload = onReload;
+  }
+
+  @Override
+  public void getModelStatus(
+      GetModelStatusRequest request, StreamObserver<GetModelStatusResponse> out) {
+    GrpcErrors.answer(out, () -> api.status(request));
+  }
+
+  @Override
+  public void handleReloadConfigRequest(
+      ReloadConfigRequest request, StreamObserver<ReloadConfigResponse> out) {
+    GrpcErrors.answer(
+        out,
+        () -> {
+          ReloadConfigResponse r = api.reload(request);
+          onReload.accept(request);
+          return r;
+        });
+  }
+}

@@ -1,0 +1,458 @@
+package dev.tfkit.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Int64Value;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.tfkit.server.ServingException;
+import dev.tfkit.server.tensorflow.InputValidator;
+import dev.tfkit.serving.rest.PredictJsonRequest;
+import dev.tfkit.serving.rest.TensorJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.tensorflow.proto.BytesList;
+import org.tensorflow.proto.Example;
+import org.tensorflow.proto.Feature;
+import org.tensorflow.proto.Features;
+import org.tensorflow.proto.FloatList;
+import org.tensorflow.proto.Int64List;
+import org.tensorflow.proto.TensorInfo;
+import tensorflow.serving.Classification.ClassificationRequest;
+import tensorflow.serving.Classification.ClassificationResult;
+import tensorflow.serving.Classification.Classifications;
+import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
+import tensorflow.serving.GetModelMetadata.SignatureDefMap;
+import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
+import tensorflow.serving.InputOuterClass.ExampleList;
+import tensorflow.serving.InputOuterClass.ExampleListWithContext;
+import tensorflow.serving.InputOuterClass.Input;
+import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.Predict.PredictResponse;
+import tensorflow.serving.RegressionOuterClass.RegressionRequest;
+
+/**
+ * TF Serving's REST API on the JDK's HTTP server: predict, classify and regress, model status and
+ * metadata, the Prometheus metrics page, with TF Serving's paths, JSON shapes, error bodies
+ * ({@code {"error": "..."}}) and HTTP codes.
+ */
+public final class RestGateway implements AutoCloseable {
+  private static final Pattern PREDICT =
+      Pattern.compile(
+          "(?i)/v1/models/([^/:]+)(?:(?:/versions/(\\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict)");
+  private static final Pattern STATUS =
+      Pattern.compile(
+          "(?i)/v1/models(?:/([^/:]+))?(?:(?:/versions/(\\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?");
+  /** Largest request body read; larger bodies are refused before they are buffered. */
+  private static final long MAX_BODY_BYTES = 1L << 30;
+
+  private final ServingApi api;
+  private final HttpServer server;
+  private final ExecutorService httpThreads;
+  private final ExecutorService workers;
+  private final Duration timeout;
+  private final String metricsPath;
+  private final ObjectMapper mapper = TensorJson.mapper();
+
+  /**
+   * Starts serving on {@code address}.
+   *
+   * @param timeout how long a request may run before it is answered 504 (TF Serving's {@code
+   *     --rest_api_timeout_in_ms}); zero for no limit
+   * @param metricsPath the Prometheus page's path, or null for none
+   */
+  public RestGateway(ServingApi api, InetSocketAddress address, Duration timeout, String metricsPath)
+      throws IOException {
+    this.api = api;
+    this.timeout = timeout;
+    this.metricsPath = metricsPath;
+    int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    this.httpThreads = Executors.newFixedThreadPool(threads, daemon("tfkit-rest"));
+    this.workers = Executors.newCachedThreadPool(daemon("tfkit-rest-work"));
+    this.server = HttpServer.create(address, 128);
+    server.createContext("/", this::handle);
+    server.setExecutor(httpThreads);
+    server.start();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private record Reply(int code, String contentType, byte[] body) {}
+
+  private void handle(HttpExchange ex) throws IOException {
+    Reply reply;
+    try {
+      reply = route(ex);
+    } catch (ServingException e) {
+      reply = error(e.code().httpStatus(), e.getMessage());
+    } catch (IllegalArgumentException e) {
+      reply = error(400, String.valueOf(e.getMessage()));
+    } catch (RuntimeException | LinkageError e) {
+      reply = error(500, String.valueOf(e));
+    }
+    try (ex) {
+      ex.getResponseHeaders().set("Content-Type", reply.contentType());
+      ex.sendResponseHeaders(reply.code(), reply.body().length == 0 ? -1 : reply.body().length);
+      if (reply.body().length > 0) {
+        try (OutputStream os = ex.getResponseBody()) {
+          os.write(reply.body());
+        }
+      }
+    }
+  }
+
+  private Reply route(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String path = ex.getRequestURI().getRawPath();
+    if (metricsPath != null && path.equals(metricsPath) && method.equals("GET")) {
+      return new Reply(
+          200, "text/plain; version=0.0.4", api.metrics().prometheusText().getBytes(StandardCharsets.UTF_8));
+    }
+    if (method.equals("POST")) {
+      Matcher m = PREDICT.matcher(path);
+      if (m.matches()) {
+        ModelSpec spec = spec(m.group(1), m.group(2), m.group(3));
+        byte[] body = readBody(ex);
+        String verb = m.group(4).toLowerCase(java.util.Locale.ROOT);
+        return withTimeout(() -> json(200, call(verb, spec, body)));
+      }
+    } else if (method.equals("GET")) {
+      Matcher m = STATUS.matcher(path);
+      if (m.matches() && m.group(1) != null) {
+        ModelSpec spec = spec(m.group(1), m.group(2), m.group(3));
+        if (m.group(4) != null) {
+          return withTimeout(() -> json(200, metadataJson(api.metadata(spec))));
+        }
+        return withTimeout(
+            () ->
+                json(
+                    200,
+                    print(api.status(GetModelStatusRequest.newBuilder().setModelSpec(spec).build()))));
+      }
+    }
+    return error(404, "Malformed request: " + method + " " + path);
+  }
+
+  private ModelSpec spec(String name, String version, String label) {
+    ModelSpec.Builder b = ModelSpec.newBuilder().setName(decode(name, "model name"));
+    if (version != null) {
+      try {
+        b.setVersion(Int64Value.of(Long.parseLong(version)));
+      } catch (NumberFormatException e) {
+        throw ServingException.invalidArgument(
+            "Failed to convert version: " + version + " to numeric.");
+      }
+    }
+    if (label != null) {
+      b.setVersionLabel(decode(label, "model version label"));
+    }
+    return b.build();
+  }
+
+  private static String decode(String s, String what) {
+    try {
+      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw ServingException.invalidArgument("Failed to decode " + what + ":" + s);
+    }
+  }
+
+  private static byte[] readBody(HttpExchange ex) throws IOException {
+    String len = ex.getRequestHeaders().getFirst("Content-Length");
+    if (len != null) {
+      try {
+        if (Long.parseLong(len.trim()) > MAX_BODY_BYTES) {
+          throw ServingException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+      } catch (NumberFormatException ignored) {
+        // The server itself rejects a malformed Content-Length.
+      }
+    }
+    try (InputStream in = ex.getRequestBody()) {
+      byte[] body = in.readNBytes((int) Math.min(MAX_BODY_BYTES, Integer.MAX_VALUE - 8) + 1);
+      if (body.length > MAX_BODY_BYTES) {
+        throw ServingException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
+      }
+      return body;
+    }
+  }
+
+  private Reply withTimeout(java.util.concurrent.Callable<Reply> work) {
+    if (timeout.isZero()) {
+      try {
+        return work.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw ServingException.internal(String.valueOf(e), e);
+      }
+    }
+    Future<Reply> f = workers.submit(work);
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      return error(504, "Deadline Exceeded");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return error(503, "interrupted");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw ServingException.internal(String.valueOf(e.getCause()), e.getCause());
+    }
+  }
+
+  // ---------------------------------------------------------------- predict / classify / regress
+
+  private String call(String verb, ModelSpec spec, byte[] body) {
+    JsonNode json = TensorJson.parse(body);
+    return switch (verb) {
+      case "predict" -> predict(spec, json);
+      case "classify" -> classify(spec, json);
+      default -> regress(spec, json);
+    };
+  }
+
+  private String predict(ModelSpec spec, JsonNode body) {
+    dev.tfkit.serving.rest.RestFormat[] format = new dev.tfkit.serving.rest.RestFormat[1];
+    PredictResponse resp =
+        api.predict(
+            spec,
+            servable -> {
+              PredictJsonRequest r =
+                  TensorJson.readPredictRequest(
+                      body,
+                      sigName -> {
+                        Map<String, org.tensorflow.proto.DataType> types = new LinkedHashMap<>();
+                        for (Map.Entry<String, TensorInfo> e :
+                            new java.util.TreeMap<>(servable.signature(sigName).getInputsMap()).entrySet()) {
+                          types.put(e.getKey(), InputValidator.baseType(e.getValue().getDtype()));
+                        }
+                        return types;
+                      });
+              format[0] = r.format();
+              return PredictRequest.newBuilder()
+                  .setModelSpec(spec.toBuilder().setSignatureName(r.signatureName()))
+                  .putAllInputs(r.inputs())
+                  .build();
+            });
+    return new String(TensorJson.predictResponse(resp.getOutputsMap(), format[0]), StandardCharsets.UTF_8);
+  }
+
+  private String classify(ModelSpec spec, JsonNode body) {
+    ClassificationRequest req =
+        ClassificationRequest.newBuilder()
+            .setModelSpec(spec.toBuilder().setSignatureName(signatureName(body)))
+            .setInput(examples(body))
+            .build();
+    ClassificationResult result = api.classify(req).getResult();
+    ArrayNode results = JsonNodeFactory.instance.arrayNode();
+    for (Classifications c : result.getClassificationsList()) {
+      ArrayNode row = results.addArray();
+      for (var cls : c.getClassesList()) {
+        row.addArray().add(cls.getLabel()).add(cls.getScore());
+      }
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.set("results", results);
+    return write(out);
+  }
+
+  private String regress(ModelSpec spec, JsonNode body) {
+    RegressionRequest req =
+        RegressionRequest.newBuilder()
+            .setModelSpec(spec.toBuilder().setSignatureName(signatureName(body)))
+            .setInput(examples(body))
+            .build();
+    ArrayNode results = JsonNodeFactory.instance.arrayNode();
+    api.regress(req).getResult().getRegressionsList().forEach(r -> results.add(r.getValue()));
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.set("results", results);
+    return write(out);
+  }
+
+  private static String signatureName(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw ServingException.invalidArgument("request body must be a JSON object");
+    }
+    JsonNode s = body.get("signature_name");
+    if (s == null) {
+      return "";
+    }
+    if (!s.isTextual()) {
+      throw ServingException.invalidArgument("'signature_name' must be a string, got " + s);
+    }
+    return s.asText();
+  }
+
+  /** The {@code examples} (and optional {@code context}) of a classify/regress body. */
+  static Input examples(JsonNode body) {
+    JsonNode examples = body.get("examples");
+    if (examples == null || !examples.isArray()) {
+      throw ServingException.invalidArgument("Missing 'examples' array in the request body");
+    }
+    ExampleList.Builder list = ExampleList.newBuilder();
+    ExampleListWithContext.Builder withContext = ExampleListWithContext.newBuilder();
+    for (int i = 0; i < examples.size(); i++) {
+      Example e = example(examples.get(i), "examples[" + i + "]");
+      list.addExamples(e);
+      withContext.addExamples(e);
+    }
+    JsonNode context = body.get("context");
+    if (context != null) {
+      withContext.setContext(example(context, "context"));
+      return Input.newBuilder().setExampleListWithContext(withContext).build();
+    }
+    return Input.newBuilder().setExampleList(list).build();
+  }
+
+  private static Example example(JsonNode node, String where) {
+    if (!node.isObject()) {
+      throw ServingException.invalidArgument(where + " must be a JSON object of features");
+    }
+    Features.Builder f = Features.newBuilder();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      f.putFeature(e.getKey(), feature(e.getValue(), where + "." + e.getKey()));
+    }
+    return Example.newBuilder().setFeatures(f).build();
+  }
+
+  /** A feature from a value or list: integers → int64_list, decimals → float_list, strings → bytes. */
+  private static Feature feature(JsonNode v, String where) {
+    java.util.List<JsonNode> values = new java.util.ArrayList<>();
+    if (v.isArray()) {
+      v.forEach(values::add);
+    } else {
+      values.add(v);
+    }
+    if (values.isEmpty()) {
+      throw ServingException.invalidArgument(where + " is an empty list; its type cannot be told");
+    }
+    JsonNode first = values.get(0);
+    if (first.isIntegralNumber()) {
+      Int64List.Builder b = Int64List.newBuilder();
+      for (JsonNode x : values) {
+        if (!x.isIntegralNumber() || !x.canConvertToLong()) {
+          throw ServingException.invalidArgument(where + ": expected integers, got " + x);
+        }
+        b.addValue(x.asLong());
+      }
+      return Feature.newBuilder().setInt64List(b).build();
+    }
+    if (first.isNumber()) {
+      FloatList.Builder b = FloatList.newBuilder();
+      for (JsonNode x : values) {
+        if (!x.isNumber()) {
+          throw ServingException.invalidArgument(where + ": expected numbers, got " + x);
+        }
+        b.addValue((float) x.asDouble());
+      }
+      return Feature.newBuilder().setFloatList(b).build();
+    }
+    BytesList.Builder b = BytesList.newBuilder();
+    for (JsonNode x : values) {
+      if (x.isTextual()) {
+        b.addValue(ByteString.copyFromUtf8(x.asText()));
+      } else if (x.isObject() && x.size() == 1 && x.get("b64") != null && x.get("b64").isTextual()) {
+        try {
+          b.addValue(ByteString.copyFrom(Base64.getDecoder().decode(x.get("b64").asText())));
+        } catch (IllegalArgumentException e) {
+          throw ServingException.invalidArgument(where + ": invalid base64: " + e.getMessage());
+        }
+      } else {
+        throw ServingException.invalidArgument(
+            where + ": expected a number, a string or {\"b64\": ...}, got " + x);
+      }
+    }
+    return Feature.newBuilder().setBytesList(b).build();
+  }
+
+  // ---------------------------------------------------------------- status / metadata
+
+  private static final JsonFormat.Printer PRINTER =
+      JsonFormat.printer().preservingProtoFieldNames().includingDefaultValueFields();
+
+  private static String print(com.google.protobuf.MessageOrBuilder m) {
+    try {
+      return PRINTER.print(m);
+    } catch (InvalidProtocolBufferException e) {
+      throw ServingException.internal("Failed to convert proto to json. Error: " + e.getMessage(), e);
+    }
+  }
+
+  /** TF Serving's metadata JSON: the model spec, and the signature map unpacked from its Any. */
+  static String metadataJson(GetModelMetadataResponse r) {
+    SignatureDefMap map;
+    try {
+      map = r.getMetadataOrThrow("signature_def").unpack(SignatureDefMap.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw ServingException.internal("Failed to unpack 'Any' object to 'SignatureDefMap'.", e);
+    }
+    return "{\n\"model_spec\":"
+        + print(r.getModelSpec())
+        + ",\n\"metadata\": {\"signature_def\": "
+        + print(map)
+        + "}\n}\n";
+  }
+
+  private String write(JsonNode n) {
+    try {
+      return mapper.writeValueAsString(n);
+    } catch (IOException e) {
+      throw ServingException.internal("writing JSON failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static Reply json(int code, String body) {
+    return new Reply(code, "application/json", body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Reply error(int code, String message) {
+    return new Reply(code, "application/json", TensorJson.errorBody(message));
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    httpThreads.shutdownNow();
+    workers.shutdownNow();
+  }
+}

@@ -1,0 +1,347 @@
+package dev.tfkit.server.api;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Int64Value;
+import dev.tfkit.server.ServerConfigs;
+import dev.tfkit.server.ServingException;
+import dev.tfkit.server.lifecycle.ModelConfig;
+import dev.tfkit.server.lifecycle.ModelManager;
+import dev.tfkit.server.lifecycle.ServableHandle;
+import dev.tfkit.server.lifecycle.ServableRequest;
+import dev.tfkit.server.lifecycle.VersionStatus;
+import dev.tfkit.server.tensorflow.SavedModelServable;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.tensorflow.proto.TensorProto;
+import tensorflow.serving.Classification.ClassificationRequest;
+import tensorflow.serving.Classification.ClassificationResponse;
+import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
+import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
+import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
+import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
+import tensorflow.serving.GetModelStatus.ModelVersionStatus;
+import tensorflow.serving.Inference.InferenceResult;
+import tensorflow.serving.Inference.InferenceTask;
+import tensorflow.serving.Inference.MultiInferenceRequest;
+import tensorflow.serving.Inference.MultiInferenceResponse;
+import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.ModelManagement.ReloadConfigRequest;
+import tensorflow.serving.ModelManagement.ReloadConfigResponse;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.Predict.PredictResponse;
+import tensorflow.serving.RegressionOuterClass.RegressionRequest;
+import tensorflow.serving.RegressionOuterClass.RegressionResponse;
+
+/**
+ * TF Serving's API methods on its request and response messages, independent of transport: the
+ * gRPC services and the REST gateway both call this, so both answer alike. Errors are {@link
+ * ServingException}s with TF Serving's codes and wording.
+ */
+public final class ServingApi {
+  private final ModelManager<SavedModelServable> manager;
+  private final Metrics metrics;
+  private final Path configBaseDir;
+
+  public ServingApi(ModelManager<SavedModelServable> manager, Metrics metrics, Path configBaseDir) {
+    this.manager = manager;
+    this.metrics = metrics;
+    this.configBaseDir = configBaseDir;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public ModelManager<SavedModelServable> manager() {
+    return manager;
+  }
+
+  // ---------------------------------------------------------------- PredictionService
+
+  public PredictResponse predict(PredictRequest req) {
+    return timed(
+        req.getModelSpec().getName(),
+        "Predict",
+        () -> {
+          try (ServableHandle<SavedModelServable> h = acquire(req.hasModelSpec(), req.getModelSpec())) {
+            String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
+            Map<String, TensorProto> out =
+                h.servable()
+                    .predict(sig, req.getInputsMap(), req.getOutputFilterList());
+            return PredictResponse.newBuilder()
+                .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
+                .putAllOutputs(out)
+                .build();
+          }
+        });
+  }
+
+  /**
+   * A Predict whose request is built from the chosen version's servable (the REST gateway reads
+   * JSON with the signature's dtypes); {@code build} may throw IllegalArgumentException for a bad
+   * body, answered as INVALID_ARGUMENT.
+   */
+  public PredictResponse predict(
+      ModelSpec spec, java.util.function.Function<SavedModelServable, PredictRequest> build) {
+    return timed(
+        spec.getName(),
+        "Predict",
+        () -> {
+          try (ServableHandle<SavedModelServable> h = acquire(true, spec)) {
+            PredictRequest req;
+            try {
+              req = build.apply(h.servable());
+            } catch (IllegalArgumentException e) {
+              throw ServingException.invalidArgument(e.getMessage());
+            }
+            String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
+            Map<String, TensorProto> out =
+                h.servable().predict(sig, req.getInputsMap(), req.getOutputFilterList());
+            return PredictResponse.newBuilder()
+                .setModelSpec(spec(spec.getName(), h.version(), sig))
+                .putAllOutputs(out)
+                .build();
+          }
+        });
+  }
+
+  public ClassificationResponse classify(ClassificationRequest req) {
+    return timed(
+        req.getModelSpec().getName(),
+        "Classify",
+        () -> {
+          try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
+            String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
+            return ClassificationResponse.newBuilder()
+                .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
+                .setResult(h.servable().classify(sig, req.getInput()))
+                .build();
+          }
+        });
+  }
+
+  public RegressionResponse regress(RegressionRequest req) {
+    return timed(
+        req.getModelSpec().getName(),
+        "Regress",
+        () -> {
+          try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
+            String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
+            return RegressionResponse.newBuilder()
+                .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
+                .setResult(h.servable().regress(sig, req.getInput()))
+                .build();
+          }
+        });
+  }
+
+  public MultiInferenceResponse multiInference(MultiInferenceRequest req) {
+    String model = req.getTasksCount() == 0 ? "" : req.getTasks(0).getModelSpec().getName();
+    return timed(
+        model,
+        "MultiInference",
+        () -> {
+          if (req.getTasksCount() == 0) {
+            throw ServingException.invalidArgument("MultiInferenceRequest must specify at least one task");
+          }
+          Set<String> signatures = new HashSet<>();
+          ModelSpec first = req.getTasks(0).getModelSpec();
+          for (InferenceTask t : req.getTasksList()) {
+            if (!t.getModelSpec().getName().equals(first.getName())) {
+              throw ServingException.invalidArgument(
+                  "All ModelSpecs in a MultiInferenceRequest must access the same model name.");
+            }
+            String sig = SavedModelServable.resolveName(t.getModelSpec().getSignatureName());
+            if (!signatures.add(sig)) {
+              throw ServingException.invalidArgument("Duplicate evaluation of signature: " + sig);
+            }
+          }
+          // One version for all tasks, as TF Serving resolves the first task's spec once.
+          try (var h = acquire(true, first)) {
+            MultiInferenceResponse.Builder resp = MultiInferenceResponse.newBuilder();
+            for (InferenceTask t : req.getTasksList()) {
+              String sig = SavedModelServable.resolveName(t.getModelSpec().getSignatureName());
+              InferenceResult.Builder r =
+                  InferenceResult.newBuilder().setModelSpec(spec(first.getName(), h.version(), sig));
+              switch (t.getMethodName()) {
+                case SavedModelServable.CLASSIFY_METHOD ->
+                    r.setClassificationResult(h.servable().classify(sig, req.getInput()));
+                case SavedModelServable.REGRESS_METHOD ->
+                    r.setRegressionResult(h.servable().regress(sig, req.getInput()));
+                default ->
+                    throw new ServingException(
+                        ServingException.Code.UNIMPLEMENTED,
+                        "Unsupported signature method_name: " + t.getMethodName());
+              }
+              resp.addResults(r);
+            }
+            return resp.build();
+          }
+        });
+  }
+
+  public GetModelMetadataResponse metadata(GetModelMetadataRequest req) {
+    return timed(
+        req.getModelSpec().getName(),
+        "GetModelMetadata",
+        () -> {
+          if (req.getMetadataFieldCount() == 0) {
+            throw ServingException.invalidArgument(
+                "GetModelMetadataRequest must specify at least one metadata_field");
+          }
+          for (String f : req.getMetadataFieldList()) {
+            if (!f.equals("signature_def")) {
+              throw ServingException.invalidArgument("Metadata field " + f + " is not supported");
+            }
+          }
+          try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
+            return GetModelMetadataResponse.newBuilder()
+                .setModelSpec(
+                    ModelSpec.newBuilder()
+                        .setName(req.getModelSpec().getName())
+                        .setVersion(Int64Value.of(h.version())))
+                .putMetadata("signature_def", Any.pack(h.servable().metadataSignatures()))
+                .build();
+          }
+        });
+  }
+
+  /** The metadata's signatures of the version a spec selects (for the REST gateway). */
+  public GetModelMetadataResponse metadata(ModelSpec spec) {
+    return metadata(
+        GetModelMetadataRequest.newBuilder().setModelSpec(spec).addMetadataField("signature_def").build());
+  }
+
+  // ---------------------------------------------------------------- ModelService
+
+  public GetModelStatusResponse status(GetModelStatusRequest req) {
+    return timed(
+        req.getModelSpec().getName(),
+        "GetModelStatus",
+        () -> {
+          if (!req.hasModelSpec()) {
+            throw ServingException.invalidArgument("Missing ModelSpec");
+          }
+          ModelSpec spec = req.getModelSpec();
+          String name = spec.getName();
+          if (name.isEmpty()) {
+            throw ServingException.invalidArgument("ModelSpec has no name specified.");
+          }
+          OptionalLong version = OptionalLong.empty();
+          if (spec.hasVersion()) {
+            version = OptionalLong.of(spec.getVersion().getValue());
+          } else if (spec.getVersionChoiceCase() == ModelSpec.VersionChoiceCase.VERSION_LABEL) {
+            String label = spec.getVersionLabel();
+            Optional<Long> v = manager.versionForLabel(name, label);
+            if (v.isEmpty()) {
+              throw ServingException.invalidArgument("Unrecognized servable version label: " + label);
+            }
+            version = OptionalLong.of(v.get());
+          }
+          List<VersionStatus> all = manager.status(name);
+          if (all.isEmpty()) {
+            throw ServingException.notFound("Could not find any versions of model " + name);
+          }
+          GetModelStatusResponse.Builder resp = GetModelStatusResponse.newBuilder();
+          for (VersionStatus s : all) {
+            if (version.isEmpty() || version.getAsLong() == s.version()) {
+              resp.addModelVersionStatus(toProto(s));
+            }
+          }
+          if (resp.getModelVersionStatusCount() == 0) {
+            throw ServingException.notFound(
+                "Could not find version " + version.getAsLong() + " of model " + name);
+          }
+          return resp.build();
+        });
+  }
+
+  static ModelVersionStatus toProto(VersionStatus s) {
+    var status = tensorflow.serving.Status.StatusProto.newBuilder();
+    if (s.error().isPresent()) {
+      status.setErrorCode(org.tensorflow.proto.error.Code.UNKNOWN).setErrorMessage(s.error().get());
+    }
+    return ModelVersionStatus.newBuilder()
+        .setVersion(s.version())
+        .setState(ModelVersionStatus.State.forNumber(s.state().number()))
+        .setStatus(status)
+        .build();
+  }
+
+  /**
+   * Applies a new model configuration: added models load, removed ones unload; returns once the
+   * new models are loaded (or failed), like TF Serving's HandleReloadConfigRequest.
+   */
+  public ReloadConfigResponse reload(ReloadConfigRequest req) {
+    return timed(
+        "",
+        "HandleReloadConfigRequest",
+        () -> {
+          List<ModelConfig> configs;
+          try {
+            configs = ServerConfigs.models(req.getConfig(), configBaseDir);
+          } catch (IllegalArgumentException e) {
+            throw ServingException.invalidArgument(e.getMessage());
+          }
+          try {
+            manager.setConfig(configs);
+          } catch (IllegalArgumentException e) {
+            throw ServingException.invalidArgument(e.getMessage());
+          }
+          return ReloadConfigResponse.newBuilder()
+              .setStatus(tensorflow.serving.Status.StatusProto.newBuilder())
+              .build();
+        });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private ServableHandle<SavedModelServable> acquire(boolean hasSpec, ModelSpec spec) {
+    if (!hasSpec) {
+      throw ServingException.invalidArgument("Missing ModelSpec");
+    }
+    if (spec.getName().isEmpty()) {
+      throw ServingException.invalidArgument("ModelSpec has no name specified.");
+    }
+    ServableRequest r =
+        switch (spec.getVersionChoiceCase()) {
+          case VERSION -> ServableRequest.specific(spec.getName(), spec.getVersion().getValue());
+          case VERSION_LABEL -> ServableRequest.labeled(spec.getName(), spec.getVersionLabel());
+          default -> ServableRequest.latest(spec.getName());
+        };
+    return manager.acquire(r);
+  }
+
+  static ModelSpec spec(String name, long version, String signature) {
+    return ModelSpec.newBuilder()
+        .setName(name)
+        .setVersion(Int64Value.of(version))
+        .setSignatureName(signature)
+        .build();
+  }
+
+  private <T> T timed(String model, String api, Supplier<T> call) {
+    long start = System.nanoTime();
+    boolean ok = false;
+    try {
+      T out = call.get();
+      ok = true;
+      return out;
+    } catch (ServingException e) {
+      throw e;
+    } catch (RuntimeException | LinkageError e) {
+      // Anything unexpected still leaves as a clean INTERNAL error, never a raw trace.
+      throw ServingException.internal(api + " failed: " + e, e);
+    } finally {
+      // Names of models never configured share one series, so junk requests cannot grow it.
+      String label = manager.status(model).isEmpty() ? "" : model;
+      metrics.record(label, api, ok, System.nanoTime() - start);
+    }
+  }
+}

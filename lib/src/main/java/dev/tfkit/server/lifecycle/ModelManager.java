@@ -1,0 +1,409 @@
+package dev.tfkit.server.lifecycle;
+
+import dev.tfkit.server.ServingException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Keeps the configured models' versions loaded according to their policies, and hands requests a
+ * reference-counted hold on the version they ask for — TF Serving's manager with its
+ * availability-preserving policy, knowing nothing of TensorFlow.
+ *
+ * <p>Transitions preserve availability: a new version is loaded and serving before an old one is
+ * retired; a retired version stops taking new requests at once but is unloaded only after the
+ * requests already using it finish. A failed load leaves what was serving in place and shows in
+ * {@link #status} as {@code END} with the error; it is not retried until its folder disappears or
+ * the model's configuration changes.
+ *
+ * <p>Configuration changes and polls are serialized; requests never wait for them.
+ *
+ * @param <S> the servable type
+ */
+public final class ModelManager<S> implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
+
+  private final ServableLoader<S> loader;
+  private final Consumer<VersionStatus> listener;
+  private final Map<String, ModelEntry> models = new LinkedHashMap<>();
+  /** Statuses of every version ever seen, by model, newest version first; kept after unload. */
+  private final Map<String, NavigableMap<Long, VersionStatus>> statuses =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  /** What requests read: model → version → loaded servable. Replaced whole, never mutated. */
+  private volatile Map<String, NavigableMap<Long, LoadedVersion<S>>> serving = Map.of();
+  /** Label maps requests read, replaced whole. */
+  private volatile Map<String, Map<String, Long>> labels = Map.of();
+
+  private ScheduledExecutorService poller;
+  private boolean closed;
+
+  private final class ModelEntry {
+    ModelConfig config;
+    final Map<Long, String> failed = new HashMap<>();
+
+    ModelEntry(ModelConfig config) {
+      this.config = config;
+    }
+  }
+
+  /** A manager that logs each version loaded, unloaded or failed. */
+  public ModelManager(ServableLoader<S> loader) {
+    this(loader, s -> {});
+  }
+
+  /**
+   * A manager that also tells {@code listener} about every state change (after logging it).
+   */
+  public ModelManager(ServableLoader<S> loader, Consumer<VersionStatus> listener) {
+    this.loader = Objects.requireNonNull(loader, "loader");
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /**
+   * Serves exactly these models: new ones are loaded, removed ones unloaded, changed ones
+   * re-reconciled; returns once every aspired version is loaded or failed.
+   *
+   * @throws ServingException FAILED_PRECONDITION if a version label points to a version that is
+   *     not available (the other changes still apply; the model keeps its previous labels)
+   * @throws IllegalArgumentException if two models share a name
+   */
+  public synchronized void setConfig(List<ModelConfig> configs) {
+    ensureOpen();
+    Map<String, ModelConfig> wanted = new LinkedHashMap<>();
+    for (ModelConfig c : configs) {
+      if (wanted.put(c.name(), c) != null) {
+        throw new IllegalArgumentException("model name '" + c.name() + "' is configured twice");
+      }
+    }
+    for (String name : new ArrayList<>(models.keySet())) {
+      if (!wanted.containsKey(name)) {
+        models.remove(name);
+        unloadAll(name);
+      }
+    }
+    for (ModelConfig c : wanted.values()) {
+      ModelEntry e = models.get(c.name());
+      if (e == null) {
+        models.put(c.name(), new ModelEntry(c));
+      } else if (!e.config.equals(c)) {
+        e.config = c;
+        e.failed.clear(); // a changed config deserves a fresh attempt
+      }
+    }
+    List<String> labelErrors = new ArrayList<>();
+    for (ModelEntry e : models.values()) {
+      reconcile(e);
+    }
+    Map<String, Map<String, Long>> newLabels = new HashMap<>();
+    for (ModelEntry e : models.values()) {
+      Map<String, Long> current = labels.getOrDefault(e.config.name(), Map.of());
+      String err = labelError(e);
+      if (err == null) {
+        newLabels.put(e.config.name(), e.config.versionLabels());
+      } else {
+        labelErrors.add(err);
+        newLabels.put(e.config.name(), current);
+      }
+    }
+    labels = Map.copyOf(newLabels);
+    if (!labelErrors.isEmpty()) {
+      throw ServingException.failedPrecondition(String.join("; ", labelErrors));
+    }
+  }
+
+  /** Looks at every model's base path again and loads or unloads versions to match the policy. */
+  public synchronized void poll() {
+    if (closed) {
+      return;
+    }
+    for (ModelEntry e : models.values()) {
+      reconcile(e);
+    }
+  }
+
+  /** Polls every {@code interval} on a daemon thread until {@link #close}. */
+  public synchronized void startPolling(Duration interval) {
+    ensureOpen();
+    if (poller != null || interval.isZero() || interval.isNegative()) {
+      return;
+    }
+    poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "tfkit-model-poller");
+              t.setDaemon(true);
+              return t;
+            });
+    long ms = Math.max(1, interval.toMillis());
+    poller.scheduleWithFixedDelay(this::pollQuietly, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private void pollQuietly() {
+    try {
+      poll();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "polling model versions failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The configured models, in configuration order. */
+  public synchronized List<ModelConfig> configs() {
+    List<ModelConfig> out = new ArrayList<>();
+    models.values().forEach(e -> out.add(e.config));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /**
+   * A hold on the version {@code request} asks for; close it when done.
+   *
+   * @throws ServingException NOT_FOUND ({@code Servable not found for request: Latest(x)}) when no
+   *     such version is available, INVALID_ARGUMENT for an unknown label
+   */
+  public ServableHandle<S> acquire(ServableRequest request) {
+    String name = request.name();
+    java.util.OptionalLong version = request.version();
+    if (request.label().isPresent()) {
+      String label = request.label().get();
+      Long v = labels.getOrDefault(name, Map.of()).get(label);
+      if (v == null) {
+        throw ServingException.invalidArgument("Unrecognized servable version label: " + label);
+      }
+      version = java.util.OptionalLong.of(v);
+    }
+    // A version being retired refuses new references; the next snapshot no longer lists it.
+    for (int attempt = 0; attempt < 100; attempt++) {
+      NavigableMap<Long, LoadedVersion<S>> versions = serving.get(name);
+      if (versions == null || versions.isEmpty()) {
+        break;
+      }
+      LoadedVersion<S> lv =
+          version.isPresent()
+              ? versions.get(version.getAsLong())
+              : versions.lastEntry().getValue();
+      if (lv == null) {
+        break;
+      }
+      if (lv.tryAcquire()) {
+        return new ServableHandle<>(lv);
+      }
+      Thread.onSpinWait();
+    }
+    throw ServingException.notFound(
+        "Servable not found for request: " + ServableRequest.describe(name, version));
+  }
+
+  /** The version a label points to, if the model has that label. */
+  public Optional<Long> versionForLabel(String model, String label) {
+    return Optional.ofNullable(labels.getOrDefault(model, Map.of()).get(label));
+  }
+
+  /** The labels of a model (label → version). */
+  public Map<String, Long> labels(String model) {
+    return labels.getOrDefault(model, Map.of());
+  }
+
+  /** Statuses of every version of {@code model} the manager has seen, newest first. */
+  public List<VersionStatus> status(String model) {
+    NavigableMap<Long, VersionStatus> m = statuses.get(model);
+    return m == null ? List.of() : List.copyOf(m.values());
+  }
+
+  /** The versions of {@code model} now serving requests, ascending. */
+  public NavigableSet<Long> availableVersions(String model) {
+    NavigableMap<Long, LoadedVersion<S>> m = serving.get(model);
+    return m == null
+        ? Collections.emptyNavigableSet()
+        : Collections.unmodifiableNavigableSet(new java.util.TreeSet<>(m.keySet()));
+  }
+
+  /** Names of the models with at least one version serving. */
+  public Set<String> servingModels() {
+    return serving.keySet();
+  }
+
+  // ---------------------------------------------------------------- reconcile
+
+  private void reconcile(ModelEntry e) {
+    ModelConfig c = e.config;
+    SortedSet<Long> onDisk;
+    try {
+      onDisk = VersionDiscovery.versions(c.basePath());
+    } catch (IOException ex) {
+      // Like TF Serving: a missing base path is logged and what is serving stays.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "No versions of servable " + c.name() + " found under base path " + c.basePath()
+              + ": " + ex.getMessage());
+      return;
+    }
+    e.failed.keySet().retainAll(onDisk);
+    NavigableSet<Long> aspired = c.policy().select(onDisk);
+    // Newest first, so that the version "latest" requests reach is up as soon as possible.
+    for (Long v : aspired.descendingSet()) {
+      if (isServing(c.name(), v) || e.failed.containsKey(v)) {
+        continue;
+      }
+      load(e, v);
+    }
+    boolean anyAspiredAvailable = aspired.stream().anyMatch(v -> isServing(c.name(), v));
+    if (aspired.isEmpty() || anyAspiredAvailable) {
+      NavigableMap<Long, LoadedVersion<S>> current = serving.get(c.name());
+      if (current != null) {
+        for (Long v : new ArrayList<>(current.keySet())) {
+          if (!aspired.contains(v)) {
+            retire(c.name(), v);
+          }
+        }
+      }
+    }
+  }
+
+  private boolean isServing(String name, long v) {
+    NavigableMap<Long, LoadedVersion<S>> m = serving.get(name);
+    return m != null && m.containsKey(v);
+  }
+
+  private void load(ModelEntry e, long v) {
+    ServableId id = new ServableId(e.config.name(), v);
+    transition(VersionStatus.ok(id, ServableState.START));
+    transition(VersionStatus.ok(id, ServableState.LOADING));
+    S servable;
+    try {
+      Path dir = VersionDiscovery.dirOf(e.config.basePath(), v);
+      servable = loader.load(id, dir);
+      if (servable == null) {
+        throw new IllegalStateException("the loader returned nothing");
+      }
+    } catch (Exception | LinkageError ex) {
+      String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+      e.failed.put(v, msg);
+      transition(VersionStatus.failed(id, msg));
+      return;
+    }
+    LoadedVersion<S> lv = new LoadedVersion<>(id, servable, this::unloadNow);
+    Map<String, NavigableMap<Long, LoadedVersion<S>>> next = new HashMap<>(serving);
+    NavigableMap<Long, LoadedVersion<S>> versions =
+        new TreeMap<>(next.getOrDefault(id.name(), new TreeMap<>()));
+    versions.put(v, lv);
+    next.put(id.name(), Collections.unmodifiableNavigableMap(versions));
+    serving = Map.copyOf(next);
+    transition(VersionStatus.ok(id, ServableState.AVAILABLE));
+  }
+
+  /** Stops new requests reaching the version; it unloads when the last one in flight ends. */
+  private void retire(String name, long v) {
+    Map<String, NavigableMap<Long, LoadedVersion<S>>> next = new HashMap<>(serving);
+    NavigableMap<Long, LoadedVersion<S>> versions = new TreeMap<>(next.get(name));
+    LoadedVersion<S> lv = versions.remove(v);
+    if (versions.isEmpty()) {
+      next.remove(name);
+    } else {
+      next.put(name, Collections.unmodifiableNavigableMap(versions));
+    }
+    serving = Map.copyOf(next);
+    transition(VersionStatus.ok(lv.id(), ServableState.UNLOADING));
+    lv.release();
+  }
+
+  private void unloadAll(String name) {
+    NavigableMap<Long, LoadedVersion<S>> current = serving.get(name);
+    if (current != null) {
+      for (Long v : new ArrayList<>(current.keySet())) {
+        retire(name, v);
+      }
+    }
+  }
+
+  private void unloadNow(LoadedVersion<S> lv) {
+    try {
+      loader.unload(lv.id(), lv.servable());
+      transition(VersionStatus.ok(lv.id(), ServableState.END));
+    } catch (Exception | LinkageError ex) {
+      String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+      transition(new VersionStatus(lv.id(), ServableState.END, Optional.of("unload: " + msg)));
+    }
+  }
+
+  private void transition(VersionStatus s) {
+    statuses
+        .computeIfAbsent(s.id().name(), n -> new ConcurrentSkipListMap<>(Collections.reverseOrder()))
+        .put(s.version(), s);
+    switch (s.state()) {
+      case AVAILABLE ->
+          LOG.log(System.Logger.Level.INFO, "Successfully loaded servable version " + s.id());
+      case END ->
+          LOG.log(
+              s.error().isPresent() ? System.Logger.Level.ERROR : System.Logger.Level.INFO,
+              s.error().isPresent()
+                  ? "Failed to load servable version " + s.id() + ": " + s.error().get()
+                  : "Done unloading servable version " + s.id());
+      default -> {}
+    }
+    try {
+      listener.accept(s);
+    } catch (RuntimeException ex) {
+      LOG.log(System.Logger.Level.WARNING, "state listener failed: " + ex, ex);
+    }
+  }
+
+  private String labelError(ModelEntry e) {
+    for (Map.Entry<String, Long> l : e.config.versionLabels().entrySet()) {
+      if (!isServing(e.config.name(), l.getValue())) {
+        return "Request to assign label to version "
+            + l.getValue()
+            + " of model "
+            + e.config.name()
+            + ", which is not currently available for inference";
+      }
+    }
+    return null;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("the model manager is closed");
+    }
+  }
+
+  /** Stops polling and unloads every version (after the requests using them finish). */
+  @Override
+  public void close() {
+    ScheduledExecutorService p;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      p = poller;
+      for (String name : new ArrayList<>(serving.keySet())) {
+        unloadAll(name);
+      }
+      models.clear();
+    }
+    if (p != null) {
+      p.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package dev.tfkit.server.lifecycle;
+
+import java.nio.file.Path;
+
+/**
+ * Turns a version folder into a servable and back: the one place the lifecycle meets the thing it
+ * serves (a TensorFlow SavedModel in the server, a fake in tests).
+ *
+ * @param <S> the servable type
+ */
+public interface ServableLoader<S> {
+
+  /**
+   * Loads the version in {@code dir}; an exception's message becomes the version's error status.
+   */
+  S load(ServableId id, Path dir) throws Exception;
+
+  /** Releases what {@link #load} acquired; called once no request uses the servable any more. */
+  void unload(ServableId id, S servable) throws Exception;
+}

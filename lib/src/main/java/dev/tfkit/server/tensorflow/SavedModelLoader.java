@@ -1,0 +1,43 @@
+package dev.tfkit.server.tensorflow;
+
+import dev.tfkit.server.lifecycle.ServableId;
+import dev.tfkit.server.lifecycle.ServableLoader;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Loads model versions as {@link SavedModelServable}s for the lifecycle manager, with optional
+ * request batching and warmup replay.
+ */
+public final class SavedModelLoader implements ServableLoader<SavedModelServable> {
+  private final InputValidator validator;
+  private final Optional<BatchingOptions> batching;
+  private final boolean warmup;
+
+  public SavedModelLoader(
+      InputValidator validator, Optional<BatchingOptions> batching, boolean warmup) {
+    this.validator = validator;
+    this.batching = batching;
+    this.warmup = warmup;
+  }
+
+  @Override
+  public SavedModelServable load(ServableId id, Path dir) throws Exception {
+    SavedModelServable s = SavedModelServable.load(dir, validator);
+    try {
+      if (warmup) {
+        Warmup.run(s, dir);
+      }
+      batching.ifPresent(b -> s.batcher(new Batcher(b, id.name() + "-" + id.version())));
+      return s;
+    } catch (Exception | Error e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void unload(ServableId id, SavedModelServable servable) {
+    servable.close();
+  }
+}

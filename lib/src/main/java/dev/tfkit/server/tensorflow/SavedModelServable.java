@@ -1,0 +1,466 @@
+package dev.tfkit.server.tensorflow;
+
+import com.google.protobuf.ByteString;
+import dev.tfkit.server.ServingException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SaverDef;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.types.TString;
+import tensorflow.serving.Classification.Class;
+import tensorflow.serving.Classification.ClassificationResult;
+import tensorflow.serving.Classification.Classifications;
+import tensorflow.serving.GetModelMetadata.SignatureDefMap;
+import tensorflow.serving.InputOuterClass.Input;
+import tensorflow.serving.RegressionOuterClass.Regression;
+import tensorflow.serving.RegressionOuterClass.RegressionResult;
+
+/**
+ * One loaded model version: a TensorFlow SavedModel (tag {@code serve}) and its signatures, run the
+ * way TF Serving runs them — predict, classify and regress — with every request validated before
+ * native code sees it. Thread-safe; close it once no request uses it.
+ */
+public final class SavedModelServable implements AutoCloseable {
+  public static final String DEFAULT_SIGNATURE = "serving_default";
+  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
+  public static final String CLASSIFY_METHOD = "tensorflow/serving/classify";
+  public static final String REGRESS_METHOD = "tensorflow/serving/regress";
+
+  private final AutoCloseable owner;
+  private final Session session;
+  private final MetaGraphDef metaGraph;
+  private final Map<String, SignatureDef> signatures;
+  private final InputValidator validator;
+  private volatile Batcher batcher;
+
+  private SavedModelServable(
+      AutoCloseable owner, Session session, MetaGraphDef metaGraph, InputValidator validator) {
+    this.owner = owner;
+    this.session = session;
+    this.metaGraph = metaGraph;
+    this.signatures = Map.copyOf(metaGraph.getSignatureDefMap());
+    this.validator = validator;
+  }
+
+  /**
+   * Loads the SavedModel in {@code dir}, or a legacy TF1 export ({@code export.meta} + checkpoint
+   * {@code export}), which TF Serving also loads and which has no signatures.
+   *
+   * @throws IOException naming the folder when it holds neither
+   */
+  public static SavedModelServable load(Path dir, InputValidator validator) throws IOException {
+    if (Files.isRegularFile(dir.resolve("saved_model.pb"))
+        || Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
+      SavedModelBundle bundle;
+      try {
+        bundle = SavedModelBundle.loader(dir.toString()).withTags("serve").load();
+      } catch (RuntimeException e) {
+        throw new IOException("failed to load SavedModel " + dir + ": " + e.getMessage(), e);
+      }
+      return new SavedModelServable(bundle, bundle.session(), bundle.metaGraphDef(), validator);
+    }
+    if (Files.isRegularFile(dir.resolve("export.meta"))) {
+      return loadLegacy(dir, validator);
+    }
+    throw new IOException(
+        "Could not find SavedModel .pb or .pbtxt at supplied export directory path: " + dir);
+  }
+
+  public static SavedModelServable load(Path dir) throws IOException {
+    return load(dir, new InputValidator());
+  }
+
+  private static SavedModelServable loadLegacy(Path dir, InputValidator validator)
+      throws IOException {
+    MetaGraphDef meta;
+    try (InputStream in = Files.newInputStream(dir.resolve("export.meta"))) {
+      meta = MetaGraphDef.parseFrom(in);
+    }
+    Graph g = new Graph();
+    Session s = null;
+    try {
+      g.importGraphDef(meta.getGraphDef());
+      s = new Session(g);
+      SaverDef saver = meta.getSaverDef();
+      if (!saver.getRestoreOpName().isEmpty()) {
+        try (TString prefix = TString.scalarOf(dir.resolve("export").toString())) {
+          s.runner()
+              .feed(saver.getFilenameTensorName(), prefix)
+              .addTarget(saver.getRestoreOpName())
+              .run()
+              .close();
+        }
+      }
+    } catch (RuntimeException e) {
+      if (s != null) {
+        s.close();
+      }
+      g.close();
+      throw new IOException("failed to load TF1 export " + dir + ": " + e.getMessage(), e);
+    }
+    Session session = s;
+    AutoCloseable owner =
+        () -> {
+          session.close();
+          g.close();
+        };
+    return new SavedModelServable(owner, session, meta, validator);
+  }
+
+  /** The model's meta graph as loaded. */
+  public MetaGraphDef metaGraph() {
+    return metaGraph;
+  }
+
+  /** The signatures as stored in the model. */
+  public Map<String, SignatureDef> signatures() {
+    return signatures;
+  }
+
+  /**
+   * The signatures as model metadata reports them: ref dtypes ({@code DT_FLOAT_REF}) are written
+   * as the dtype their values have ({@code DT_FLOAT}).
+   */
+  public SignatureDefMap metadataSignatures() {
+    SignatureDefMap.Builder b = SignatureDefMap.newBuilder();
+    for (Map.Entry<String, SignatureDef> e : signatures.entrySet()) {
+      SignatureDef.Builder s = e.getValue().toBuilder();
+      e.getValue().getInputsMap().forEach((k, v) -> s.putInputs(k, derefed(v)));
+      e.getValue().getOutputsMap().forEach((k, v) -> s.putOutputs(k, derefed(v)));
+      b.putSignatureDef(e.getKey(), s.build());
+    }
+    return b.build();
+  }
+
+  private static TensorInfo derefed(TensorInfo info) {
+    DataType base = InputValidator.baseType(info.getDtype());
+    return base == info.getDtype() ? info : info.toBuilder().setDtype(base).build();
+  }
+
+  /** The signature name a request means: empty is {@code serving_default}. */
+  public static String resolveName(String requested) {
+    return requested == null || requested.isEmpty() ? DEFAULT_SIGNATURE : requested;
+  }
+
+  /**
+   * The signature called {@code name} (empty = {@code serving_default}).
+   *
+   * @throws ServingException FAILED_PRECONDITION with TF Serving's message when there is none
+   */
+  public SignatureDef signature(String name) {
+    String key = resolveName(name);
+    SignatureDef s = signatures.get(key);
+    if (s == null) {
+      throw ServingException.failedPrecondition("Serving signature key \"" + key + "\" not found.");
+    }
+    return s;
+  }
+
+  /** Merges concurrent predict calls through {@code b} from now on (null: run each alone). */
+  void batcher(Batcher b) {
+    this.batcher = b;
+  }
+
+  /**
+   * Runs a Predict: validates {@code inputs} against the signature, fetches the outputs named in
+   * {@code outputFilter} (all when empty) and returns them encoded as TF Serving does by default
+   * (typed repeated fields).
+   */
+  public Map<String, TensorProto> predict(
+      String signatureName, Map<String, TensorProto> inputs, List<String> outputFilter) {
+    SignatureDef sig = signature(signatureName);
+    // Like TF Serving's default (--enable_signature_method_name_check=false), any signature can
+    // be predicted; TF2 exports write "predict" as the method of every signature.
+    validator.validate(sig, inputs);
+    List<String> aliases = outputAliases(sig, outputFilter);
+    Batcher b = batcher;
+    if (b != null && b.accepts(sig, inputs)) {
+      return b.submit(this, resolveName(signatureName), sig, inputs, aliases);
+    }
+    return runTyped(sig, inputs, aliases);
+  }
+
+  static List<String> outputAliases(SignatureDef sig, List<String> outputFilter) {
+    List<String> aliases = new ArrayList<>();
+    if (outputFilter.isEmpty()) {
+      aliases.addAll(new TreeSet<>(sig.getOutputsMap().keySet()));
+      return aliases;
+    }
+    for (String alias : outputFilter) {
+      if (!sig.getOutputsMap().containsKey(alias)) {
+        throw ServingException.invalidArgument(
+            "output tensor alias not found in signature: "
+                + alias
+                + " Outputs expected to be in the set {"
+                + String.join(",", new TreeSet<>(sig.getOutputsMap().keySet()))
+                + "}.");
+      }
+      if (aliases.contains(alias)) {
+        throw ServingException.invalidArgument("duplicate output tensor alias: " + alias);
+      }
+      aliases.add(alias);
+    }
+    return aliases;
+  }
+
+  /** Runs validated inputs and returns outputs in typed fields. */
+  Map<String, TensorProto> runTyped(
+      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases) {
+    return run(sig, inputs, aliases, true);
+  }
+
+  /** Runs validated inputs and returns outputs packed (for the batcher to split). */
+  Map<String, TensorProto> runPacked(
+      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases) {
+    return run(sig, inputs, aliases, false);
+  }
+
+  private Map<String, TensorProto> run(
+      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, boolean typed) {
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      for (Map.Entry<String, TensorProto> e : inputs.entrySet()) {
+        Tensor t = Tensors.toTensor(e.getValue());
+        fed.add(t);
+        runner.feed(tensorName(sig.getInputsMap().get(e.getKey()), e.getKey()), t);
+      }
+      for (String alias : aliases) {
+        runner.fetch(tensorName(sig.getOutputsMap().get(alias), alias));
+      }
+      Map<String, TensorProto> out = new LinkedHashMap<>();
+      try (Result r = runner.run()) {
+        for (int i = 0; i < aliases.size(); i++) {
+          Tensor t = r.get(i);
+          out.put(aliases.get(i), typed ? Tensors.toTypedProto(t) : Tensors.toPackedProto(t));
+        }
+      }
+      return out;
+    } catch (ServingException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      // TensorFlow refuses values it cannot use (e.g. a shape a kernel rejects).
+      throw ServingException.invalidArgument(String.valueOf(e.getMessage()));
+    } catch (RuntimeException e) {
+      throw ServingException.internal(
+          "running signature failed: " + e.getMessage(), e);
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  private static String tensorName(TensorInfo info, String alias) {
+    if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
+      throw new ServingException(
+          ServingException.Code.UNIMPLEMENTED,
+          "tensor '" + alias + "' is a sparse or composite tensor, which is not supported");
+    }
+    return info.getName();
+  }
+
+  // ---------------------------------------------------------------- classify / regress
+
+  /** Runs a classify signature on tf.Example inputs, as TF Serving's Classify does. */
+  public ClassificationResult classify(String signatureName, Input input) {
+    SignatureDef sig = signature(signatureName);
+    TensorInfo in = exampleInput(sig);
+    TensorInfo classesInfo = sig.getOutputsMap().get("classes");
+    TensorInfo scoresInfo = sig.getOutputsMap().get("scores");
+    if (classesInfo == null && scoresInfo == null) {
+      throw ServingException.invalidArgument(
+          "Expected classification signature outputs to contain at least one of {classes, scores}");
+    }
+    List<ByteString> examples = serializedExamples(input);
+    int n = examples.size();
+    List<String> aliases = new ArrayList<>();
+    if (classesInfo != null) {
+      aliases.add("classes");
+    }
+    if (scoresInfo != null) {
+      aliases.add("scores");
+    }
+    Map<String, TensorProto> out = runExamples(sig, in, examples, aliases);
+    TensorProto classes = out.get("classes");
+    TensorProto scores = out.get("scores");
+    long k = -1;
+    if (classes != null) {
+      if (classes.getDtype() != DataType.DT_STRING) {
+        throw ServingException.invalidArgument(
+            "Expected classes Tensor of DT_STRING. Got: " + classes.getDtype());
+      }
+      k = checkBatchMatrix("classes", classes, n);
+    }
+    if (scores != null) {
+      if (scores.getDtype() != DataType.DT_FLOAT) {
+        throw ServingException.invalidArgument(
+            "Expected scores Tensor of DT_FLOAT. Got: " + scores.getDtype());
+      }
+      long ks = checkBatchMatrix("scores", scores, n);
+      if (k >= 0 && ks != k) {
+        throw ServingException.invalidArgument(
+            "Tensors class and score should match in dim[1]. Got " + k + " vs. " + ks);
+      }
+      k = ks;
+    }
+    ClassificationResult.Builder result = ClassificationResult.newBuilder();
+    for (int i = 0; i < n; i++) {
+      Classifications.Builder c = Classifications.newBuilder();
+      for (int j = 0; j < k; j++) {
+        Class.Builder cls = Class.newBuilder();
+        int idx = (int) (i * k + j);
+        if (classes != null) {
+          cls.setLabel(classes.getStringVal(idx).toStringUtf8());
+        }
+        if (scores != null) {
+          cls.setScore(scores.getFloatVal(idx));
+        }
+        c.addClasses(cls);
+      }
+      result.addClassifications(c);
+    }
+    return result.build();
+  }
+
+  /** Runs a regress signature on tf.Example inputs, as TF Serving's Regress does. */
+  public RegressionResult regress(String signatureName, Input input) {
+    SignatureDef sig = signature(signatureName);
+    TensorInfo in = exampleInput(sig);
+    if (!sig.getOutputsMap().containsKey("outputs")) {
+      throw ServingException.invalidArgument(
+          "Expected regression signature to have an output named 'outputs'; it has {"
+              + String.join(",", new TreeSet<>(sig.getOutputsMap().keySet()))
+              + "}");
+    }
+    List<ByteString> examples = serializedExamples(input);
+    int n = examples.size();
+    TensorProto out = runExamples(sig, in, examples, List.of("outputs")).get("outputs");
+    if (out.getDtype() != DataType.DT_FLOAT) {
+      throw ServingException.invalidArgument(
+          "Expected output Tensor of DT_FLOAT. Got: " + out.getDtype());
+    }
+    var shape = out.getTensorShape();
+    boolean ok =
+        (shape.getDimCount() == 1 && shape.getDim(0).getSize() == n)
+            || (shape.getDimCount() == 2
+                && shape.getDim(0).getSize() == n
+                && shape.getDim(1).getSize() == 1);
+    if (!ok) {
+      throw ServingException.invalidArgument(
+          "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got "
+              + InputValidator.shapeString(shape));
+    }
+    RegressionResult.Builder result = RegressionResult.newBuilder();
+    for (int i = 0; i < n; i++) {
+      result.addRegressions(Regression.newBuilder().setValue(out.getFloatVal(i)));
+    }
+    return result.build();
+  }
+
+  private static TensorInfo exampleInput(SignatureDef sig) {
+    if (sig.getInputsCount() != 1) {
+      throw ServingException.invalidArgument(
+          "Expected one input Tensor, got " + sig.getInputsCount());
+    }
+    TensorInfo in = sig.getInputsMap().values().iterator().next();
+    if (InputValidator.baseType(in.getDtype()) != DataType.DT_STRING) {
+      throw ServingException.invalidArgument(
+          "Expected the signature's input to be a DT_STRING tensor of serialized tf.Examples,"
+              + " got " + in.getDtype());
+    }
+    return in;
+  }
+
+  private Map<String, TensorProto> runExamples(
+      SignatureDef sig, TensorInfo in, List<ByteString> examples, List<String> aliases) {
+    byte[][] rows = new byte[examples.size()][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = examples.get(i).toByteArray();
+    }
+    Session.Runner runner = session.runner();
+    try (TString t = TString.tensorOfBytes(Shape.of(rows.length), DataBuffers.ofObjects(rows))) {
+      runner.feed(tensorName(in, "inputs"), t);
+      for (String alias : aliases) {
+        runner.fetch(tensorName(sig.getOutputsMap().get(alias), alias));
+      }
+      Map<String, TensorProto> out = new LinkedHashMap<>();
+      try (Result r = runner.run()) {
+        for (int i = 0; i < aliases.size(); i++) {
+          out.put(aliases.get(i), Tensors.toTypedProto(r.get(i)));
+        }
+      }
+      return out;
+    } catch (ServingException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw ServingException.invalidArgument(String.valueOf(e.getMessage()));
+    } catch (RuntimeException e) {
+      throw ServingException.internal("running signature failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static long checkBatchMatrix(String what, TensorProto t, int n) {
+    var shape = t.getTensorShape();
+    if (shape.getDimCount() != 2 || shape.getDim(0).getSize() != n) {
+      throw ServingException.invalidArgument(
+          "Expected Tensor shape: [batch_size num_classes] but got "
+              + InputValidator.shapeString(shape)
+              + " for "
+              + what);
+    }
+    return shape.getDim(1).getSize();
+  }
+
+  /**
+   * The examples of an {@code Input}, serialized; with a context, each is the context followed by
+   * the example, which parses as the example merged over the context (as TF Serving feeds them).
+   */
+  static List<ByteString> serializedExamples(Input input) {
+    List<ByteString> out = new ArrayList<>();
+    switch (input.getKindCase()) {
+      case EXAMPLE_LIST -> input.getExampleList().getExamplesList().forEach(e -> out.add(e.toByteString()));
+      case EXAMPLE_LIST_WITH_CONTEXT -> {
+        ByteString ctx = input.getExampleListWithContext().getContext().toByteString();
+        input
+            .getExampleListWithContext()
+            .getExamplesList()
+            .forEach(e -> out.add(ctx.concat(e.toByteString())));
+      }
+      default -> {}
+    }
+    if (out.isEmpty()) {
+      throw ServingException.invalidArgument("Input is empty.");
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    Batcher b = batcher;
+    if (b != null) {
+      b.close();
+    }
+    try {
+      owner.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the model failed: " + e.getMessage(), e);
+    }
+  }
+}

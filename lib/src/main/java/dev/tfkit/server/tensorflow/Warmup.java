@@ -1,0 +1,84 @@
+package dev.tfkit.server.tensorflow;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import tensorflow.serving.Inference.InferenceTask;
+import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
+
+/**
+ * Replays {@code assets.extra/tf_serving_warmup_requests} (a TFRecord of {@code PredictionLog})
+ * against a freshly loaded model before it serves, as TF Serving's {@code
+ * --enable_model_warmup} does; any failing record fails the load.
+ */
+public final class Warmup {
+  /** TF Serving's cap on warmup records. */
+  public static final int MAX_RECORDS = 1000;
+
+  private Warmup() {}
+
+  /** The warmup file of a version folder. */
+  public static Path file(Path versionDir) {
+    return versionDir.resolve("assets.extra").resolve("tf_serving_warmup_requests");
+  }
+
+  /** Replays the warmup file if there is one; returns how many records ran. */
+  public static int run(SavedModelServable servable, Path versionDir) throws IOException {
+    Path f = file(versionDir);
+    if (!Files.isRegularFile(f)) {
+      return 0;
+    }
+    List<byte[]> records;
+    try (InputStream in = Files.newInputStream(f)) {
+      records = TfRecords.read(in, f.toString(), MAX_RECORDS, 1L << 30);
+    }
+    int i = 0;
+    for (byte[] r : records) {
+      PredictionLog log;
+      try {
+        log = PredictionLog.parseFrom(r);
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IOException(f + ": record " + i + " is not a PredictionLog: " + e.getMessage());
+      }
+      try {
+        replay(servable, log);
+      } catch (RuntimeException e) {
+        throw new IOException(f + ": warmup record " + i + " failed: " + e.getMessage(), e);
+      }
+      i++;
+    }
+    return records.size();
+  }
+
+  private static void replay(SavedModelServable s, PredictionLog log) {
+    switch (log.getLogTypeCase()) {
+      case PREDICT_LOG -> {
+        var req = log.getPredictLog().getRequest();
+        s.predict(req.getModelSpec().getSignatureName(), req.getInputsMap(), req.getOutputFilterList());
+      }
+      case CLASSIFY_LOG -> {
+        var req = log.getClassifyLog().getRequest();
+        s.classify(req.getModelSpec().getSignatureName(), req.getInput());
+      }
+      case REGRESS_LOG -> {
+        var req = log.getRegressLog().getRequest();
+        s.regress(req.getModelSpec().getSignatureName(), req.getInput());
+      }
+      case MULTI_INFERENCE_LOG -> {
+        var req = log.getMultiInferenceLog().getRequest();
+        for (InferenceTask t : req.getTasksList()) {
+          if (t.getMethodName().equals(SavedModelServable.CLASSIFY_METHOD)) {
+            s.classify(t.getModelSpec().getSignatureName(), req.getInput());
+          } else {
+            s.regress(t.getModelSpec().getSignatureName(), req.getInput());
+          }
+        }
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "unsupported warmup log type " + log.getLogTypeCase());
+    }
+  }
+}

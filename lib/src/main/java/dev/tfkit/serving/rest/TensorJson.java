@@ -1,0 +1,1007 @@
+package dev.tfkit.serving.rest;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import dev.tfkit.tensor.TensorValue;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * Converts between TensorFlow Serving's REST JSON and tensors, for tfkit's REST client and for the
+ * embedded server's REST gateway, following TF Serving's rules so that either side can talk to the
+ * real server.
+ *
+ * <h2>Tensors</h2>
+ *
+ * A tensor is its values in natural nested lists: the nesting gives the shape (a bare value is a
+ * scalar, {@code [[1,2],[3,4]]} has shape {@code [2, 2]}); lists must not be ragged. The dtype
+ * comes from the signature when one is given; without one it is inferred: {@code true/false} →
+ * {@code DT_BOOL}, strings and {@code {"b64": "..."}} → {@code DT_STRING}, whole numbers → {@code
+ * DT_INT64}, any decimal number → {@code DT_FLOAT}. TF Serving writes every float with a decimal
+ * point or exponent ({@code 3.0}), so whole numbers in a response are integers. {@code NaN}, {@code
+ * Infinity} and {@code -Infinity} are bare tokens, as TF Serving reads and writes them. Binary
+ * strings travel as {@code {"b64": "<base64>"}}; responses use that form for string tensors whose
+ * name ends in {@code _bytes} (TF Serving's convention) and, unlike TF Serving, also for strings that
+ * are not valid UTF-8 (instead of writing invalid JSON). Half and bfloat16 values are written as
+ * decimals; complex, resource and variant tensors cannot travel over REST.
+ *
+ * <h2>Predict bodies</h2>
+ *
+ * Row format ({@code "instances"} → {@code "predictions"}): each list item is one batch row, as a
+ * bare value when there is a single named tensor or as an object {@code {name: value}} per row; the
+ * rows are stacked, so every named tensor shares its 0-th dimension. Columnar format ({@code
+ * "inputs"} → {@code "outputs"}): each tensor whole, as a bare value when there is one, else an
+ * object by name. Errors come back as {@code {"error": "<message>"}}.
+ *
+ * <p>All methods are static and thread-safe; bad JSON throws {@link IllegalArgumentException} whose
+ * message names the tensor, the position in the nested lists and what was expected.
+ */
+public final class TensorJson {
+  /** The key of a base64 object: {@code {"b64": "aGVsbG8="}}. */
+  public static final String B64 = "b64";
+  /** Names ending in this are binary string tensors, written as base64 objects. */
+  public static final String BYTES_SUFFIX = "_bytes";
+  /** The response key of an error message. */
+  public static final String ERROR = "error";
+  /** The request key of the signature. */
+  public static final String SIGNATURE_NAME = "signature_name";
+
+  /** 256 MiB: as large as the gRPC client's inbound limit, so REST can carry the same images. */
+  private static final int MAX_STRING_CHARS = 256 << 20;
+
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+          .build();
+
+  static {
+    MAPPER
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxStringLength(MAX_STRING_CHARS).build());
+  }
+
+  private TensorJson() {}
+
+  /**
+   * The Jackson mapper this codec uses: it reads and writes {@code NaN} and {@code ±Infinity} as
+   * bare tokens and accepts strings up to 256 MiB. Share it; it is thread-safe.
+   */
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Parses a JSON document (bare {@code NaN}/{@code Infinity} allowed). */
+  public static JsonNode parse(byte[] json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("JSON parse error: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Parses a JSON document (bare {@code NaN}/{@code Infinity} allowed). */
+  public static JsonNode parse(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("JSON parse error: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Whether TF Serving treats a string tensor of this name as binary ({@code _bytes} suffix). */
+  public static boolean isBytesName(String name) {
+    return name.endsWith(BYTES_SUFFIX);
+  }
+
+  /** Whether {@code node} is a base64 object: exactly one key, {@code b64}, holding a string. */
+  public static boolean isBase64Object(JsonNode node) {
+    return node.isObject() && node.size() == 1 && node.path(B64).isTextual();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Single tensors
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Reads one tensor from its JSON value.
+   *
+   * @param value a bare value (scalar) or nested lists
+   * @param dtype the tensor's type from the signature, or {@code null} to infer it
+   * @param what how error messages name the tensor, e.g. {@code "input 'x'"}
+   * @return a TensorProto with its typed value fields ({@code float_val} ...) filled
+   */
+  public static TensorProto fromJson(JsonNode value, DataType dtype, String what) {
+    Parsed p = Parsed.of(value, what);
+    return toProto(p.shape, p.leaves, dtype, what);
+  }
+
+  /** Reads one tensor from its JSON value as a {@link TensorValue} (see {@link #fromJson}). */
+  public static TensorValue valueFromJson(JsonNode value, DataType dtype, String what) {
+    return TensorValue.fromProto(fromJson(value, dtype, what));
+  }
+
+  /** The JSON value of one tensor (nested lists, or a bare value for a scalar). */
+  public static JsonNode toJson(TensorValue tensor, boolean base64Strings) {
+    return toJson(tensor.toProto(), base64Strings);
+  }
+
+  /** A predict response body from typed values (see {@link #predictResponse}). */
+  public static byte[] predictResponseFromValues(
+      Map<String, TensorValue> outputs, RestFormat format) {
+    return predictResponse(protos(outputs), format);
+  }
+
+  /** A predict request body from typed values (see {@link #predictRequest}). */
+  public static byte[] predictRequestFromValues(
+      String signatureName, Map<String, TensorValue> inputs, RestFormat format) {
+    return predictRequest(signatureName, protos(inputs), format);
+  }
+
+  private static Map<String, TensorProto> protos(Map<String, TensorValue> values) {
+    Map<String, TensorProto> m = new LinkedHashMap<>();
+    values.forEach((k, v) -> m.put(k, v.toProto()));
+    return m;
+  }
+
+  /** The JSON value of one tensor (nested lists, or a bare value for a scalar). */
+  public static JsonNode toJson(TensorProto tensor, boolean base64Strings) {
+    try {
+      return MAPPER.readTree(bytes(g -> write(g, tensor, base64Strings, "tensor")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Writes one tensor's JSON value to a generator (streaming: large tensors never become a tree).
+   *
+   * @param base64Strings write string elements as {@code {"b64": ...}}
+   * @param what how error messages name the tensor
+   */
+  public static void write(JsonGenerator g, TensorProto tensor, boolean base64Strings, String what)
+      throws IOException {
+    long[] shape = shapeOf(tensor, what);
+    ElementWriter w = ElementWriter.of(tensor, shape, base64Strings, what);
+    writeNested(g, w, shape, 0, 0);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Predict request and response bodies
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * A predict request body, as a client sends it. Inputs are always written by name (an object per
+   * row, or an object of columns) so a misspelt name fails on the server instead of being bound to
+   * its only input.
+   *
+   * @param signatureName the signature, or {@code null}/empty for the default
+   * @throws IllegalArgumentException in row format, when the inputs do not share their 0-th
+   *     dimension (or one is a scalar)
+   */
+  public static byte[] predictRequest(
+      String signatureName, Map<String, TensorProto> inputs, RestFormat format) {
+    if (inputs.isEmpty()) throw new IllegalArgumentException("predict request has no inputs");
+    return bytes(
+        g -> {
+          g.writeStartObject();
+          if (signatureName != null && !signatureName.isEmpty()) {
+            g.writeStringField(SIGNATURE_NAME, signatureName);
+          }
+          g.writeFieldName(format.requestKey());
+          if (format == RestFormat.ROW) {
+            writeRows(g, inputs, "input", true);
+          } else {
+            g.writeStartObject();
+            for (Map.Entry<String, TensorProto> e : inputs.entrySet()) {
+              g.writeFieldName(e.getKey());
+              write(g, e.getValue(), false, "input '" + e.getKey() + "'");
+            }
+            g.writeEndObject();
+          }
+          g.writeEndObject();
+        });
+  }
+
+  /**
+   * Reads a predict request body as TF Serving does.
+   *
+   * @param body the parsed body
+   * @param inputTypes the signature's inputs (name → dtype, in order) for a signature name ({@code
+   *     ""} for the default); may throw to report an unknown signature
+   * @throws IllegalArgumentException naming what is wrong with the body
+   */
+  public static PredictJsonRequest readPredictRequest(
+      JsonNode body, Function<String, Map<String, DataType>> inputTypes) {
+    if (body == null || !body.isObject()) {
+      throw new IllegalArgumentException("predict request body must be a JSON object");
+    }
+    String signature = "";
+    JsonNode sig = body.get(SIGNATURE_NAME);
+    if (sig != null) {
+      if (!sig.isTextual()) {
+        throw new IllegalArgumentException("'signature_name' must be a string, got " + sig);
+      }
+      signature = sig.asText();
+    }
+    Map<String, DataType> types = inputTypes.apply(signature);
+    if (types == null || types.isEmpty()) {
+      throw new IllegalArgumentException(
+          "signature '" + (signature.isEmpty() ? "serving_default" : signature) + "' has no inputs");
+    }
+    JsonNode instances = body.get(RestFormat.ROW.requestKey());
+    JsonNode inputs = body.get(RestFormat.COLUMNAR.requestKey());
+    if (instances != null && inputs != null) {
+      throw new IllegalArgumentException(
+          "request has both 'instances' and 'inputs': use one (row or columnar format)");
+    }
+    if (instances == null && inputs == null) {
+      throw new IllegalArgumentException("request has neither 'inputs' nor 'instances'");
+    }
+    if (instances != null) {
+      if (!instances.isArray()) {
+        throw new IllegalArgumentException("'instances' must be a list, one item per batch row");
+      }
+      if (instances.isEmpty()) {
+        throw new IllegalArgumentException("'instances' is an empty list");
+      }
+      return new PredictJsonRequest(
+          signature, RestFormat.ROW, readRows(instances, types, "instances", "input", true));
+    }
+    Map<String, TensorProto> out = new LinkedHashMap<>();
+    if (isNamedObject(inputs)) {
+      for (Map.Entry<String, DataType> t : types.entrySet()) {
+        JsonNode v = inputs.get(t.getKey());
+        if (v == null) {
+          throw new IllegalArgumentException(
+              "'inputs' lacks input '" + t.getKey() + "' (the signature's inputs: "
+                  + String.join(", ", types.keySet()) + ")");
+        }
+        out.put(t.getKey(), fromJson(v, t.getValue(), "input '" + t.getKey() + "'"));
+      }
+    } else {
+      if (types.size() > 1) {
+        throw new IllegalArgumentException(
+            "'inputs' is a bare value, but the signature has " + types.size()
+                + " inputs (" + String.join(", ", types.keySet()) + "): send an object by name");
+      }
+      Map.Entry<String, DataType> only = types.entrySet().iterator().next();
+      out.put(only.getKey(), fromJson(inputs, only.getValue(), "input '" + only.getKey() + "'"));
+    }
+    return new PredictJsonRequest(signature, RestFormat.COLUMNAR, out);
+  }
+
+  /**
+   * A predict response body, as a server sends it: {@code {"predictions": ...}} or {@code
+   * {"outputs": ...}}, the tensor bare when there is only one.
+   *
+   * @throws IllegalArgumentException in row format, when the outputs do not share their 0-th
+   *     dimension
+   */
+  public static byte[] predictResponse(Map<String, TensorProto> outputs, RestFormat format) {
+    if (outputs.isEmpty()) throw new IllegalArgumentException("predict response has no outputs");
+    boolean named = outputs.size() > 1;
+    return bytes(
+        g -> {
+          g.writeStartObject();
+          g.writeFieldName(format.responseKey());
+          if (format == RestFormat.ROW) {
+            writeRows(g, outputs, "output", named);
+          } else {
+            if (named) g.writeStartObject();
+            for (Map.Entry<String, TensorProto> e : outputs.entrySet()) {
+              if (named) g.writeFieldName(e.getKey());
+              write(g, e.getValue(), isBytesName(e.getKey()), "output '" + e.getKey() + "'");
+            }
+            if (named) g.writeEndObject();
+          }
+          g.writeEndObject();
+        });
+  }
+
+  /**
+   * Reads a predict response body, as a client does.
+   *
+   * @param outputTypes known outputs (name → dtype, {@code null} dtype to infer); may be empty
+   * @param unnamedOutput the name to give a tensor the server wrote bare (it does when the response
+   *     has a single output)
+   * @throws IllegalArgumentException when the body is an error or is not a predict response
+   */
+  public static Map<String, TensorProto> readPredictResponse(
+      JsonNode body, Map<String, DataType> outputTypes, String unnamedOutput) {
+    if (body == null || !body.isObject()) {
+      throw new IllegalArgumentException("predict response must be a JSON object, got " + body);
+    }
+    if (body.has(ERROR)) throw new IllegalArgumentException(body.get(ERROR).asText());
+    JsonNode predictions = body.get(RestFormat.ROW.responseKey());
+    JsonNode outputs = body.get(RestFormat.COLUMNAR.responseKey());
+    if (predictions != null) {
+      if (!predictions.isArray()) {
+        throw new IllegalArgumentException("'predictions' must be a list, got " + abbreviate(predictions));
+      }
+      Map<String, DataType> types = new LinkedHashMap<>(outputTypes);
+      if (predictions.isEmpty()) {
+        Map<String, TensorProto> empty = new LinkedHashMap<>();
+        String name = types.size() == 1 ? types.keySet().iterator().next() : unnamedOutput;
+        empty.put(name, toProto(new long[] {0}, List.of(), types.get(name), "output"));
+        return empty;
+      }
+      if (!isNamedObject(predictions.get(0))) {
+        String name = types.size() == 1 ? types.keySet().iterator().next() : unnamedOutput;
+        Map<String, DataType> one = new LinkedHashMap<>();
+        one.put(name, types.get(name));
+        types = one;
+      }
+      return readRows(predictions, types, "predictions", "output", false);
+    }
+    if (outputs != null) {
+      Map<String, TensorProto> out = new LinkedHashMap<>();
+      if (isNamedObject(outputs)) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = outputs.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          out.put(
+              e.getKey(),
+              fromJson(e.getValue(), outputTypes.get(e.getKey()), "output '" + e.getKey() + "'"));
+        }
+      } else {
+        String name =
+            outputTypes.size() == 1 ? outputTypes.keySet().iterator().next() : unnamedOutput;
+        out.put(name, fromJson(outputs, outputTypes.get(name), "output '" + name + "'"));
+      }
+      return out;
+    }
+    throw new IllegalArgumentException(
+        "response has neither 'predictions' nor 'outputs': " + abbreviate(body));
+  }
+
+  /** An error body: {@code {"error": "<message>"}}. */
+  public static byte[] errorBody(String message) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put(ERROR, message == null ? "" : message);
+    try {
+      return MAPPER.writeValueAsBytes(n);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The first 200 characters of a node's JSON, for error messages. */
+  static String abbreviate(JsonNode n) {
+    String s = n.toString();
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Row format
+  // ------------------------------------------------------------------------------------------
+
+  private static void writeRows(
+      JsonGenerator g, Map<String, TensorProto> tensors, String kind, boolean named)
+      throws IOException {
+    long batch = -1;
+    String first = null;
+    Map<String, ElementWriter> writers = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    for (Map.Entry<String, TensorProto> e : tensors.entrySet()) {
+      String what = kind + " '" + e.getKey() + "'";
+      long[] shape = shapeOf(e.getValue(), what);
+      if (shape.length == 0) {
+        throw new IllegalArgumentException(
+            what + " is a scalar: row format needs a batch (0-th) dimension; use the columnar format");
+      }
+      if (batch >= 0 && shape[0] != batch) {
+        throw new IllegalArgumentException(
+            "row format needs every " + kind + " to share the batch (0-th) dimension: '" + first
+                + "' has " + batch + ", '" + e.getKey() + "' has " + shape[0]
+                + "; use the columnar format");
+      }
+      if (batch < 0) {
+        batch = shape[0];
+        first = e.getKey();
+      }
+      shapes.put(e.getKey(), shape);
+      boolean b64 = kind.equals("output") && isBytesName(e.getKey());
+      writers.put(e.getKey(), ElementWriter.of(e.getValue(), shape, b64, what));
+    }
+    g.writeStartArray();
+    for (long row = 0; row < batch; row++) {
+      if (named) g.writeStartObject();
+      for (Map.Entry<String, ElementWriter> e : writers.entrySet()) {
+        long[] shape = shapes.get(e.getKey());
+        long rowSize = product(shape, 1);
+        if (named) g.writeFieldName(e.getKey());
+        writeNested(g, e.getValue(), shape, 1, row * rowSize);
+      }
+      if (named) g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  /**
+   * Stacks the rows of a row-format list: each item is a bare value (single tensor named by the
+   * only entry of {@code types}) or an object by name.
+   */
+  private static Map<String, TensorProto> readRows(
+      JsonNode rows, Map<String, DataType> types, String listKey, String kind, boolean strictKeys) {
+    boolean named = isNamedObject(rows.get(0));
+    if (!named && types.size() > 1) {
+      throw new IllegalArgumentException(
+          "'" + listKey + "' items are bare values, but there are " + types.size() + " " + kind
+              + "s (" + String.join(", ", types.keySet()) + "): each item must be an object by name");
+    }
+    Map<String, long[]> rowShapes = new LinkedHashMap<>();
+    Map<String, List<JsonNode>> leaves = new LinkedHashMap<>();
+    Set<String> names = new LinkedHashSet<>();
+    int i = 0;
+    for (JsonNode item : rows) {
+      if (named != isNamedObject(item)) {
+        throw new IllegalArgumentException(
+            "'" + listKey + "' item " + i + " is " + (named ? "not an object" : "an object")
+                + " while item 0 is " + (named ? "an object" : "a value"));
+      }
+      if (named) {
+        Set<String> keys = new TreeSet<>();
+        item.fieldNames().forEachRemaining(keys::add);
+        if (strictKeys && !keys.equals(new TreeSet<>(types.keySet()))) {
+          throw new IllegalArgumentException(
+              "'" + listKey + "' item " + i + " has keys " + keys + ", expected the signature's "
+                  + kind + "s " + new TreeSet<>(types.keySet()));
+        }
+        if (!strictKeys && i > 0 && !keys.equals(new TreeSet<>(names))) {
+          throw new IllegalArgumentException(
+              "'" + listKey + "' item " + i + " has keys " + keys + ", item 0 has " + names);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = item.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          if (i == 0) names.add(e.getKey());
+          addRow(e.getKey(), e.getValue(), i, listKey, kind, rowShapes, leaves);
+        }
+      } else {
+        String name = types.keySet().iterator().next();
+        names.add(name);
+        addRow(name, item, i, listKey, kind, rowShapes, leaves);
+      }
+      i++;
+    }
+    Map<String, TensorProto> out = new LinkedHashMap<>();
+    // the signature's order when known, else the order of the first row
+    List<String> order = new ArrayList<>();
+    for (String n : types.keySet()) if (names.contains(n)) order.add(n);
+    for (String n : names) if (!order.contains(n)) order.add(n);
+    for (String name : order) {
+      long[] rowShape = rowShapes.get(name);
+      long[] shape = new long[rowShape.length + 1];
+      shape[0] = i;
+      System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+      out.put(name, toProto(shape, leaves.get(name), types.get(name), kind + " '" + name + "'"));
+    }
+    return out;
+  }
+
+  private static void addRow(
+      String name,
+      JsonNode value,
+      int row,
+      String listKey,
+      String kind,
+      Map<String, long[]> rowShapes,
+      Map<String, List<JsonNode>> leaves) {
+    String what = kind + " '" + name + "' in '" + listKey + "' item " + row;
+    Parsed p = Parsed.of(value, what);
+    long[] expected = rowShapes.putIfAbsent(name, p.shape);
+    if (expected != null && !Arrays.equals(expected, p.shape)) {
+      throw new IllegalArgumentException(
+          what + " has shape " + Arrays.toString(p.shape) + ", item 0 has "
+              + Arrays.toString(expected) + ": rows must have equal shapes");
+    }
+    leaves.computeIfAbsent(name, k -> new ArrayList<>()).addAll(p.leaves);
+  }
+
+  /** An object that names tensors (as opposed to a base64 value). */
+  private static boolean isNamedObject(JsonNode n) {
+    return n.isObject() && !isBase64Object(n);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // JSON → tensor
+  // ------------------------------------------------------------------------------------------
+
+  /** Nested lists flattened: the shape taken from the first elements, and the leaves in order. */
+  private static final class Parsed {
+    final long[] shape;
+    final List<JsonNode> leaves;
+
+    private Parsed(long[] shape, List<JsonNode> leaves) {
+      this.shape = shape;
+      this.leaves = leaves;
+    }
+
+    static Parsed of(JsonNode value, String what) {
+      List<Long> dims = new ArrayList<>();
+      for (JsonNode v = value; v.isArray(); v = v.get(0)) {
+        dims.add((long) v.size());
+        if (v.isEmpty()) break;
+      }
+      long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+      List<JsonNode> leaves = new ArrayList<>((int) Math.min(product(shape, 0), 1 << 24));
+      collect(value, shape, 0, new int[shape.length], leaves, what);
+      return new Parsed(shape, leaves);
+    }
+
+    private static void collect(
+        JsonNode v, long[] shape, int level, int[] path, List<JsonNode> out, String what) {
+      if (!v.isArray()) {
+        if (level != shape.length) {
+          throw new IllegalArgumentException(
+              what + ": value " + abbreviate(v) + " at " + path(path, level) + " is at depth "
+                  + level + ", expected a list there (shape " + Arrays.toString(shape)
+                  + " taken from the first elements); lists must not be ragged");
+        }
+        out.add(v);
+        return;
+      }
+      if (level >= shape.length) {
+        throw new IllegalArgumentException(
+            what + ": list at " + path(path, level) + " is nested deeper than the shape "
+                + Arrays.toString(shape) + " taken from the first elements; lists must not be ragged");
+      }
+      if (v.size() != shape[level]) {
+        throw new IllegalArgumentException(
+            what + ": list at " + path(path, level) + " has " + v.size() + " elements, expected "
+                + shape[level] + " (shape " + Arrays.toString(shape)
+                + " taken from the first elements); lists must not be ragged");
+      }
+      for (int i = 0; i < v.size(); i++) {
+        path[level] = i;
+        collect(v.get(i), shape, level + 1, path, out, what);
+      }
+    }
+  }
+
+  private static String path(int[] path, int level) {
+    if (level == 0) return "the top";
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < level; i++) sb.append('[').append(path[i]).append(']');
+    return sb.toString();
+  }
+
+  private static String pathOfFlat(long[] shape, long flat) {
+    if (shape.length == 0) return "the top";
+    long[] idx = new long[shape.length];
+    for (int d = shape.length - 1; d >= 0; d--) {
+      idx[d] = shape[d] == 0 ? 0 : flat % shape[d];
+      flat = shape[d] == 0 ? 0 : flat / shape[d];
+    }
+    StringBuilder sb = new StringBuilder();
+    for (long i : idx) sb.append('[').append(i).append(']');
+    return sb.toString();
+  }
+
+  /** The dtype TF Serving's JSON implies for these leaves when no signature says. */
+  static DataType inferDtype(List<JsonNode> leaves, long[] shape, String what) {
+    DataType t = null;
+    for (int i = 0; i < leaves.size(); i++) {
+      JsonNode n = leaves.get(i);
+      DataType k;
+      if (n.isBoolean()) k = DataType.DT_BOOL;
+      else if (n.isTextual() || isBase64Object(n)) k = DataType.DT_STRING;
+      else if (n.isIntegralNumber()) k = DataType.DT_INT64;
+      else if (n.isNumber()) k = DataType.DT_FLOAT;
+      else {
+        throw new IllegalArgumentException(
+            what + ": value " + abbreviate(n) + " at " + pathOfFlat(shape, i)
+                + " is not a number, string, boolean or {\"b64\": ...}");
+      }
+      if (t == null || t == k) {
+        t = k;
+      } else if ((t == DataType.DT_INT64 && k == DataType.DT_FLOAT)
+          || (t == DataType.DT_FLOAT && k == DataType.DT_INT64)) {
+        t = DataType.DT_FLOAT;
+      } else {
+        throw new IllegalArgumentException(
+            what + ": value " + abbreviate(n) + " at " + pathOfFlat(shape, i) + " is a " + kind(n)
+                + " but earlier values are " + t + "; a tensor has one type");
+      }
+    }
+    return t == null ? DataType.DT_FLOAT : t;
+  }
+
+  private static String kind(JsonNode n) {
+    if (n.isBoolean()) return "boolean";
+    if (n.isTextual()) return "string";
+    if (isBase64Object(n)) return "base64 object";
+    if (n.isNumber()) return "number";
+    if (n.isNull()) return "null";
+    if (n.isArray()) return "list";
+    return "object";
+  }
+
+  private static TensorProto toProto(
+      long[] shape, List<JsonNode> leaves, DataType dtype, String what) {
+    DataType dt = dtype == null ? inferDtype(leaves, shape, what) : dtype;
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(dt);
+    TensorShapeProto.Builder sb = TensorShapeProto.newBuilder();
+    for (long d : shape) sb.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
+    b.setTensorShape(sb);
+    for (int i = 0; i < leaves.size(); i++) {
+      JsonNode n = leaves.get(i);
+      try {
+        addValue(b, dt, n);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            what + ": value " + abbreviate(n) + " at " + pathOfFlat(shape, i) + " "
+                + e.getMessage());
+      }
+    }
+    return b.build();
+  }
+
+  private static void addValue(TensorProto.Builder b, DataType dt, JsonNode n) {
+    switch (dt) {
+      case DT_FLOAT:
+        b.addFloatVal((float) decimal(n, dt, 24, Float.MAX_VALUE));
+        break;
+      case DT_DOUBLE:
+        b.addDoubleVal(decimal(n, dt, 53, Double.MAX_VALUE));
+        break;
+      case DT_HALF:
+        b.addHalfVal(HalfFloats.floatToHalf((float) decimal(n, dt, 11, 65504.0)));
+        break;
+      case DT_BFLOAT16:
+        b.addHalfVal(HalfFloats.floatToBfloat16((float) decimal(n, dt, 8, Float.MAX_VALUE)));
+        break;
+      case DT_INT8:
+        b.addIntVal((int) integer(n, dt, Byte.MIN_VALUE, Byte.MAX_VALUE));
+        break;
+      case DT_UINT8:
+        b.addIntVal((int) integer(n, dt, 0, 255));
+        break;
+      case DT_INT16:
+        b.addIntVal((int) integer(n, dt, Short.MIN_VALUE, Short.MAX_VALUE));
+        break;
+      case DT_UINT16:
+        b.addIntVal((int) integer(n, dt, 0, 65535));
+        break;
+      case DT_INT32:
+        b.addIntVal((int) integer(n, dt, Integer.MIN_VALUE, Integer.MAX_VALUE));
+        break;
+      case DT_UINT32:
+        b.addUint32Val((int) integer(n, dt, 0, 0xffffffffL));
+        break;
+      case DT_INT64:
+        b.addInt64Val(integer(n, dt, Long.MIN_VALUE, Long.MAX_VALUE));
+        break;
+      case DT_UINT64:
+        if (!n.isIntegralNumber()) throw typeError(n, dt);
+        BigInteger v = n.bigIntegerValue();
+        if (v.signum() < 0 || v.bitLength() > 64) {
+          throw new IllegalArgumentException("is out of range for " + dt);
+        }
+        b.addUint64Val(v.longValue());
+        break;
+      case DT_BOOL:
+        if (!n.isBoolean()) throw typeError(n, dt);
+        b.addBoolVal(n.booleanValue());
+        break;
+      case DT_STRING:
+        if (n.isTextual()) {
+          b.addStringVal(ByteString.copyFromUtf8(n.textValue()));
+        } else if (isBase64Object(n)) {
+          try {
+            b.addStringVal(ByteString.copyFrom(Base64.getDecoder().decode(n.get(B64).textValue())));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("is not valid base64: " + e.getMessage());
+          }
+        } else {
+          throw typeError(n, dt);
+        }
+        break;
+      default:
+        throw new IllegalArgumentException(
+            "cannot be read as " + dt + ": TF Serving's REST API carries only bool, string,"
+                + " integer and floating point tensors; use gRPC");
+    }
+  }
+
+  private static IllegalArgumentException typeError(JsonNode n, DataType dt) {
+    return new IllegalArgumentException("is a " + kind(n) + ", expected " + jsonKind(dt));
+  }
+
+  private static String jsonKind(DataType dt) {
+    switch (dt) {
+      case DT_BOOL:
+        return "true/false (" + dt + ")";
+      case DT_STRING:
+        return "a string or {\"b64\": ...} (" + dt + ")";
+      case DT_FLOAT:
+      case DT_DOUBLE:
+      case DT_HALF:
+      case DT_BFLOAT16:
+        return "a number (" + dt + ")";
+      default:
+        return "a whole number (" + dt + ")";
+    }
+  }
+
+  /** A floating point value; whole numbers beyond the type's exact integers are refused as TF Serving does. */
+  private static double decimal(JsonNode n, DataType dt, int mantissaBits, double max) {
+    if (!n.isNumber()) throw typeError(n, dt);
+    if (n.isIntegralNumber()) {
+      BigInteger v = n.bigIntegerValue();
+      if (v.abs().bitLength() > mantissaBits) {
+        throw new IllegalArgumentException(
+            "cannot be converted to " + dt + " without loss of precision");
+      }
+      return v.doubleValue();
+    }
+    double d = n.doubleValue();
+    if (Double.isFinite(d) && Math.abs(d) > max) {
+      throw new IllegalArgumentException("is out of range for " + dt);
+    }
+    return d;
+  }
+
+  private static long integer(JsonNode n, DataType dt, long min, long max) {
+    if (!n.isIntegralNumber()) {
+      // 3.0 is written by some clients for whole numbers; TF Serving refuses any decimal token.
+      throw typeError(n, dt);
+    }
+    if (!n.canConvertToLong()) throw new IllegalArgumentException("is out of range for " + dt);
+    long v = n.longValue();
+    if (v < min || v > max) throw new IllegalArgumentException("is out of range for " + dt);
+    return v;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // tensor → JSON
+  // ------------------------------------------------------------------------------------------
+
+  private static long[] shapeOf(TensorProto t, String what) {
+    TensorShapeProto s = t.getTensorShape();
+    if (s.getUnknownRank()) {
+      throw new IllegalArgumentException(what + " has unknown rank: not a concrete tensor");
+    }
+    long[] shape = new long[s.getDimCount()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = s.getDim(i).getSize();
+      if (shape[i] < 0) {
+        throw new IllegalArgumentException(
+            what + " has unknown dimension " + i + " in shape: not a concrete tensor");
+      }
+    }
+    return shape;
+  }
+
+  static long product(long[] shape, int from) {
+    long n = 1;
+    for (int i = from; i < shape.length; i++) n *= shape[i];
+    return n;
+  }
+
+  /** Writes the sub-tensor of {@code shape[dim..]} whose first element is at flat index {@code offset}. */
+  private static void writeNested(JsonGenerator g, ElementWriter w, long[] shape, int dim, long offset)
+      throws IOException {
+    if (dim == shape.length) {
+      w.write(g, (int) offset);
+      return;
+    }
+    long stride = product(shape, dim + 1);
+    g.writeStartArray();
+    for (long i = 0; i < shape[dim]; i++) {
+      writeNested(g, w, shape, dim + 1, offset + i * stride);
+    }
+    g.writeEndArray();
+  }
+
+  /** Writes element {@code i} of one tensor, from its typed fields or its tensor_content. */
+  @FunctionalInterface
+  private interface ElementWriter {
+    void write(JsonGenerator g, int i) throws IOException;
+
+    static ElementWriter of(TensorProto t, long[] shape, boolean b64, String what) {
+      DataType dt = t.getDtype();
+      long n = product(shape, 0);
+      if (n == 0) return (g, i) -> {};
+      if (!t.getTensorContent().isEmpty()) {
+        int size = byteSize(dt, what);
+        ByteBuffer bb = t.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        if (bb.remaining() != n * size) {
+          throw new IllegalArgumentException(
+              what + " has " + bb.remaining() + " bytes of tensor_content, expected " + n * size
+                  + " for shape " + Arrays.toString(shape) + " of " + dt);
+        }
+        switch (dt) {
+          case DT_FLOAT:
+            return (g, i) -> g.writeNumber(bb.getFloat(i * 4));
+          case DT_DOUBLE:
+            return (g, i) -> g.writeNumber(bb.getDouble(i * 8));
+          case DT_HALF:
+            return (g, i) -> g.writeNumber(HalfFloats.halfToFloat(bb.getShort(i * 2)));
+          case DT_BFLOAT16:
+            return (g, i) -> g.writeNumber(HalfFloats.bfloat16ToFloat(bb.getShort(i * 2)));
+          case DT_INT8:
+            return (g, i) -> g.writeNumber(bb.get(i));
+          case DT_UINT8:
+            return (g, i) -> g.writeNumber(bb.get(i) & 0xff);
+          case DT_INT16:
+            return (g, i) -> g.writeNumber(bb.getShort(i * 2));
+          case DT_UINT16:
+            return (g, i) -> g.writeNumber(bb.getShort(i * 2) & 0xffff);
+          case DT_INT32:
+            return (g, i) -> g.writeNumber(bb.getInt(i * 4));
+          case DT_UINT32:
+            return (g, i) -> g.writeNumber(Integer.toUnsignedLong(bb.getInt(i * 4)));
+          case DT_INT64:
+            return (g, i) -> g.writeNumber(bb.getLong(i * 8));
+          case DT_UINT64:
+            return (g, i) -> writeUnsigned(g, bb.getLong(i * 8));
+          case DT_BOOL:
+            return (g, i) -> g.writeBoolean(bb.get(i) != 0);
+          default:
+            throw unsupported(dt, what);
+        }
+      }
+      int count = typedCount(t, dt, what);
+      if (count == 0 || count > n) {
+        throw new IllegalArgumentException(
+            what + " has " + count + " values for shape " + Arrays.toString(shape) + " (" + n
+                + " elements)");
+      }
+      // TensorProto may list fewer values than elements: the last one repeats.
+      int last = count - 1;
+      switch (dt) {
+        case DT_FLOAT:
+          return (g, i) -> g.writeNumber(t.getFloatVal(Math.min(i, last)));
+        case DT_DOUBLE:
+          return (g, i) -> g.writeNumber(t.getDoubleVal(Math.min(i, last)));
+        case DT_HALF:
+          return (g, i) -> g.writeNumber(HalfFloats.halfToFloat(t.getHalfVal(Math.min(i, last))));
+        case DT_BFLOAT16:
+          return (g, i) ->
+              g.writeNumber(HalfFloats.bfloat16ToFloat(t.getHalfVal(Math.min(i, last))));
+        case DT_INT8:
+          return (g, i) -> g.writeNumber((byte) t.getIntVal(Math.min(i, last)));
+        case DT_UINT8:
+          return (g, i) -> g.writeNumber(t.getIntVal(Math.min(i, last)) & 0xff);
+        case DT_INT16:
+          return (g, i) -> g.writeNumber((short) t.getIntVal(Math.min(i, last)));
+        case DT_UINT16:
+          return (g, i) -> g.writeNumber(t.getIntVal(Math.min(i, last)) & 0xffff);
+        case DT_INT32:
+          return (g, i) -> g.writeNumber(t.getIntVal(Math.min(i, last)));
+        case DT_UINT32:
+          return (g, i) -> g.writeNumber(Integer.toUnsignedLong(t.getUint32Val(Math.min(i, last))));
+        case DT_INT64:
+          return (g, i) -> g.writeNumber(t.getInt64Val(Math.min(i, last)));
+        case DT_UINT64:
+          return (g, i) -> writeUnsigned(g, t.getUint64Val(Math.min(i, last)));
+        case DT_BOOL:
+          return (g, i) -> g.writeBoolean(t.getBoolVal(Math.min(i, last)));
+        case DT_STRING:
+          return (g, i) -> {
+            ByteString s = t.getStringVal(Math.min(i, last));
+            if (b64 || !s.isValidUtf8()) {
+              g.writeStartObject();
+              g.writeStringField(B64, Base64.getEncoder().encodeToString(s.toByteArray()));
+              g.writeEndObject();
+            } else {
+              g.writeString(s.toStringUtf8());
+            }
+          };
+        default:
+          throw unsupported(dt, what);
+      }
+    }
+  }
+
+  private static void writeUnsigned(JsonGenerator g, long v) throws IOException {
+    if (v >= 0) g.writeNumber(v);
+    else g.writeNumber(new BigInteger(Long.toUnsignedString(v)));
+  }
+
+  private static IllegalArgumentException unsupported(DataType dt, String what) {
+    return new IllegalArgumentException(
+        what + " has dtype " + dt + ", which TF Serving's REST API cannot carry"
+            + " (bool, string, integer and floating point only); use gRPC");
+  }
+
+  private static int byteSize(DataType dt, String what) {
+    switch (dt) {
+      case DT_INT8:
+      case DT_UINT8:
+      case DT_BOOL:
+        return 1;
+      case DT_INT16:
+      case DT_UINT16:
+      case DT_HALF:
+      case DT_BFLOAT16:
+        return 2;
+      case DT_FLOAT:
+      case DT_INT32:
+      case DT_UINT32:
+        return 4;
+      case DT_DOUBLE:
+      case DT_INT64:
+      case DT_UINT64:
+        return 8;
+      default:
+        throw unsupported(dt, what);
+    }
+  }
+
+  private static int typedCount(TensorProto t, DataType dt, String what) {
+    switch (dt) {
+      case DT_FLOAT:
+        return t.getFloatValCount();
+      case DT_DOUBLE:
+        return t.getDoubleValCount();
+      case DT_HALF:
+      case DT_BFLOAT16:
+        return t.getHalfValCount();
+      case DT_INT8:
+      case DT_UINT8:
+      case DT_INT16:
+      case DT_UINT16:
+      case DT_INT32:
+        return t.getIntValCount();
+      case DT_UINT32:
+        return t.getUint32ValCount();
+      case DT_INT64:
+        return t.getInt64ValCount();
+      case DT_UINT64:
+        return t.getUint64ValCount();
+      case DT_BOOL:
+        return t.getBoolValCount();
+      case DT_STRING:
+        return t.getStringValCount();
+      default:
+        throw unsupported(dt, what);
+    }
+  }
+
+  @FunctionalInterface
+  private interface JsonWriting {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private static byte[] bytes(JsonWriting body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+      body.write(g);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+}

@@ -1,0 +1,127 @@
+package dev.tfkit.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tfkit.zoo.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+
+/** Every kind of bad input gives an IllegalArgumentException naming the file or node, never a crash. */
+class BadInputTest {
+
+  static Path frozenHalfPlusTwo(Path dir) {
+    Path pb = dir.resolve("frozen.pb");
+    try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("bad_half_plus_two/00000123")); ModelGraph f = g.freeze()) {
+      f.extractSubGraph("Add").writeGraphDef(pb);
+    }
+    return pb;
+  }
+
+  @Test
+  void frozenGraphRoundTrips(@TempDir Path dir) {
+    try (ModelGraph g = ModelGraph.load(frozenHalfPlusTwo(dir))) {
+      assertThat(g.format()).isEqualTo(ModelFormat.GRAPH_DEF);
+      CheckpointLoadTest.assertHalfPlusTwo(g, "Placeholder:0", "Add:0");
+    }
+  }
+
+  @Test
+  void truncatedGraphDef(@TempDir Path dir) throws Exception {
+    byte[] all = Files.readAllBytes(frozenHalfPlusTwo(dir));
+    Path cut = dir.resolve("truncated.pb");
+    Files.write(cut, Arrays.copyOf(all, all.length * 2 / 3));
+    assertThatThrownBy(() -> ModelGraph.load(cut))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("truncated.pb");
+  }
+
+  @Test
+  void garbageFile(@TempDir Path dir) throws Exception {
+    byte[] junk = new byte[4096];
+    new Random(42).nextBytes(junk);
+    Path f = dir.resolve("junk.pb");
+    Files.write(f, junk);
+    assertThatThrownBy(() -> ModelGraph.load(f)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("junk.pb");
+  }
+
+  @Test
+  void wrongFileType(@TempDir Path dir) throws Exception {
+    Path jpg = dir.resolve("photo.pb");
+    Files.write(jpg, new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, (byte) 0xe0, 0, 16, 'J', 'F', 'I', 'F'});
+    assertThatThrownBy(() -> ModelGraph.load(jpg)).hasMessageContaining("photo.pb").hasMessageContaining("JPEG");
+    Path txt = dir.resolve("notes.pbtxt");
+    Files.writeString(txt, "this is not a graph {");
+    assertThatThrownBy(() -> ModelGraph.load(txt)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("notes.pbtxt");
+    Path json = dir.resolve("model.json");
+    Files.writeString(json, "{\"hello\": 1}");
+    assertThatThrownBy(() -> ModelGraph.load(json)).hasMessageContaining("model.json").hasMessageContaining("modelTopology");
+  }
+
+  @Test
+  void metaWithoutCheckpointData(@TempDir Path dir) throws Exception {
+    Files.copy(Fixtures.tfServing("bad_half_plus_two/00000123/export.meta"), dir.resolve("export.meta"));
+    assertThatThrownBy(() -> ModelGraph.load(dir.resolve("export.meta")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("export.meta")
+        .hasMessageContaining("checkpoint data is missing");
+  }
+
+  @Test
+  void unknownNodeSuggestsClosest() {
+    try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("bad_half_plus_two/00000123"))) {
+      assertThatThrownBy(() -> g.extractSubGraph("Ad"))
+          .hasMessageContaining("node 'Ad' not found; did you mean 'Add'");
+      assertThatThrownBy(() -> g.cutAt("Placeholdr:0")).hasMessageContaining("did you mean 'Placeholder'");
+    }
+  }
+
+  static NodeDef node(String name, String op, String... inputs) {
+    return NodeDef.newBuilder().setName(name).setOp(op).addAllInput(Arrays.asList(inputs))
+        .putAttr("T", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build()).build();
+  }
+
+  @Test
+  void cycleIsNamed() {
+    GraphDef g = GraphDef.newBuilder().addNode(node("a", "Identity", "b")).addNode(node("b", "Identity", "a")).build();
+    assertThatThrownBy(() -> ModelGraph.of(g)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cycle through node");
+  }
+
+  @Test
+  void unknownOpIsNamedBeforeImport() {
+    GraphDef g = GraphDef.newBuilder().addNode(node("p", "Placeholder")).addNode(node("q", "FancyTfjsOnlyOp", "p")).build();
+    assertThatThrownBy(() -> ModelGraph.of(g))
+        .hasMessageContaining("FancyTfjsOnlyOp unknown to the TensorFlow runtime")
+        .hasMessageContaining("'q'");
+  }
+
+  @Test
+  void danglingInputIsNamed() {
+    GraphDef g = GraphDef.newBuilder().addNode(node("p", "Placeholder")).addNode(node("q", "Identity", "pp:0")).build();
+    assertThatThrownBy(() -> ModelGraph.of(g)).hasMessageContaining("node 'q' reads node 'pp' not found; did you mean 'p'");
+  }
+
+  @Test
+  void truncatedTfjsWeights(@TempDir Path dir) throws Exception {
+    Path model = TfjsSyntheticTest.write(dir);
+    Path bin = dir.resolve("group1-shard1of1.bin");
+    byte[] all = Files.readAllBytes(bin);
+    Files.write(bin, Arrays.copyOf(all, all.length - 3));
+    assertThatThrownBy(() -> ModelGraph.load(model)).hasMessageContaining("model.json").hasMessageContaining("alpha");
+    Files.delete(bin);
+    assertThatThrownBy(() -> ModelGraph.load(model)).hasMessageContaining("group1-shard1of1.bin").hasMessageContaining("not found");
+  }
+
+  @Test
+  void missingPath() {
+    assertThatThrownBy(() -> ModelGraph.load(Path.of("/nonexistent/model.pb"))).hasMessageContaining("/nonexistent/model.pb");
+  }
+}
