@@ -470,7 +470,7 @@ public final class ModelGraph implements AutoCloseable {
       Path dir = file.toAbsolutePath().getParent();
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, ".tfkit-", ".pb.tmp");
-      try (OutputStream out = Files.newOutputStream(tmp)) {
+      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
         graphDef.writeTo(out);
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -67,7 +67,7 @@ class GraphExportTest {
     Files.createDirectories(tmp.resolve("taken"));
     try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("bad_half_plus_two/00000123"))) {
       assertThatThrownBy(() -> GraphExport.from(g).input("x", "Placeholder:0").output("y", "Add:0").exportDir(tmp.resolve("taken")).export())
-          .hasMessageContaining("exists already");
+          .hasMessageContaining("already exists");
       assertThatThrownBy(() -> GraphExport.from(g).input("x", "Placeholder:0").output("y", "Addd:0").exportDir(tmp.resolve("n")).export())
           .hasMessageContaining("'Addd' not found; did you mean 'Add'");
       assertThat(tmp.resolve("n")).doesNotExist();
