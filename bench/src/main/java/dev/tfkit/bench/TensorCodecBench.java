@@ -2,6 +2,7 @@ package dev.tfkit.bench;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.tfkit.tensor.TensorEncoding;
 import dev.tfkit.tensor.TensorValue;
 import java.nio.ByteBuffer;
@@ -146,7 +147,8 @@ public class TensorCodecBench {
    */
   @Benchmark
   public float[] decodeContentWireAliased() throws java.io.IOException {
-    CodedInputStream in = CodedInputStream.newInstance(contentWire);
+    // protobuf aliases only buffers it knows to be immutable: wrap, then ask for aliasing.
+    CodedInputStream in = UnsafeByteOperations.unsafeWrap(contentWire).newCodedInput();
     in.enableAliasing(true);
     return TensorValue.fromProto(TensorProto.parseFrom(in)).floats();
   }
