@@ -130,6 +130,7 @@ public final class ServerBench {
                 .grpcPort(0)
                 .restPort(0)
                 .fileSystemPollWait(java.time.Duration.ZERO)
+                .restTimeout(java.time.Duration.ofMillis(Long.getLong("bench.restTimeoutMs", 30000)))
                 .start();
         SavedModelServable inProcess =
             SavedModelServable.load(Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123"))) {

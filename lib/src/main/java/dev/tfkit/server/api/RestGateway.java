@@ -101,7 +101,14 @@ public final class RestGateway implements AutoCloseable {
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     this.httpThreads = Executors.newFixedThreadPool(threads, daemon("tfkit-rest"));
     this.workers = Executors.newCachedThreadPool(daemon("tfkit-rest-work"));
-    this.server = HttpServer.create(address, 128);
+    try {
+      this.server = HttpServer.create(address, 128);
+    } catch (java.net.BindException e) {
+      httpThreads.shutdownNow();
+      workers.shutdownNow();
+      throw new java.net.BindException(
+          "cannot listen for REST on " + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage());
+    }
     server.createContext("/", this::handle);
     server.setExecutor(httpThreads);
     server.start();

@@ -46,8 +46,9 @@ class BatchingAndWarmupTest {
 
   @Test
   void concurrentPredictsAreMergedAndEachGetsItsOwnRows() throws Exception {
+    // 8 clients send 12 rows in all: a batch of 12 runs as soon as they are queued (2 s at most).
     SavedModelLoader loader =
-        new SavedModelLoader(new InputValidator(), Optional.of(new BatchingOptions(64, 200_000, 1, 100)), false);
+        new SavedModelLoader(new InputValidator(), Optional.of(new BatchingOptions(12, 2_000_000, 1, 100)), false);
     ServableId id = new ServableId("hpt", 123);
     SavedModelServable s = loader.load(id, Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123"));
     ExecutorService pool = Executors.newFixedThreadPool(8);
