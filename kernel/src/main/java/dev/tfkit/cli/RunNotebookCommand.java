@@ -37,7 +37,7 @@ final class RunNotebookCommand implements Callable<Integer> {
       description = "Where the executed notebook goes (default: IN.out.ipynb beside it; - for stdout).")
   String output;
 
-  @Option(names = {"-p", "--parameter"}, arity = "2", paramLabel = "NAME VALUE",
+  @Option(names = {"-p", "--parameter"}, arity = "2", paramLabel = "NAME VALUE", hideParamSyntax = true,
       description = "A parameter; typed after its declaration in the 'parameters' cell. Repeatable.")
   List<String> parameters = new ArrayList<>();
 
