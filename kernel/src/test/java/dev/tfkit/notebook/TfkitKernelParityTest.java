@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tfkit.kernel.spec.KernelSpecs;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +19,30 @@ import org.junit.jupiter.api.io.TempDir;
 class TfkitKernelParityTest {
   static final String KERNEL = "tfkit-parity";
   @TempDir Path tmp;
+
+  @Test
+  void aTimeoutInterruptsTheTfkitKernelWithAnInterruptRequest() throws Exception {
+    Path specDir = KernelSpecs.install(tmp.resolve("jupyter/kernels"), KERNEL, "Java (tfkit parity)",
+        KernelSpecs.argv(KernelSpecs.currentJava(), KernelSpecs.currentClasspath(), List.of()), Map.of());
+    KernelSpec spec = KernelSpec.read(specDir);
+    assertThat(spec.interruptMode()).isEqualTo("message");
+    Path in = new TestNotebooks(KERNEL, "java")
+        .code("long n = 0;\nwhile (true) { n++; }")
+        .code("System.out.println(\"after\");")
+        .write(tmp.resolve("loop.ipynb"));
+    Path out = tmp.resolve("loop.out.ipynb");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> NotebookRunner.builder(in).output(out)
+            .executionTimeout(Duration.ofSeconds(2))
+            .engine("jupyter", (nb, cwd) -> JupyterEngine.start(spec, cwd, Duration.ofSeconds(120)))
+            .build().run())
+        .isInstanceOfSatisfying(NotebookExecutionException.class,
+            e -> assertThat(e.ename()).isEqualTo("CellTimeoutError"));
+    NotebookDocument nb = NotebookDocument.read(out);
+    List<String> outputs = NbconvertParityTest.shape(nb).get(2);
+    // the kernel's own error for the stopped cell (it answered the interrupt), then the timeout
+    assertThat(outputs).containsExactly("error", "error");
+    assertThat(nb.cells().get(3).path("outputs")).isEmpty();
+  }
 
   @Test
   void nbconvertAndBothEnginesGiveTheSameOutputs() throws Exception {
@@ -45,7 +68,7 @@ class TfkitKernelParityTest {
         .write(tmp.resolve("parity.ipynb"));
 
     NotebookDocument reference = NbconvertParityTest.nbconvert(in, tmp, KERNEL, env);
-    KernelSpec spec = KernelSpec.read(Files.isDirectory(specDir) ? specDir : specDir.getParent());
+    KernelSpec spec = KernelSpec.read(specDir);
     NotebookDocument viaJupyter = NotebookRunner.builder(in)
         .engine("jupyter", (nb, cwd) -> JupyterEngine.start(spec, cwd, Duration.ofSeconds(120)))
         .build().run();
