@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
@@ -61,6 +62,12 @@ public final class LatentSearch {
   private final int rows;
   private final int dim;
   private final boolean ownsFiles;
+  private int chunkRows = DEFAULT_CHUNK_ROWS;
+
+  /** Gallery rows scored per chunk (see {@link #chunkRows(int)}). */
+  public static final int DEFAULT_CHUNK_ROWS = 16384;
+
+  private record TopKResult(Operand<TFloat32> values, Operand<TInt32> indices) {}
 
   private LatentSearch(Path latents, Path names, int rows, int dim, boolean ownsFiles) {
     this.latents = latents;
@@ -147,6 +154,16 @@ public final class LatentSearch {
     }
   }
 
+  /**
+   * Scores the gallery in chunks of this many rows (default 16384) and merges the chunks' top k,
+   * which keeps each chunk's [B, chunk] scores in cache for large batches; results are the same.
+   */
+  public LatentSearch chunkRows(int chunkRows) {
+    if (chunkRows <= 0) throw new IllegalArgumentException("chunkRows must be positive, got " + chunkRows);
+    this.chunkRows = chunkRows;
+    return this;
+  }
+
   public int rows() {
     return rows;
   }
@@ -177,13 +194,35 @@ public final class LatentSearch {
 
       var target = tf.withName(TARGET_LATENT).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, dim)));
       var kNum = tf.withName(K_NUM).placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
-      // ‖x − y‖² = ‖x‖² − 2·(x·y − ½‖y‖²): rank by the score (one MatMul + one BiasAdd over
-      // [B, N]), then turn only the k winners back into distances.
+      // ‖x − y‖² = ‖x‖² − 2·(x·y − ½‖y‖²): rank by the score (MatMul + BiasAdd), then turn only
+      // the k winners back into distances.
       var xx = tf.reduceSum(tf.math.square(target), tf.constant(1), ReduceSum.keepDims(true)); // [B,1]
-      var xy = tf.linalg.matMul(target, gallery, MatMul.transposeB(true)); // [B,N]
-      var score = tf.nn.biasAdd(xy, halfNorms); // [B,N]
       var k = tf.math.minimum(kNum, tf.constant(rows));
-      var top = tf.nn.topK(score, k, new org.tensorflow.op.nn.TopK.Options[0]);
+      TopKResult top;
+      if (rows <= chunkRows) {
+        var score = tf.nn.biasAdd(tf.linalg.matMul(target, gallery, MatMul.transposeB(true)), halfNorms); // [B,N]
+        var t = tf.nn.topK(score, k, new org.tensorflow.op.nn.TopK.Options[0]);
+        top = new TopKResult(t.values(), t.indices());
+      } else {
+        // Cache-sized chunks of the gallery: score and TopK each chunk (its [B, chunk] scores stay
+        // in cache), then TopK over the chunk winners. Exact: each overall winner wins its chunk.
+        List<Operand<TFloat32>> vals = new java.util.ArrayList<>();
+        List<Operand<TInt32>> idxs = new java.util.ArrayList<>();
+        for (int start = 0; start < rows; start += chunkRows) {
+          int len = Math.min(chunkRows, rows - start);
+          var gc = tf.slice(gallery, tf.constant(new int[] {start, 0}), tf.constant(new int[] {len, dim}));
+          var hc = tf.slice(halfNorms, tf.constant(new int[] {start}), tf.constant(new int[] {len}));
+          var sc = tf.nn.biasAdd(tf.linalg.matMul(target, gc, MatMul.transposeB(true)), hc);
+          var t = tf.nn.topK(sc, tf.math.minimum(kNum, tf.constant(len)), new org.tensorflow.op.nn.TopK.Options[0]);
+          vals.add(t.values());
+          idxs.add(tf.math.add(t.indices(), tf.constant(start)));
+        }
+        var allVals = tf.concat(vals, tf.constant(1));
+        var allIdx = tf.concat(idxs, tf.constant(1));
+        var t = tf.nn.topK(allVals, k, new org.tensorflow.op.nn.TopK.Options[0]);
+        var picked = tf.gather(allIdx, t.indices(), tf.constant(1), org.tensorflow.op.core.Gather.batchDims(1L));
+        top = new TopKResult(t.values(), picked);
+      }
       var d2 = tf.math.sub(xx, tf.math.mul(tf.constant(2f), top.values()));
       // Rounding can make a squared distance slightly negative: clamp before the square root.
       tf.withName(XVALS).math.neg(tf.math.sqrt(tf.math.maximum(d2, tf.constant(0f))));
