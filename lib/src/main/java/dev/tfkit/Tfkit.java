@@ -30,6 +30,60 @@ public final class Tfkit {
 
   // Each capability adds its helpers below, in its own section.
 
+  // ---- graph: load models, inspect, surgery (dev.tfkit.graph) ----
+
+  /** Loads a model of any supported format (SavedModel, .pb/.pbtxt, TF1 checkpoint, TF.js model.json). */
+  public static dev.tfkit.graph.ModelGraph loadModel(String path, String... tags) {
+    return dev.tfkit.graph.ModelGraph.load(java.nio.file.Path.of(path), tags);
+  }
+
+  /** Loads a model of any supported format. */
+  public static dev.tfkit.graph.ModelGraph loadModel(java.nio.file.Path path, String... tags) {
+    return dev.tfkit.graph.ModelGraph.load(path, tags);
+  }
+
+  /** The minimal subgraph computing {@code outputs} (like {@code graph_util.extract_sub_graph}). */
+  public static dev.tfkit.graph.ModelGraph extractSubGraph(dev.tfkit.graph.ModelGraph graph, String... outputs) {
+    return graph.extractSubGraph(outputs);
+  }
+
+  /** Variables replaced by constants (like {@code graph_util.convert_variables_to_constants}). */
+  public static dev.tfkit.graph.ModelGraph freezeGraph(dev.tfkit.graph.ModelGraph graph) {
+    return graph.freeze();
+  }
+
+  /** Training-only nodes dropped, Identity and CheckNumerics spliced out (like {@code graph_util.remove_training_nodes}). */
+  public static dev.tfkit.graph.ModelGraph removeTrainingNodes(dev.tfkit.graph.ModelGraph graph, String... protectedNodes) {
+    return graph.removeTrainingNodes(protectedNodes);
+  }
+
+  /** The graph cut at internal tensors, which become Placeholders. */
+  public static dev.tfkit.graph.ModelGraph cutAt(dev.tfkit.graph.ModelGraph graph, String... tensors) {
+    return graph.cutAt(tensors);
+  }
+
+  /** The node table (name, op, inputs, dtypes, shapes, constant bytes) as a Tablesaw table. */
+  public static tech.tablesaw.api.Table nodeTable(dev.tfkit.graph.ModelGraph graph) {
+    return graph.table();
+  }
+
+  /** Node count, op histogram, constant and variable bytes, likely inputs and outputs. */
+  public static dev.tfkit.graph.GraphSummary graphSummary(dev.tfkit.graph.ModelGraph graph) {
+    return graph.summary();
+  }
+
+  /**
+   * Exports {@code outputs} of {@code graph} (fed at {@code inputs}; keys are signature names) as a
+   * frozen SavedModel under {@code basePath/<next version>}.
+   */
+  public static java.nio.file.Path exportGraph(dev.tfkit.graph.ModelGraph graph, Map<String, String> inputs,
+      Map<String, String> outputs, String basePath) {
+    dev.tfkit.graph.GraphExport e = dev.tfkit.graph.GraphExport.from(graph);
+    inputs.forEach(e::input);
+    outputs.forEach(e::output);
+    return e.basePath(java.nio.file.Path.of(basePath)).export().directory();
+  }
+
   // ---- TF Serving in Docker (dev.tfkit.docker) -------------------------------------------------
 
   /**
@@ -138,4 +192,25 @@ public final class Tfkit {
   public static dev.tfkit.serving.ServingModel restServingModel(String target, String model) {
     return dev.tfkit.serving.ServingModel.rest(target, model);
   }
+
+  // ---------------------------------------------------------------- embedded server (helper: server)
+
+  /**
+   * Serves {@code basePath}'s versions as {@code name} from this JVM over TF Serving's gRPC (8500)
+   * and REST (8501) APIs on 127.0.0.1, returning once the model is loaded; close it to stop. See
+   * {@link dev.tfkit.server.EmbeddedServer#builder()} for ports, configs and batching.
+   */
+  public static dev.tfkit.server.EmbeddedServer serve(String name, java.nio.file.Path basePath)
+      throws java.io.IOException {
+    return dev.tfkit.server.EmbeddedServer.builder().model(name, basePath).start();
+  }
+
+  /** Serves several models ({@code name → base path}) the same way. */
+  public static dev.tfkit.server.EmbeddedServer serve(Map<String, java.nio.file.Path> models)
+      throws java.io.IOException {
+    dev.tfkit.server.EmbeddedServer.Builder b = dev.tfkit.server.EmbeddedServer.builder();
+    models.forEach(b::model);
+    return b.start();
+  }
+  // ---------------------------------------------------------------- end embedded server
 }

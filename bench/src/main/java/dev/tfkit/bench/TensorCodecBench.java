@@ -54,6 +54,7 @@ public class TensorCodecBench {
 
   private long[] dims;
   private float[] values;
+  private Object nested; // the same values as float[d0][d1]...: what user code usually holds
   private byte[] raw;
   private TensorProto contentProto;
   private TensorProto typedProto;
@@ -72,6 +73,10 @@ public class TensorCodecBench {
     values = new float[n];
     Random r = new Random(42);
     for (int i = 0; i < n; i++) values[i] = r.nextFloat();
+    int[] intDims = new int[dims.length];
+    for (int i = 0; i < dims.length; i++) intDims[i] = (int) dims[i];
+    nested = java.lang.reflect.Array.newInstance(float.class, intDims);
+    fillNested(nested, values, new int[] {0});
     raw = new byte[4 * n];
     ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
     TensorValue v = TensorValue.fromFlat(values, dims);
@@ -79,6 +84,16 @@ public class TensorCodecBench {
     typedProto = v.toProto(TensorEncoding.TYPED_FIELDS);
     contentWire = contentProto.toByteArray();
     typedWire = typedProto.toByteArray();
+  }
+
+  private static void fillNested(Object node, float[] src, int[] pos) {
+    if (node instanceof float[]) {
+      float[] leaf = (float[]) node;
+      System.arraycopy(src, pos[0], leaf, 0, leaf.length);
+      pos[0] += leaf.length;
+    } else {
+      for (Object child : (Object[]) node) fillNested(child, src, pos);
+    }
   }
 
   // ---- baselines: a plain copy of the same number of bytes
@@ -102,6 +117,12 @@ public class TensorCodecBench {
   @Benchmark
   public TensorProto encodeContent() {
     return TensorValue.fromFlat(values, dims).toProto();
+  }
+
+  /** From a nested Java array ({@code float[1][224][224][3]}): shape checks and one copy per row. */
+  @Benchmark
+  public TensorProto encodeContentNested() {
+    return TensorValue.of(nested).toProto();
   }
 
   @Benchmark

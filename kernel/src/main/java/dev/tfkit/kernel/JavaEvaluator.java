@@ -468,14 +468,14 @@ public final class JavaEvaluator implements AutoCloseable {
   String display(Object value, String... mimeTypes) {
     CellRun run = activeRun();
     String id = UUID.randomUUID().toString();
-    MimeBundle b = filter(displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
+    MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
     run.emit(new CellOutput.Display(b, false));
     return id;
   }
 
   void updateDisplay(String id, Object value, String... mimeTypes) {
     CellRun run = activeRun();
-    MimeBundle b = filter(displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
+    MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
     run.emit(new CellOutput.Display(b, true));
   }
 
@@ -488,12 +488,13 @@ public final class JavaEvaluator implements AutoCloseable {
     try {
       Object[] v = new Object[1];
       evalJava(code, 0, code, "eval", nested, v);
-      nested.flush();
+      nested.close();
       if (nested.error != null) {
         throw new IllegalStateException(nested.error.ename() + ": " + nested.error.evalue());
       }
       return v[0];
     } finally {
+      nested.close();
       currentRun = saved;
       capture.bindThread(saved);
     }
@@ -501,17 +502,28 @@ public final class JavaEvaluator implements AutoCloseable {
 
   private CellRun activeRun() {
     CellRun r = currentRun != null ? currentRun : lastRun;
-    if (r == null) r = new CellRun(EvalListener.NONE, maxOutputChars);
+    if (r == null) {
+      r = new CellRun(EvalListener.NONE, maxOutputChars);
+      r.close();
+    }
     return r;
   }
 
-  private static MimeBundle filter(MimeBundle b, String... mimeTypes) {
+  /**
+   * Keeps only the requested MIME types. Like IJava, text asked for as a type it was not rendered
+   * as is taken to be that type: {@code display("<b>x</b>", "text/html")} shows bold text.
+   */
+  private static MimeBundle filter(Object value, MimeBundle b, String... mimeTypes) {
     if (mimeTypes == null || mimeTypes.length == 0) return b;
     MimeBundle.Builder out = MimeBundle.builder();
     List<String> wanted = Arrays.asList(mimeTypes);
     b.data().forEach((k, v) -> {
       if (wanted.contains(k)) out.put(k, v);
     });
+    if (value instanceof CharSequence text) {
+      for (String m : wanted) out.putIfAbsent(m, text.toString());
+      out.putIfAbsent("text/plain", text.toString());
+    }
     if (out.isEmpty()) out.put("text/plain", b.plainText());
     return out.build();
   }
@@ -619,6 +631,12 @@ public final class JavaEvaluator implements AutoCloseable {
       } catch (RuntimeException e) {
         // A failing listener must not fail the cell; the output is still in the result.
       }
+    }
+
+    /** Flushes and stops the periodic flush, without adding a result or error output. */
+    synchronized void close() {
+      flush();
+      finished = true;
     }
 
     synchronized void fail(EvalError e) {

@@ -1,29 +1,21 @@
 package dev.tfkit.graph;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.tfkit.savedmodel.SavedModelExport;
+import dev.tfkit.savedmodel.SignatureSpec;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
-import org.tensorflow.TensorFlow;
-import org.tensorflow.proto.GraphDef;
-import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
-import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 
 /**
  * Turns part of a model into a servable SavedModel: cut at the inputs, freeze, extract what the
- * outputs need, strip training nodes, and write a SavedModel whose {@code serving_default}
- * predict signature is keyed by the names you give. What {@code tfkit export} runs.
+ * outputs need, strip training nodes, and write (with {@link SavedModelExport}) a SavedModel whose
+ * {@code serving_default} predict signature is keyed by the names you give. What {@code tfkit
+ * export} runs.
  *
  * <pre>{@code
  * try (ModelGraph m = ModelGraph.load(Path.of("ckpt/export.meta"))) {
@@ -106,10 +98,9 @@ public final class GraphExport {
     }
     try (ModelGraph g = result) {
       for (NodeDef n : g.graphDef().getNodeList()) {
-        if (GraphSurgery.REF_VARIABLE_OPS.contains(n.getOp()) || GraphSurgery.RESOURCE_VARIABLE_OPS.contains(n.getOp())) {
-          throw new IllegalArgumentException("cannot freeze variable '" + n.getName() + "' ("
-              + (g.variables().containsKey(n.getName()) ? "its handle is passed to a function call; tfkit does not inline TF2 functions"
-                  : "it has no value in the checkpoint") + ")");
+        if ((GraphSurgery.REF_VARIABLE_OPS.contains(n.getOp()) || GraphSurgery.RESOURCE_VARIABLE_OPS.contains(n.getOp()))
+            && !g.variables().containsKey(n.getName())) {
+          throw new IllegalArgumentException("the outputs need variable '" + n.getName() + "', which has no value in the checkpoint");
         }
       }
       for (String in : inTensors.values()) {
@@ -120,8 +111,12 @@ public final class GraphExport {
       SignatureDef.Builder sig = SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict");
       inTensors.forEach((k, t) -> sig.putInputs(k, info(g.spec(t))));
       outputs.forEach((k, t) -> sig.putOutputs(k, info(g.spec(t))));
-      Path dir = exportDir != null ? exportDir : basePath.resolve(Long.toString(nextVersion(basePath)));
-      write(g.graphDef(), sig.build(), dir);
+      SignatureSpec spec = SignatureSpec.predict();
+      for (Map.Entry<String, String> e : inTensors.entrySet()) spec = spec.input(e.getKey(), e.getValue());
+      for (Map.Entry<String, String> e : outputs.entrySet()) spec = spec.output(e.getKey(), e.getValue());
+      // Variables freezing could not replace (TF2 handles passed to function calls) are exported as variables.
+      SavedModelExport export = SavedModelExport.from(g.graphDef(), g.variables()).signature(SavedModelExport.DEFAULT_SIGNATURE_KEY, spec);
+      Path dir = exportDir != null ? export.exportTo(exportDir) : export.exportVersion(basePath);
       return new Result(dir, sig.build(), SizeReport.of(source, g), g.summary());
     }
   }
@@ -130,46 +125,4 @@ public final class GraphExport {
     return TensorInfo.newBuilder().setName(s.name()).setDtype(s.dtype()).setTensorShape(s.shapeProto()).build();
   }
 
-  /** One more than the largest numeric version folder under {@code base} (1 when none). */
-  static long nextVersion(Path base) {
-    if (!Files.isDirectory(base)) return 1;
-    try (Stream<Path> s = Files.list(base)) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d{1,18}"))
-          .mapToLong(Long::parseLong).max().orElse(0) + 1;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + base, e);
-    }
-  }
-
-  /** A SavedModel of a frozen graph: saved_model.pb plus an empty variables/ folder, written atomically. */
-  static void write(GraphDef graph, SignatureDef signature, Path dir) {
-    if (Files.exists(dir)) throw new IllegalArgumentException("export dir " + dir + " exists already");
-    MetaGraphDef mg = MetaGraphDef.newBuilder()
-        .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().addTags("serve").setTensorflowVersion(TensorFlow.version())
-            .setTensorflowGitVersion("tfkit"))
-        .setGraphDef(graph)
-        .putSignatureDef("serving_default", signature)
-        .build();
-    SavedModel sm = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(mg).build();
-    try {
-      Path parent = dir.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
-      try {
-        Files.createDirectories(tmp.resolve("variables"));
-        try (OutputStream out = Files.newOutputStream(tmp.resolve("saved_model.pb"))) {
-          sm.writeTo(out);
-        }
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        if (Files.exists(tmp)) {
-          try (Stream<Path> s = Files.walk(tmp)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write SavedModel " + dir + ": " + e.getMessage(), e);
-    }
-  }
 }

@@ -470,7 +470,7 @@ public final class ModelGraph implements AutoCloseable {
       Path dir = file.toAbsolutePath().getParent();
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, ".tfkit-", ".pb.tmp");
-      try (OutputStream out = Files.newOutputStream(tmp)) {
+      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
         graphDef.writeTo(out);
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -517,10 +517,5 @@ public final class ModelGraph implements AutoCloseable {
   /** The value of a float TensorProto, for quick checks in JShell and tests. */
   public static float[] floats(TensorProto t) {
     return NativeTensors.floats(t);
-  }
-
-  static DataType dtypeOf(NodeDef d) {
-    AttrValue v = d.getAttrOrDefault("dtype", d.getAttrOrDefault("T", null));
-    return v == null ? DataType.DT_INVALID : v.getType();
   }
 }

@@ -67,10 +67,21 @@ class GraphExportTest {
     Files.createDirectories(tmp.resolve("taken"));
     try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("bad_half_plus_two/00000123"))) {
       assertThatThrownBy(() -> GraphExport.from(g).input("x", "Placeholder:0").output("y", "Add:0").exportDir(tmp.resolve("taken")).export())
-          .hasMessageContaining("exists already");
+          .hasMessageContaining("already exists");
       assertThatThrownBy(() -> GraphExport.from(g).input("x", "Placeholder:0").output("y", "Addd:0").exportDir(tmp.resolve("n")).export())
           .hasMessageContaining("'Addd' not found; did you mean 'Add'");
       assertThat(tmp.resolve("n")).doesNotExist();
+    }
+  }
+
+  @Test
+  void tf2SavedModelExportKeepsFunctionCapturedVariables(@TempDir Path tmp) {
+    try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("saved_model_half_plus_two_tf2_cpu/00000123"))) {
+      var r = GraphExport.from(g).input("x", "serving_default_x:0").output("y", "StatefulPartitionedCall_5:0")
+          .exportDir(tmp.resolve("tf2")).export();
+      assertThat(r.summary().likelyInputs()).containsExactly("serving_default_x");
+      assertThat(r.summary().nodeCount()).isLessThan(g.graphDef().getNodeCount());
+      assertThat(callServingDefault(r.directory(), "x", "y", 4f)).containsExactly(4f);
     }
   }
 }

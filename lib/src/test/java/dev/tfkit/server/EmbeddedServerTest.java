@@ -457,6 +457,15 @@ class EmbeddedServerTest {
     assertThat(serving.get("inputs").get("x").get("dtype").asText()).isEqualTo("DT_FLOAT");
     assertThat(serving.get("inputs").get("x").get("tensor_shape").get("dim").get(1).get("size").asText())
         .isEqualTo("1");
+    for (String other : new String[] {"half_plus_two_tf2", "counter", "bad"}) {
+      Protos.Http o = get(rest("/v1/models/" + other + "/metadata"));
+      assertThat(o.code()).as(other + ": " + o.body()).isEqualTo(200);
+      assertThat(json.readTree(o.body()).get("model_spec").get("name").asText()).isEqualTo(other);
+    }
+    JsonNode counterOut =
+        json.readTree(get(rest("/v1/models/counter/metadata")).body())
+            .get("metadata").get("signature_def").get("signature_def").get("get_counter").get("outputs").get("output");
+    assertThat(counterOut.get("dtype").asText()).isEqualTo("DT_FLOAT");
   }
 
   @Test

@@ -70,6 +70,14 @@ public final class RestGateway implements AutoCloseable {
   /** Largest request body read; larger bodies are refused before they are buffered. */
   private static final long MAX_BODY_BYTES = 1L << 30;
 
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's algorithm
+    // and the client's delayed ACK add ~40 ms to every small response.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final ServingApi api;
   private final HttpServer server;
   private final ExecutorService httpThreads;

@@ -1,0 +1,111 @@
+package dev.tfkit.cli;
+
+import dev.tfkit.kernel.spec.KernelSpecs;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tfkit kernel install|uninstall|list|bench}: the Java Jupyter kernel's kernelspec. */
+@Command(
+    name = "kernel",
+    mixinStandardHelpOptions = true,
+    description = "Install, list or remove the Java Jupyter kernel (IJava-compatible, tfkit preloaded).",
+    subcommands = {
+      KernelCommand.Install.class,
+      KernelCommand.Uninstall.class,
+      KernelCommand.ListSpecs.class,
+      KernelBenchCommand.class,
+    })
+final class KernelCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Where a kernelspec goes: --user (default), --sys-prefix or --prefix DIR. */
+  static final class Location {
+    @Option(names = "--user", description = "The user's Jupyter data folder (default).")
+    boolean user;
+
+    @Option(names = "--sys-prefix", description = "The active Python environment (VIRTUAL_ENV, CONDA_PREFIX) or jupyter's own prefix.")
+    boolean sysPrefix;
+
+    @Option(names = "--prefix", paramLabel = "DIR", description = "DIR/share/jupyter/kernels.")
+    Path prefix;
+
+    static Path kernelsDir(Location l) {
+      Map<String, String> env = System.getenv();
+      if (l == null || l.user) return KernelSpecs.userKernelsDir(env);
+      if (l.sysPrefix) return KernelSpecs.sysPrefixKernelsDir(env);
+      if (l.prefix != null) return KernelSpecs.prefixKernelsDir(l.prefix);
+      return KernelSpecs.userKernelsDir(env);
+    }
+  }
+
+  @Command(name = "install", mixinStandardHelpOptions = true, description = "Write the kernelspec (kernel.json and logos) so jupyter finds the kernel.")
+  static final class Install implements Callable<Integer> {
+    @ArgGroup(exclusive = true)
+    Location location;
+
+    @Option(names = "--name", defaultValue = KernelSpecs.DEFAULT_NAME, description = "Kernel name (default: ${DEFAULT-VALUE}, like IJava).")
+    String name;
+
+    @Option(names = "--display-name", defaultValue = KernelSpecs.DEFAULT_DISPLAY_NAME, description = "Name shown in Jupyter (default: ${DEFAULT-VALUE}).")
+    String displayName;
+
+    @Option(names = "--java-option", paramLabel = "OPT", description = "Extra JVM option for the kernel, e.g. --java-option=-Xmx8g (repeatable).")
+    List<String> javaOptions = new ArrayList<>();
+
+    @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Environment for the kernel, e.g. --env IJAVA_TIMEOUT=60000 (repeatable).")
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+      Path dir = Location.kernelsDir(location);
+      List<String> argv = KernelSpecs.argv(KernelSpecs.currentJava(), KernelSpecs.currentClasspath(), javaOptions);
+      Path installed = KernelSpecs.install(dir, name, displayName, argv, env);
+      System.out.println("installed kernel '" + name + "' (" + displayName + ") in " + installed);
+      return 0;
+    }
+  }
+
+  @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Remove the kernelspec.")
+  static final class Uninstall implements Callable<Integer> {
+    @ArgGroup(exclusive = true)
+    Location location;
+
+    @Option(names = "--name", defaultValue = KernelSpecs.DEFAULT_NAME, description = "Kernel name (default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      Path dir = Location.kernelsDir(location);
+      if (!KernelSpecs.uninstall(dir, name)) {
+        throw new IllegalArgumentException("no kernel '" + name + "' in " + dir);
+      }
+      System.out.println("removed kernel '" + name + "' from " + dir);
+      return 0;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the kernelspecs jupyter can see (tfkit's marked with *).")
+  static final class ListSpecs implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      var all = KernelSpecs.list(System.getenv());
+      if (all.isEmpty()) System.out.println("no kernels installed");
+      int w = all.stream().mapToInt(k -> k.name().length()).max().orElse(4);
+      for (var k : all) {
+        System.out.printf("%s %-" + w + "s  %-24s %s%n", k.tfkit() ? "*" : " ", k.name(), k.displayName(), k.dir());
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.tfkit.kernel.protocol;
+
+import io.github.spencerpark.jupyter.channels.HeartbeatChannel;
+import io.github.spencerpark.jupyter.channels.IOPubChannel;
+import io.github.spencerpark.jupyter.channels.JupyterSocket;
+import io.github.spencerpark.jupyter.channels.ShellChannel;
+import io.github.spencerpark.jupyter.channels.ShellReplyEnvironment;
+import io.github.spencerpark.jupyter.channels.StdinChannel;
+import io.github.spencerpark.jupyter.kernel.KernelConnectionProperties;
+import io.github.spencerpark.jupyter.messages.HMACGenerator;
+import io.github.spencerpark.jupyter.messages.Message;
+import io.github.spencerpark.jupyter.messages.MessageContext;
+import io.github.spencerpark.jupyter.messages.MessageType;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.zeromq.ZMQ;
+
+/**
+ * The kernel's five ZeroMQ sockets, on jupyter-jvm-basekernel's channel and message classes, with
+ * its own receive loops for shell and control: they wait on the socket instead of polling every
+ * 50 ms (a trivial cell answers in about a millisecond) and drop a message whose HMAC signature is
+ * wrong instead of letting the exception end the loop.
+ */
+public final class KernelConnection implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(KernelConnection.class.getName());
+
+  /** Handles one request; replies and publishes through {@code env}. */
+  @FunctionalInterface
+  public interface Handler<T> {
+    void handle(ShellReplyEnvironment env, Message<T> message) throws Exception;
+  }
+
+  private final ZMQ.Context ctx;
+  private final HeartbeatChannel heartbeat;
+  private final ShellChannel shell;
+  private final ShellChannel control;
+  private final StdinChannel stdin;
+  private final IOPubChannel iopub;
+  private final Map<MessageType<?>, Handler<?>> handlers = new ConcurrentHashMap<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile boolean running = true;
+  private volatile long droppedBadSignature;
+  private Thread shellLoop;
+  private Thread controlLoop;
+
+  public KernelConnection(KernelConnectionProperties props) throws Exception {
+    this.ctx = ZMQ.context(1);
+    HMACGenerator hmac = props.createHMACGenerator();
+    this.heartbeat = new HeartbeatChannel(ctx, hmac);
+    this.shell = new ShellChannel(ctx, hmac, false, null, 0);
+    this.control = new ShellChannel(ctx, hmac, true, null, 0);
+    this.stdin = new StdinChannel(ctx, hmac);
+    this.iopub = new IOPubChannel(ctx, hmac);
+    String base = props.getTransport() + "://" + props.getIp() + ":";
+    heartbeat.bind(props);
+    iopub.bind(props);
+    stdin.bind(props);
+    // Bound by address, not through ShellChannel.bind(props), which would start basekernel's loop.
+    shell.bind(base + props.getShellPort());
+    control.bind(base + props.getControlPort());
+  }
+
+  public <T> void setHandler(MessageType<T> type, Handler<T> handler) {
+    handlers.put(type, handler);
+  }
+
+  public IOPubChannel iopub() {
+    return iopub;
+  }
+
+  /** How many messages were dropped for a bad signature. */
+  public long droppedBadSignature() {
+    return droppedBadSignature;
+  }
+
+  /** Starts the shell and control loops. */
+  public void start() {
+    shellLoop = loop("tfkit-shell", shell);
+    controlLoop = loop("tfkit-control", control);
+  }
+
+  private Thread loop(String name, ShellChannel socket) {
+    Thread t =
+        new Thread(
+            () -> {
+              ZMQ.Poller poller = ctx.poller(1);
+              poller.register(socket, ZMQ.Poller.POLLIN);
+              while (running) {
+                int ready;
+                try {
+                  ready = poller.poll(100);
+                } catch (RuntimeException e) {
+                  if (!running) break;
+                  throw e;
+                }
+                if (ready <= 0 || !running) continue;
+                Message<?> message;
+                try {
+                  message = socket.readMessage();
+                } catch (SecurityException badSignature) {
+                  droppedBadSignature++;
+                  LOG.warning(name + ": dropped a message with a bad HMAC signature");
+                  continue;
+                } catch (RuntimeException unreadable) {
+                  LOG.log(Level.WARNING, name + ": dropped an unreadable message: " + unreadable);
+                  continue;
+                }
+                if (message == null) continue;
+                dispatch(socket, message);
+              }
+            },
+            name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void dispatch(ShellChannel socket, Message<?> message) {
+    MessageType<?> type = message.getHeader().getType();
+    Handler handler = handlers.get(type);
+    if (handler == null) {
+      LOG.fine("no handler for " + type.getName());
+      return;
+    }
+    ReplyEnv env = new ReplyEnv(socket, stdin, iopub, message);
+    try {
+      handler.handle(env, message);
+    } catch (Exception e) {
+      LOG.log(Level.SEVERE, "handling " + type.getName() + " failed", e);
+    } finally {
+      env.resolveDeferrals();
+    }
+    if (env.isMarkedForShutdown()) close();
+  }
+
+  /** Blocks until {@link #close()}. */
+  public void awaitClose() throws InterruptedException {
+    closed.await();
+  }
+
+  @Override
+  public void close() {
+    if (!running) return;
+    running = false;
+    for (JupyterSocket s : new JupyterSocket[] {heartbeat, shell, control, stdin, iopub}) {
+      try {
+        s.close();
+      } catch (RuntimeException ignored) {
+        // Closing is best effort; the process is ending.
+      }
+    }
+    closed.countDown();
+  }
+
+  /** basekernel's reply environment; its constructor is protected, hence this subclass. */
+  private static final class ReplyEnv extends ShellReplyEnvironment {
+    ReplyEnv(ShellChannel shell, StdinChannel stdin, JupyterSocket iopub, MessageContext context) {
+      super(shell, stdin, iopub, context);
+    }
+  }
+}
