@@ -488,12 +488,13 @@ public final class JavaEvaluator implements AutoCloseable {
     try {
       Object[] v = new Object[1];
       evalJava(code, 0, code, "eval", nested, v);
-      nested.flush();
+      nested.close();
       if (nested.error != null) {
         throw new IllegalStateException(nested.error.ename() + ": " + nested.error.evalue());
       }
       return v[0];
     } finally {
+      nested.close();
       currentRun = saved;
       capture.bindThread(saved);
     }
@@ -501,7 +502,10 @@ public final class JavaEvaluator implements AutoCloseable {
 
   private CellRun activeRun() {
     CellRun r = currentRun != null ? currentRun : lastRun;
-    if (r == null) r = new CellRun(EvalListener.NONE, maxOutputChars);
+    if (r == null) {
+      r = new CellRun(EvalListener.NONE, maxOutputChars);
+      r.close();
+    }
     return r;
   }
 
@@ -627,6 +631,12 @@ public final class JavaEvaluator implements AutoCloseable {
       } catch (RuntimeException e) {
         // A failing listener must not fail the cell; the output is still in the result.
       }
+    }
+
+    /** Flushes and stops the periodic flush, without adding a result or error output. */
+    synchronized void close() {
+      flush();
+      finished = true;
     }
 
     synchronized void fail(EvalError e) {

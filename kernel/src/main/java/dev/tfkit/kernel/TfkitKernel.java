@@ -136,13 +136,23 @@ public final class TfkitKernel {
     }
     env.publish(new PublishExecuteInput(req.getCode(), count));
     boolean silent = req.isSilent();
-    EvalResult result =
-        evaluator.eval(
-            req.getCode(),
-            out -> {
-              if (silent && !(out instanceof CellOutput.Error)) return;
-              publish(env, out, count);
-            });
+    EvalResult result;
+    try {
+      result =
+          evaluator.eval(
+              req.getCode(),
+              out -> {
+                if (silent && !(out instanceof CellOutput.Error)) return;
+                publish(env, out, count);
+              });
+    } catch (RuntimeException | Error internal) {
+      // A failure of the evaluator itself still gets an answer, or the frontend would wait forever.
+      LOG.log(Level.SEVERE, "evaluation failed", internal);
+      EvalError e = new EvalError(internal.getClass().getName(), String.valueOf(internal.getMessage()),
+          List.of("kernel error: " + internal));
+      publish(env, new CellOutput.Error(e), count);
+      result = new EvalResult(List.of(new CellOutput.Error(e)), Optional.empty(), Optional.of(e));
+    }
     if (req.shouldStoreHistory() && !silent) {
       String output = result.value().map(MimeBundle::plainText).orElse(null);
       history.add(output == null ? new HistoryEntry(1, count, req.getCode()) : new HistoryEntry(1, count, req.getCode(), output));
@@ -183,20 +193,37 @@ public final class TfkitKernel {
   private void complete(ShellReplyEnvironment env, Message<CompleteRequest> message) {
     env.setBusyDeferIdle();
     CompleteRequest req = message.getContent();
-    JavaEvaluator.Completion c = evaluator.complete(req.getCode(), req.getCursorPos());
+    JavaEvaluator.Completion c;
+    try {
+      c = evaluator.complete(req.getCode(), req.getCursorPos());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "completion failed", e);
+      c = new JavaEvaluator.Completion(List.of(), req.getCursorPos(), req.getCursorPos());
+    }
     env.reply(new CompleteReply(c.matches(), c.start(), c.end(), Map.of()));
   }
 
   private void inspect(ShellReplyEnvironment env, Message<InspectRequest> message) {
     env.setBusyDeferIdle();
     InspectRequest req = message.getContent();
-    Optional<MimeBundle> doc = evaluator.inspect(req.getCode(), req.getCursorPos(), req.getDetailLevel() > 0);
+    Optional<MimeBundle> doc;
+    try {
+      doc = evaluator.inspect(req.getCode(), req.getCursorPos(), req.getDetailLevel() > 0);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "inspection failed", e);
+      doc = Optional.empty();
+    }
     env.reply(new InspectReply(doc.isPresent(), doc.map(TfkitKernel::toDisplayData).orElse(new DisplayData())));
   }
 
   private void isComplete(ShellReplyEnvironment env, Message<IsCompleteRequest> message) {
     env.setBusyDeferIdle();
-    JavaEvaluator.Completeness c = evaluator.isComplete(message.getContent().getCode());
+    JavaEvaluator.Completeness c;
+    try {
+      c = evaluator.isComplete(message.getContent().getCode());
+    } catch (RuntimeException e) {
+      c = new JavaEvaluator.Completeness("unknown", "");
+    }
     IsCompleteReply reply = switch (c.status()) {
       case "complete" -> IsCompleteReply.VALID_CODE;
       case "invalid" -> IsCompleteReply.INVALID_CODE;

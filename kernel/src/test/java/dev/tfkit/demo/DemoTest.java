@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DemoTest {
-  @TempDir Path out;
+  static @TempDir Path out;
   List<Demo.Step> steps;
   final ObjectMapper json = new ObjectMapper();
 

@@ -217,4 +217,26 @@ class JavaEvaluatorTest {
       assertThat(t.eval("\"still\" + \" here\"").value().get().plainText()).isEqualTo("still here");
     }
   }
+
+  @Test
+  void progressBarUpdatesOneDisplayInPlace() {
+    EvalResult r = ev.eval("try (var p = progress(\"items\", 4)) { for (int i = 0; i < 4; i++) p.step(); }");
+    assertThat(r.ok()).isTrue();
+    List<CellOutput.Display> shown = r.outputs().stream().map(o -> (CellOutput.Display) o).toList();
+    assertThat(shown.get(0).update()).isFalse();
+    assertThat(shown.get(0).bundle().plainText()).contains("0% 0/4");
+    assertThat(shown.subList(1, shown.size())).allMatch(CellOutput.Display::update);
+    assertThat(shown.get(shown.size() - 1).bundle().plainText()).contains("100% 4/4");
+    assertThat(shown.get(shown.size() - 1).bundle().get("text/html")).contains("<progress value=\"4\" max=\"4\"");
+    assertThat(shown).extracting(d -> d.bundle().displayId()).containsOnly(shown.get(0).bundle().displayId());
+    // Throttled: four quick steps do not produce four updates plus the final one.
+    assertThat(shown.size()).isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void displayTextAsAnotherMimeType() {
+    EvalResult r = ev.eval("display(\"<b>bold</b>\", \"text/html\");");
+    MimeBundle b = r.displays().get(0);
+    assertThat(b.get("text/html")).isEqualTo("<b>bold</b>");
+  }
 }

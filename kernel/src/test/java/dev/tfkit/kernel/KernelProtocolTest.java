@@ -20,10 +20,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KernelProtocolTest {
   static KernelClient kernel;
+  static java.nio.file.Path classLog;
 
   @BeforeAll
   static void start() throws Exception {
-    kernel = KernelClient.start(TestKernels.argv(), Map.of(), Duration.ofSeconds(90));
+    // The JVM's class-loading log shows whether TensorFlow was loaded at start.
+    classLog = java.nio.file.Files.createTempFile("kernel-classes-", ".log");
+    List<String> argv = new java.util.ArrayList<>(TestKernels.argv());
+    argv.add(1, "-Xlog:class+load=info:file=" + classLog);
+    kernel = KernelClient.start(argv, Map.of(), Duration.ofSeconds(90));
   }
 
   @AfterAll
@@ -64,6 +69,17 @@ class KernelProtocolTest {
     var next = kernel.execute("int unused = 1;");
     assertThat(next.content().get("execution_count").getAsInt()).isEqualTo(count + 1);
     assertThat(next.iopub("execute_result")).isEmpty();
+  }
+
+  @Test
+  @Order(3)
+  void tensorflowIsLoadedOnFirstUseNotAtStart() throws Exception {
+    kernel.execute("var names = new ArrayList<String>(); names.add(\"x\"); names");
+    String before = java.nio.file.Files.readString(classLog);
+    assertThat(before).contains("dev.tfkit.kernel.JavaEvaluator").doesNotContain("org.tensorflow.");
+    var r = kernel.execute("org.tensorflow.TensorFlow.version()", Duration.ofMinutes(2));
+    assertThat(r.content().get("status").getAsString()).isEqualTo("ok");
+    assertThat(java.nio.file.Files.readString(classLog)).contains("org.tensorflow.TensorFlow ");
   }
 
   @Test

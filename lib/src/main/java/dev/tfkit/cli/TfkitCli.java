@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       DockerRunCommand.class,
       RunCommand.class,
       LatentIndexCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {

@@ -1,0 +1,127 @@
+package dev.tfkit.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** IJava's magics and environment variables, with real jars built here. */
+class MagicsAndEnvironmentTest {
+  @TempDir Path tmp;
+
+  /** Compiles {@code pkg.Name} returning {@code text} from {@code greet()} into a jar. */
+  private Path jar(Path dir, String pkg, String name, String text) throws IOException {
+    Path src = dir.resolve("src").resolve(pkg).resolve(name + ".java");
+    Files.createDirectories(src.getParent());
+    Files.writeString(src, "package " + pkg + "; public class " + name
+        + " { public String greet() { return \"" + text + "\"; } }");
+    Path classes = dir.resolve("classes");
+    Files.createDirectories(classes);
+    int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), src.toString());
+    assertThat(rc).isZero();
+    Path jar = dir.resolve(name.toLowerCase() + ".jar");
+    try (OutputStream os = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(os)) {
+      jos.putNextEntry(new JarEntry(pkg + "/" + name + ".class"));
+      jos.write(Files.readAllBytes(classes.resolve(pkg).resolve(name + ".class")));
+      jos.closeEntry();
+    }
+    return jar;
+  }
+
+  @Test
+  void classpathMagicWithAGlob() throws Exception {
+    Path libs = tmp.resolve("libs");
+    Files.createDirectories(libs);
+    Path j = jar(tmp.resolve("a"), "alpha", "Alpha", "from alpha");
+    Files.copy(j, libs.resolve("alpha-1.0.jar"));
+    try (JavaEvaluator ev = JavaEvaluator.builder().build()) {
+      EvalResult r = ev.eval("%classpath " + libs + "/*.jar\nnew alpha.Alpha().greet()");
+      assertThat(r.error()).isEmpty();
+      assertThat(r.value().get().plainText()).isEqualTo("from alpha");
+      EvalResult none = ev.eval("%jars " + libs + "/*.zip");
+      assertThat(none.error().get().evalue()).contains("no file matches");
+    }
+  }
+
+  @Test
+  void mavenMagicResolvesFromTheLocalRepositoryFirst() throws Exception {
+    Path repo = tmp.resolve("m2");
+    Path dir = repo.resolve("org/example/hello/1.0");
+    Files.createDirectories(dir);
+    Files.copy(jar(tmp.resolve("h"), "hello", "Hello", "hello from maven"), dir.resolve("hello-1.0.jar"));
+    Files.writeString(dir.resolve("hello-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion>"
+        + "<groupId>org.example</groupId><artifactId>hello</artifactId><version>1.0</version></project>");
+    try (JavaEvaluator ev = JavaEvaluator.builder().mavenLocalRepository(repo).build()) {
+      EvalResult r = ev.eval("%maven org.example:hello:1.0\nnew hello.Hello().greet()");
+      assertThat(r.error()).as(String.valueOf(r.error())).isEmpty();
+      assertThat(r.value().get().plainText()).isEqualTo("hello from maven");
+      EvalResult bad = ev.eval("%maven not-a-coordinate");
+      assertThat(bad.error().get().ename()).isEqualTo("MagicException");
+      assertThat(bad.error().get().evalue()).contains("not-a-coordinate");
+    }
+  }
+
+  @Test
+  void loadMagicRunsAFileAndUnknownMagicsSayWhatExists() throws Exception {
+    Path script = tmp.resolve("helpers.jsh");
+    Files.writeString(script, "int triple(int x) { return 3 * x; }\n");
+    try (JavaEvaluator ev = JavaEvaluator.builder().build()) {
+      assertThat(ev.eval("%load " + script + "\ntriple(5)").value().get().plainText()).isEqualTo("15");
+      EvalResult unknown = ev.eval("%nosuch");
+      assertThat(unknown.error().get().evalue()).contains("unknown magic %nosuch").contains("%maven");
+    }
+  }
+
+  @Test
+  void ijavaEnvironmentVariables() throws Exception {
+    Path libs = tmp.resolve("envlibs");
+    Files.createDirectories(libs);
+    Files.copy(jar(tmp.resolve("b"), "beta", "Beta", "from beta"), libs.resolve("beta.jar"));
+    Path scripts = tmp.resolve("scripts");
+    Files.createDirectories(scripts);
+    Files.writeString(scripts.resolve("one.jsh"), "String fromScript = \"script ran\";");
+    Map<String, String> env = Map.of(
+        "IJAVA_CLASSPATH", libs + "/*.jar",
+        "IJAVA_STARTUP_SCRIPTS_PATH", scripts + "/*.jsh",
+        "IJAVA_STARTUP_SCRIPT", "int fromInline = 7;",
+        "IJAVA_COMPILER_OPTS", "-Xlint:none",
+        "IJAVA_TIMEOUT", "-1");
+    try (JavaEvaluator ev = JavaEvaluator.builder().environment(env).build()) {
+      assertThat(ev.startupErrors()).isEmpty();
+      assertThat(ev.timeout().toMillis()).isZero();
+      EvalResult r = ev.eval("new beta.Beta().greet() + \", \" + fromScript + \", \" + fromInline");
+      assertThat(r.value().get().plainText()).isEqualTo("from beta, script ran, 7");
+    }
+  }
+
+  @Test
+  void badStartupScriptIsReportedNotFatal() {
+    try (JavaEvaluator ev = JavaEvaluator.builder().environment(Map.of("IJAVA_STARTUP_SCRIPT", "int broken = ;")).build()) {
+      assertThat(ev.startupErrors()).hasSize(1);
+      assertThat(ev.startupErrors().get(0)).contains("IJAVA_STARTUP_SCRIPT");
+      assertThat(ev.eval("1 + 2").value().get().plainText()).isEqualTo("3");
+    }
+  }
+
+  @Test
+  void badTimeoutNamesTheVariable() {
+    var b = JavaEvaluator.builder();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.environment(Map.of("IJAVA_TIMEOUT", "soon")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("IJAVA_TIMEOUT");
+  }
+
+  @Test
+  void magicArgumentsKeepQuotedParts() {
+    assertThat(dev.tfkit.kernel.magic.LineMagics.split("a \"b c\" 'd e' f")).isEqualTo(List.of("a", "b c", "d e", "f"));
+  }
+}
