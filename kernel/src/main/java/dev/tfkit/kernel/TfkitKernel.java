@@ -94,6 +94,7 @@ public final class TfkitKernel {
     installSigintHandler(evaluator);
     connection.start();
     connection.awaitClose();
+    connection.close();
     evaluator.close();
     System.exit(0);
   }
@@ -163,6 +164,7 @@ public final class TfkitKernel {
       ErrorReply reply = new ErrorReply(e.ename(), e.evalue(), e.traceback());
       reply.setExecutionCount(count);
       env.defer().replyError(MessageType.EXECUTE_REPLY.error(), reply);
+      if (req.shouldStopOnError()) connection.abortQueuedExecutes();
     } else {
       env.defer().reply(new ExecuteReply(count, Map.of()));
     }

@@ -179,6 +179,32 @@ class KernelProtocolTest {
   }
 
   @Test
+  @Order(7)
+  void cellsQueuedBehindAFailedCellAreAborted() throws Exception {
+    String failing = kernel.sendOnly("shell", "execute_request", executeContent("Thread.sleep(200);\nthrow new IllegalStateException(\"stop here\");"));
+    String queued = kernel.sendOnly("shell", "execute_request", executeContent("int afterFailure = 1;"));
+    JsonObject first = kernel.receiveReply("shell", Duration.ofSeconds(60));
+    JsonObject second = kernel.receiveReply("shell", Duration.ofSeconds(60));
+    assertThat(first.getAsJsonObject("parent_header").get("msg_id").getAsString()).isEqualTo(failing);
+    assertThat(first.getAsJsonObject("content").get("status").getAsString()).isEqualTo("error");
+    assertThat(second.getAsJsonObject("parent_header").get("msg_id").getAsString()).isEqualTo(queued);
+    assertThat(second.getAsJsonObject("content").get("status").getAsString()).isEqualTo("aborted");
+    // The aborted cell did not run, and the kernel runs the next one normally.
+    assertThat(kernel.execute("afterFailure").content().get("ename").getAsString()).isEqualTo("CompilationException");
+  }
+
+  private static JsonObject executeContent(String code) {
+    JsonObject exec = new JsonObject();
+    exec.addProperty("code", code);
+    exec.addProperty("silent", false);
+    exec.addProperty("store_history", true);
+    exec.add("user_expressions", new JsonObject());
+    exec.addProperty("allow_stdin", false);
+    exec.addProperty("stop_on_error", true);
+    return exec;
+  }
+
+  @Test
   @Order(8)
   void systemExitDoesNotKillTheKernel() throws Exception {
     var r = kernel.execute("System.exit(1);");
