@@ -206,6 +206,25 @@ class KernelProtocolTest {
 
   @Test
   @Order(8)
+  void systemInAsksTheFrontendForInput() throws Exception {
+    JsonObject exec = executeContent("System.out.print(\"name? \");\nString name = new java.util.Scanner(System.in).nextLine();\n\"hi \" + name");
+    exec.addProperty("allow_stdin", true);
+    String id = kernel.sendOnly("shell", "execute_request", exec);
+    JsonObject request = kernel.answerInput("Ada", Duration.ofSeconds(60));
+    assertThat(request).isNotNull();
+    assertThat(KernelClient.msgType(request)).isEqualTo("input_request");
+    assertThat(request.getAsJsonObject("content").has("prompt")).isTrue();
+    JsonObject reply = kernel.receiveReply("shell", Duration.ofSeconds(60));
+    assertThat(reply.getAsJsonObject("content").get("status").getAsString()).isEqualTo("ok");
+    for (int i = 0; i < 100 && kernel.iopubFor(id).stream().noneMatch(m -> KernelClient.msgType(m).equals("execute_result")); i++) {
+      Thread.sleep(50);
+    }
+    JsonObject result = kernel.iopubFor(id).stream().filter(m -> KernelClient.msgType(m).equals("execute_result")).findFirst().orElseThrow();
+    assertThat(result.getAsJsonObject("content").getAsJsonObject("data").get("text/plain").getAsString()).isEqualTo("hi Ada");
+  }
+
+  @Test
+  @Order(8)
   void systemExitDoesNotKillTheKernel() throws Exception {
     var r = kernel.execute("System.exit(1);");
     assertThat(r.content().get("status").getAsString()).isEqualTo("error");
