@@ -192,4 +192,25 @@ public final class Tfkit {
   public static dev.tfkit.serving.ServingModel restServingModel(String target, String model) {
     return dev.tfkit.serving.ServingModel.rest(target, model);
   }
+
+  // ---------------------------------------------------------------- embedded server (helper: server)
+
+  /**
+   * Serves {@code basePath}'s versions as {@code name} from this JVM over TF Serving's gRPC (8500)
+   * and REST (8501) APIs on 127.0.0.1, returning once the model is loaded; close it to stop. See
+   * {@link dev.tfkit.server.EmbeddedServer#builder()} for ports, configs and batching.
+   */
+  public static dev.tfkit.server.EmbeddedServer serve(String name, java.nio.file.Path basePath)
+      throws java.io.IOException {
+    return dev.tfkit.server.EmbeddedServer.builder().model(name, basePath).start();
+  }
+
+  /** Serves several models ({@code name → base path}) the same way. */
+  public static dev.tfkit.server.EmbeddedServer serve(Map<String, java.nio.file.Path> models)
+      throws java.io.IOException {
+    dev.tfkit.server.EmbeddedServer.Builder b = dev.tfkit.server.EmbeddedServer.builder();
+    models.forEach(b::model);
+    return b.start();
+  }
+  // ---------------------------------------------------------------- end embedded server
 }

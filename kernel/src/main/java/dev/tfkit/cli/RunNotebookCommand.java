@@ -37,7 +37,7 @@ final class RunNotebookCommand implements Callable<Integer> {
       description = "Where the executed notebook goes (default: IN.out.ipynb beside it; - for stdout).")
   String output;
 
-  @Option(names = {"-p", "--parameter"}, arity = "2", paramLabel = "NAME VALUE",
+  @Option(names = {"-p", "--parameter"}, arity = "2", paramLabel = "NAME VALUE", hideParamSyntax = true,
       description = "A parameter; typed after its declaration in the 'parameters' cell. Repeatable.")
   List<String> parameters = new ArrayList<>();
 
@@ -104,6 +104,9 @@ final class RunNotebookCommand implements Callable<Integer> {
     }
     if (input == null) throw new IllegalArgumentException("give IN.ipynb or --all DIR --out OUTDIR");
     boolean toStdout = "-".equals(output);
+    if (toStdout && logOutput) {
+      throw new IllegalArgumentException("--log-output and OUT '-' both write to stdout; pick one");
+    }
     Path out = toStdout ? null : output != null ? Path.of(output) : defaultOutput(input);
     NotebookDocument result = configure(NotebookRunner.builder(input), given, factory)
         .output(out).html(html).build().run();

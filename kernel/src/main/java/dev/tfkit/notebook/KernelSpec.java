@@ -53,31 +53,15 @@ public record KernelSpec(
     return m.appendTail(sb).toString();
   }
 
-  /** The folders searched for {@code kernels/}, first match wins (Jupyter's data path order). */
+  /** The {@code kernels} folders searched, first match wins (the kernel's own installer's order). */
   public static List<Path> searchPath() {
-    List<Path> dirs = new ArrayList<>();
-    String jupyterPath = System.getenv("JUPYTER_PATH");
-    if (jupyterPath != null) {
-      for (String p : jupyterPath.split(java.io.File.pathSeparator)) if (!p.isBlank()) dirs.add(Path.of(p));
-    }
-    String dataDir = System.getenv("JUPYTER_DATA_DIR");
-    if (dataDir != null && !dataDir.isBlank()) {
-      dirs.add(Path.of(dataDir));
-    } else {
-      String xdg = System.getenv("XDG_DATA_HOME");
-      dirs.add(xdg != null && !xdg.isBlank()
-          ? Path.of(xdg, "jupyter")
-          : Path.of(System.getProperty("user.home"), ".local", "share", "jupyter"));
-    }
-    dirs.add(Path.of("/usr/local/share/jupyter"));
-    dirs.add(Path.of("/usr/share/jupyter"));
-    return dirs;
+    return dev.tfkit.kernel.spec.KernelSpecs.searchPath(System.getenv());
   }
 
   /** The kernelspec called {@code name}; the message lists those installed when it is missing. */
   public static KernelSpec find(String name) throws IOException {
-    for (Path base : searchPath()) {
-      Path dir = base.resolve("kernels").resolve(name);
+    for (Path kernels : searchPath()) {
+      Path dir = kernels.resolve(name);
       if (Files.isRegularFile(dir.resolve("kernel.json"))) return read(dir);
     }
     throw new IllegalArgumentException(
@@ -88,8 +72,7 @@ public record KernelSpec(
   /** The names of the installed kernelspecs. */
   public static TreeSet<String> installed() throws IOException {
     TreeSet<String> names = new TreeSet<>();
-    for (Path base : searchPath()) {
-      Path kernels = base.resolve("kernels");
+    for (Path kernels : searchPath()) {
       if (!Files.isDirectory(kernels)) continue;
       try (var s = Files.list(kernels)) {
         s.filter(d -> Files.isRegularFile(d.resolve("kernel.json")))

@@ -61,7 +61,8 @@ public final class NotebookBatch {
       String error = null;
       try {
         configure.apply(NotebookRunner.builder(nb)).output(out).html(html).build().run();
-      } catch (NotebookExecutionException | IllegalArgumentException | IOException | UnsupportedOperationException e) {
+      } catch (RuntimeException | IOException e) {
+        // one notebook's failure, whatever it is, is its row in the index; the others still run
         error = e.getMessage() == null ? e.toString() : e.getMessage();
       }
       double seconds = Duration.between(t0, Instant.now()).toNanos() / 1e9;

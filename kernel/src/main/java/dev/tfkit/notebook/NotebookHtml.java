@@ -133,20 +133,8 @@ public final class NotebookHtml {
     return ANSI.matcher(s).replaceAll("");
   }
 
-  /** Text escaped for HTML element content and attribute values. */
+  /** Text escaped for HTML element content and attribute values (null as empty). */
   public static String escape(String s) {
-    StringBuilder sb = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '<' -> sb.append("&lt;");
-        case '>' -> sb.append("&gt;");
-        case '&' -> sb.append("&amp;");
-        case '"' -> sb.append("&quot;");
-        case '\'' -> sb.append("&#39;");
-        default -> sb.append(c);
-      }
-    }
-    return sb.toString();
+    return dev.tfkit.kernel.display.Html.escape(s);
   }
 }

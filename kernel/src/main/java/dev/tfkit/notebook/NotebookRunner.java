@@ -110,7 +110,7 @@ public final class NotebookRunner {
     ParameterLanguage.Injection injection = null;
     if (!parameters.isEmpty()) {
       String paramsSource = paramsAt < 0 ? "" : NotebookDocument.source(cells.get(paramsAt));
-      String language = engineFactory == null ? nb.language() : engineFactory.language(nb);
+      String language = engineFactory.language(nb);
       injection = ParameterLanguage.forLanguage(language).inject(paramsSource, parameters.values());
       if (paramsAt < 0) {
         progress("no cell is tagged 'parameters'; injecting the parameters at the top");
@@ -426,8 +426,8 @@ public final class NotebookRunner {
     private boolean prepareOnly;
     private Appendable progress;
     private Appendable log;
-    private EngineFactory engineFactory;
-    private String engineName = "custom";
+    private EngineFactory engineFactory = NotebookEngines.named("inprocess", null, Duration.ofSeconds(60));
+    private String engineName = "inprocess";
 
     private Builder(Path input, NotebookDocument source) {
       this.input = input;
@@ -491,18 +491,15 @@ public final class NotebookRunner {
       return this;
     }
 
-    /** The engine that runs the code; {@code name} is recorded in the metadata. */
+    /** The engine that runs the code (default: {@code inprocess}); {@code name} is recorded in the metadata. */
     public Builder engine(String name, EngineFactory factory) {
       this.engineName = Objects.requireNonNull(name);
       this.engineFactory = Objects.requireNonNull(factory);
       return this;
     }
 
-    /** The runner; an engine is needed unless it only prepares. */
+    /** The runner. */
     public NotebookRunner build() {
-      if (engineFactory == null && !prepareOnly) {
-        throw new IllegalStateException("no engine: call engine(name, factory)");
-      }
       return new NotebookRunner(this);
     }
   }

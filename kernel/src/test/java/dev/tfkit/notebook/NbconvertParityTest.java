@@ -40,11 +40,12 @@ class NbconvertParityTest {
   }
 
   /** Runs {@code in} through {@code python3 -m nbconvert --execute} with {@code kernel}; the executed notebook. */
-  static NotebookDocument nbconvert(Path in, Path outDir, String kernel) throws Exception {
+  static NotebookDocument nbconvert(Path in, Path outDir, String kernel, java.util.Map<String, String> env)
+      throws Exception {
     String py = TestNotebooks.pythonWith("nbconvert").orElseThrow();
     var r = TestNotebooks.runCapturing(List.of(py, "-m", "nbconvert", "--to", "notebook", "--execute",
-        "--ExecutePreprocessor.kernel_name=" + kernel, "--ExecutePreprocessor.timeout=120",
-        "--output-dir", outDir.toString(), "--output", "nbconvert", in.toString()));
+        "--ExecutePreprocessor.kernel_name=" + kernel, "--ExecutePreprocessor.timeout=300",
+        "--output-dir", outDir.toString(), "--output", "nbconvert", in.toString()), env);
     assertThat(r.exitCode()).as("nbconvert failed: %s", r.output()).isZero();
     return NotebookDocument.read(outDir.resolve("nbconvert.ipynb"));
   }
@@ -64,7 +65,7 @@ class NbconvertParityTest {
         .code("from IPython.display import clear_output\nprint('gone')\nclear_output()\nprint('kept')")
         .code("x = 41\nx + 1")
         .write(tmp.resolve("parity.ipynb"));
-    NotebookDocument reference = nbconvert(in, tmp, "python3");
+    NotebookDocument reference = nbconvert(in, tmp, "python3", java.util.Map.of());
     NotebookDocument ours = NotebookRunner.builder(in).cwd(tmp)
         .engine("jupyter", NotebookEngines.named("jupyter", null, Duration.ofSeconds(60)))
         .build().run();

@@ -193,5 +193,10 @@ class NotebookRunnerTest {
     try (var files = Files.list(tmp)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("in.ipynb", "out.ipynb");
     }
+    // readable like any file the user writes, not a temp file's owner-only mode
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("out.ipynb")))
+        .contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)
+        .isEqualTo(Files.getPosixFilePermissions(in));
   }
 }

@@ -15,7 +15,7 @@ final class TestNotebooks {
   private final ObjectNode root = NotebookDocument.MAPPER.createObjectNode();
   private final ArrayNode cells;
 
-  private TestNotebooks(String kernel, String language) {
+  TestNotebooks(String kernel, String language) {
     root.put("nbformat", 4);
     root.put("nbformat_minor", 5);
     ObjectNode ks = root.putObject("metadata").putObject("kernelspec");
@@ -26,7 +26,7 @@ final class TestNotebooks {
   }
 
   static TestNotebooks java() {
-    return new TestNotebooks("tfkit", "java");
+    return new TestNotebooks("java", "java");
   }
 
   static TestNotebooks python() {
@@ -101,10 +101,17 @@ final class TestNotebooks {
   record Result(int exitCode, String output) {}
 
   static Result runCapturing(List<String> cmd) {
+    return runCapturing(cmd, java.util.Map.of());
+  }
+
+  /** Runs a command with extra environment variables; its exit code and output. */
+  static Result runCapturing(List<String> cmd, java.util.Map<String, String> env) {
     try {
       Path log = Files.createTempFile("tfkit-test-", ".log");
       try {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
           p.destroyForcibly();
           return new Result(-1, "timed out: " + cmd);

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       DockerRunCommand.class,
       RunCommand.class,
       LatentIndexCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {
@@ -45,7 +46,14 @@ public final class TfkitCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    int code = commandLine().execute(args);
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (LinkageError | VirtualMachineError e) {
+      // picocli handles exceptions; errors (a broken classpath, out of memory) get one line too.
+      System.err.println("tfkit: " + e);
+      code = 70;
+    }
     System.exit(code);
   }
 

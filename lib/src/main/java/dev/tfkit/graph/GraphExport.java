@@ -98,10 +98,9 @@ public final class GraphExport {
     }
     try (ModelGraph g = result) {
       for (NodeDef n : g.graphDef().getNodeList()) {
-        if (GraphSurgery.REF_VARIABLE_OPS.contains(n.getOp()) || GraphSurgery.RESOURCE_VARIABLE_OPS.contains(n.getOp())) {
-          throw new IllegalArgumentException("cannot freeze variable '" + n.getName() + "' ("
-              + (g.variables().containsKey(n.getName()) ? "its handle is passed to a function call; tfkit does not inline TF2 functions"
-                  : "it has no value in the checkpoint") + ")");
+        if ((GraphSurgery.REF_VARIABLE_OPS.contains(n.getOp()) || GraphSurgery.RESOURCE_VARIABLE_OPS.contains(n.getOp()))
+            && !g.variables().containsKey(n.getName())) {
+          throw new IllegalArgumentException("the outputs need variable '" + n.getName() + "', which has no value in the checkpoint");
         }
       }
       for (String in : inTensors.values()) {
@@ -115,7 +114,8 @@ public final class GraphExport {
       SignatureSpec spec = SignatureSpec.predict();
       for (Map.Entry<String, String> e : inTensors.entrySet()) spec = spec.input(e.getKey(), e.getValue());
       for (Map.Entry<String, String> e : outputs.entrySet()) spec = spec.output(e.getKey(), e.getValue());
-      SavedModelExport export = SavedModelExport.from(g.graphDef()).signature(SavedModelExport.DEFAULT_SIGNATURE_KEY, spec);
+      // Variables freezing could not replace (TF2 handles passed to function calls) are exported as variables.
+      SavedModelExport export = SavedModelExport.from(g.graphDef(), g.variables()).signature(SavedModelExport.DEFAULT_SIGNATURE_KEY, spec);
       Path dir = exportDir != null ? export.exportTo(exportDir) : export.exportVersion(basePath);
       return new Result(dir, sig.build(), SizeReport.of(source, g), g.summary());
     }

@@ -65,7 +65,7 @@ final class GraphSurgery {
 
   /**
    * Replaces every variable that has a value with a Const of that value (dtype and shape kept),
-   * turns resource reads into Identity, and drops variable writes, the saver and what only they
+   * turns resource reads into Identity and ResourceGather into GatherV2, and drops variable writes, the saver and what only they
    * needed.
    *
    * @return the frozen graph; variables without a value stay as they are
@@ -82,7 +82,8 @@ final class GraphSurgery {
     // Resource handles passed to anything other than reads and writes (TF2 function calls) cannot be
     // frozen without inlining the function: those variables stay.
     for (NodeDef n : g.getNodeList()) {
-      if (n.getOp().equals("ReadVariableOp") || VARIABLE_WRITE_OPS.contains(n.getOp()) || SAVER_OPS.contains(n.getOp())) continue;
+      if (n.getOp().equals("ReadVariableOp") || n.getOp().equals("ResourceGather") || VARIABLE_WRITE_OPS.contains(n.getOp())
+          || SAVER_OPS.contains(n.getOp())) continue;
       for (String in : n.getInputList()) {
         TensorName t = TensorName.parse(in);
         if (!t.isControl() && frozenResource.contains(t.node())) frozenResource.remove(t.node());
@@ -113,6 +114,22 @@ final class GraphSurgery {
           && frozenResource.contains(TensorName.parse(n.getInput(0)).node())) {
         NodeDef.Builder b = n.toBuilder().setOp("Identity").clearAttr();
         b.putAttr("T", AttrValue.newBuilder().setType(n.getAttrOrThrow("dtype").getType()).build());
+        out.add(b.build());
+      } else if (n.getOp().equals("ResourceGather") && n.getInputCount() > 1
+          && frozenResource.contains(TensorName.parse(n.getInput(0)).node())) {
+        // An embedding lookup on a frozen table: GatherV2 on the constant along axis 0.
+        String axis = n.getName() + "/frozen_axis";
+        out.add(NodeDef.newBuilder().setName(axis).setOp("Const")
+            .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_INT32).build())
+            .putAttr("value", AttrValue.newBuilder().setTensor(TensorProto.newBuilder().setDtype(DataType.DT_INT32).addIntVal(0)).build())
+            .build());
+        NodeDef.Builder b = n.toBuilder().setOp("GatherV2").clearAttr().clearInput()
+            .addInput(n.getInput(0)).addInput(n.getInput(1)).addInput(axis);
+        for (int i = 2; i < n.getInputCount(); i++) b.addInput(n.getInput(i));
+        b.putAttr("Tparams", AttrValue.newBuilder().setType(n.getAttrOrThrow("dtype").getType()).build());
+        b.putAttr("Tindices", n.getAttrOrDefault("Tindices", AttrValue.newBuilder().setType(DataType.DT_INT32).build()));
+        b.putAttr("Taxis", AttrValue.newBuilder().setType(DataType.DT_INT32).build());
+        b.putAttr("batch_dims", n.getAttrOrDefault("batch_dims", AttrValue.newBuilder().setI(0).build()));
         out.add(b.build());
       } else {
         out.add(n);

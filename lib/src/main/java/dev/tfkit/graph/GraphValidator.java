@@ -56,6 +56,14 @@ public final class GraphValidator {
         unknownOps.add(n.getOp());
       }
     }
+    for (FunctionDef f : graph.getLibrary().getFunctionList()) {
+      for (NodeDef n : f.getNodeDefList()) {
+        if (!OpRegistry.has(n.getOp()) && !functions.contains(n.getOp())) {
+          if (unknownOps.isEmpty()) firstUnknownNode = f.getSignature().getName() + "/" + n.getName();
+          unknownOps.add(n.getOp());
+        }
+      }
+    }
     if (!unknownOps.isEmpty()) {
       throw new IllegalArgumentException(
           source + ": op" + (unknownOps.size() > 1 ? "s " : " ") + String.join(", ", unknownOps)

@@ -518,9 +518,4 @@ public final class ModelGraph implements AutoCloseable {
   public static float[] floats(TensorProto t) {
     return NativeTensors.floats(t);
   }
-
-  static DataType dtypeOf(NodeDef d) {
-    AttrValue v = d.getAttrOrDefault("dtype", d.getAttrOrDefault("T", null));
-    return v == null ? DataType.DT_INVALID : v.getType();
-  }
 }

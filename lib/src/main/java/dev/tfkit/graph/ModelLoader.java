@@ -233,7 +233,11 @@ final class ModelLoader {
   /** Imports the meta graph, runs its saver's restore op with the prefix fed, and reads every variable. */
   private static Map<String, TensorProto> restore(GraphDef g, SaverDef saver, Path prefix, String source) {
     try (Graph graph = new Graph()) {
-      graph.importGraphDef(g);
+      try {
+        graph.importGraphDef(g);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(source + ": TensorFlow refused the graph: " + firstLine(e.getMessage()));
+      }
       TensorName file = TensorName.parse(saver.getFilenameTensorName());
       String restoreOp = TensorName.parse(saver.getRestoreOpName()).node();
       if (graph.operation(file.node()) == null || graph.operation(restoreOp) == null) {

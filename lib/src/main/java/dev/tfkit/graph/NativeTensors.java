@@ -1,10 +1,8 @@
 package dev.tfkit.graph;
 
 import com.google.protobuf.ByteString;
-import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.RawTensor;
 import org.tensorflow.Tensor;

@@ -120,7 +120,7 @@ final class TfjsGraphModel {
       }
     }
     for (NodeDef n : gb.getNodeList()) {
-      if (n.getOp().equals("Const") && !filled.contains(n.getName()) && !n.getAttrOrDefault("value", AttrValue.getDefaultInstance()).hasTensor()) {
+      if (n.getOp().equals("Const") && !filled.contains(n.getName()) && !hasData(n.getAttrOrDefault("value", AttrValue.getDefaultInstance()))) {
         throw new IllegalArgumentException(src + ": Const node '" + n.getName() + "' has no value and no weight in weightsManifest");
       }
       // TF.js graphs carry device pins like /device:CPU:0 from the converter's machine; they mean nothing here.
@@ -213,6 +213,15 @@ final class TfjsGraphModel {
       throw new IllegalArgumentException(src + ": weight '" + name + "' stores " + stored + " for dtype " + dtype + ", which tfkit cannot decode");
     }
     return tp.setTensorContent(ByteString.copyFrom(dst.array())).build();
+  }
+
+  /** Whether a Const's value holds data (TF.js leaves weight Consts with only dtype and shape). */
+  private static boolean hasData(AttrValue v) {
+    if (!v.hasTensor()) return false;
+    TensorProto t = v.getTensor();
+    if (!t.getTensorContent().isEmpty() || NativeTensors.numElements(t.getTensorShape()) == 0) return true;
+    return t.getFloatValCount() + t.getDoubleValCount() + t.getIntValCount() + t.getInt64ValCount()
+        + t.getBoolValCount() + t.getStringValCount() + t.getHalfValCount() > 0;
   }
 
   /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */

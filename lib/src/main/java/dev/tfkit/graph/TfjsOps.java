@@ -12,10 +12,12 @@ import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.OpDef;
 
 /**
- * Rewrites the ops only TensorFlow.js knows, or whose fused form the TF runtime's kernels do not
- * cover ({@code _FusedConv2D}, {@code FusedDepthwiseConv2dNative}, {@code _FusedMatMul}, {@code
- * Prelu}), into chains of plain ops. The last node of each chain keeps the original name, so every
- * consumer and every signature tensor stays valid.
+ * Maps the ops only TensorFlow.js knows, or whose fused form the TF runtime's kernels do not cover,
+ * onto ops the runtime runs: {@code _FusedConv2D} / {@code _FusedMatMul} stay fused when the CPU
+ * kernel handles their fused ops (BiasAdd plus Relu, Relu6, Elu or LeakyRelu; only the {@code
+ * TArgs} attr is added where the op defines it); other fusions, {@code FusedDepthwiseConv2dNative} and {@code Prelu} are
+ * expanded into chains of plain ops whose last node keeps the original name, so every consumer and
+ * every signature tensor stays valid.
  */
 final class TfjsOps {
   private static final Set<String> FUSED =
@@ -34,7 +36,9 @@ final class TfjsOps {
     for (NodeDef n : g.getNodeList()) names.add(n.getName());
     List<NodeDef> out = new ArrayList<>();
     for (NodeDef n : g.getNodeList()) {
-      if (FUSED.contains(n.getOp())) {
+      if (nativeKernelCovers(n)) {
+        out.add(withTArgs(n));
+      } else if (FUSED.contains(n.getOp())) {
         expandFused(n, out, names, source);
       } else if (n.getOp().equals("Prelu")) {
         List<String> data = dataInputs(n);
@@ -45,6 +49,44 @@ final class TfjsOps {
       }
     }
     return GraphSurgery.rebuild(g, out);
+  }
+
+  /** Activations the TF runtime's CPU kernels of {@code _FusedConv2D} and {@code _FusedMatMul} fuse after BiasAdd. */
+  private static final Set<String> NATIVE_ACTIVATIONS = Set.of("Relu", "Relu6", "Elu", "LeakyRelu");
+
+  /**
+   * Whether TensorFlow's own kernel runs this fused node as it is: {@code _FusedConv2D} and {@code
+   * _FusedMatMul} with BiasAdd and at most one of Relu, Relu6, Elu, LeakyRelu. Keeping those fused
+   * is faster, and it matters: oneDNN's layout pass crashes the process on some expanded
+   * Conv2D + BiasAdd chains (BlazeFace behind a resize, docs/known-issues.md).
+   */
+  static boolean nativeKernelCovers(NodeDef n) {
+    if (!n.getOp().equals("_FusedConv2D") && !n.getOp().equals("_FusedMatMul")) return false;
+    List<String> fused = new ArrayList<>();
+    for (var s : n.getAttrOrDefault("fused_ops", AttrValue.getDefaultInstance()).getList().getSList()) {
+      fused.add(s.toString(StandardCharsets.UTF_8));
+    }
+    if (fused.isEmpty() || !fused.get(0).equals("BiasAdd") || fused.size() > 2) return false;
+    if (fused.size() == 2 && !NATIVE_ACTIVATIONS.contains(fused.get(1))) return false;
+    return n.getAttrOrDefault("num_args", AttrValue.getDefaultInstance()).getI() == 1
+        && dataInputs(n).size() == 3
+        && n.getAttrOrDefault("T", floatType()).getType() == org.tensorflow.proto.DataType.DT_FLOAT;
+  }
+
+  /** The node as the runtime's op definition wants it: with {@code TArgs} where defined, without unknown attrs. */
+  private static NodeDef withTArgs(NodeDef n) {
+    OpDef def = OpRegistry.get(n.getOp());
+    Set<String> allowed = new HashSet<>();
+    for (OpDef.AttrDef a : def.getAttrList()) allowed.add(a.getName());
+    NodeDef.Builder b = n.toBuilder();
+    if (allowed.contains("TArgs")) { // _FusedConv2D's runtime definition types its args; TF.js omits it
+      AttrValue.ListValue.Builder types = AttrValue.ListValue.newBuilder();
+      for (long i = 0; i < n.getAttrOrThrow("num_args").getI(); i++) types.addType(n.getAttrOrDefault("T", floatType()).getType());
+      b.putAttr("TArgs", AttrValue.newBuilder().setList(types).build());
+    }
+    // Attrs the runtime's op does not define would only be warned about and ignored: drop them.
+    for (String k : List.copyOf(b.getAttrMap().keySet())) if (!allowed.contains(k)) b.removeAttr(k);
+    return b.build();
   }
 
   private static void expandFused(NodeDef n, List<NodeDef> out, Set<String> names, String source) {

@@ -74,7 +74,6 @@ public final class SavedModelExport {
   private final Map<String, SignatureSpec> signatures = new LinkedHashMap<>();
   private final Map<String, Path> assets = new LinkedHashMap<>();
   private final List<String> initOps = new ArrayList<>();
-  private final Map<String, byte[]> extraFiles = new LinkedHashMap<>();
   private final List<Map.Entry<String, Map<String, ?>>> warmups = new ArrayList<>();
   private long constantThreshold = DEFAULT_CONSTANT_THRESHOLD;
   private boolean overwrite;
@@ -190,20 +189,6 @@ public final class SavedModelExport {
   public SavedModelExport overwrite(boolean overwrite) {
     this.overwrite = overwrite;
     return this;
-  }
-
-  /** A file written under the SavedModel folder, e.g. {@code assets.extra/tf_serving_warmup_requests}. */
-  SavedModelExport extraFile(String relativePath, byte[] content) {
-    if (extraFiles.containsKey(relativePath)) {
-      throw new IllegalArgumentException("duplicate extra file '" + relativePath + "'");
-    }
-    extraFiles.put(relativePath, content);
-    return this;
-  }
-
-  /** Signature keys and specs added so far. */
-  Map<String, SignatureSpec> signatures() {
-    return signatures;
   }
 
   /** Test hook: runs on the finished temporary folder just before it is renamed into place. */
@@ -703,9 +688,7 @@ public final class SavedModelExport {
         Files.copy(a.getValue(), assetsDir.resolve(a.getKey()), StandardCopyOption.COPY_ATTRIBUTES);
       }
     }
-    Map<String, byte[]> files = new LinkedHashMap<>(extraFiles);
-    files.putAll(plan.extraFiles);
-    for (Map.Entry<String, byte[]> e : files.entrySet()) {
+    for (Map.Entry<String, byte[]> e : plan.extraFiles.entrySet()) {
       Path f = dir.resolve(e.getKey());
       Files.createDirectories(f.getParent());
       Files.write(f, e.getValue());

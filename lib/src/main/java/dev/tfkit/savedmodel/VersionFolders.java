@@ -52,7 +52,15 @@ public final class VersionFolders {
   static Path tempSibling(Path target) throws IOException {
     Path parent = target.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    return Files.createTempDirectory(parent, "." + target.getFileName() + ".tfkit-tmp-");
+    Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tfkit-tmp-");
+    // createTempDirectory makes it 0700; a version folder must be readable by a server running as
+    // another user (TF Serving in Docker), like any folder mkdir would make.
+    try {
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    } catch (UnsupportedOperationException notPosix) {
+      // Windows and other non-POSIX file systems: their defaults already apply.
+    }
+    return tmp;
   }
 
   /**

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
@@ -37,7 +38,9 @@ import org.tensorflow.types.TString;
  * ship as assets: the init op reads the embeddings with ReadFile/DecodeRaw into a variable and
  * precomputes their squared norms, and a text-file table maps indices to names — so {@code
  * saved_model.pb} stays tiny whatever the gallery size, and every path comes from a tensor the
- * loader feeds (no init race). Distances use ‖x‖² − 2x·y + ‖y‖² with one MatMul per batch.
+ * loader feeds (no init race). Distances use ‖x‖² − 2x·y + ‖y‖²: rows are ranked by x·y − ½‖y‖²
+ * (one MatMul and one BiasAdd per batch, norms precomputed) and only the k winners are turned back
+ * into distances.
  */
 public final class LatentSearch {
   /** Input: query embeddings, float [B, D]. */
@@ -59,6 +62,12 @@ public final class LatentSearch {
   private final int rows;
   private final int dim;
   private final boolean ownsFiles;
+  private int chunkRows = DEFAULT_CHUNK_ROWS;
+
+  /** Gallery rows scored per chunk (see {@link #chunkRows(int)}). */
+  public static final int DEFAULT_CHUNK_ROWS = 16384;
+
+  private record TopKResult(Operand<TFloat32> values, Operand<TInt32> indices) {}
 
   private LatentSearch(Path latents, Path names, int rows, int dim, boolean ownsFiles) {
     this.latents = latents;
@@ -145,6 +154,16 @@ public final class LatentSearch {
     }
   }
 
+  /**
+   * Scores the gallery in chunks of this many rows (default 16384) and merges the chunks' top k,
+   * which keeps each chunk's [B, chunk] scores in cache for large batches; results are the same.
+   */
+  public LatentSearch chunkRows(int chunkRows) {
+    if (chunkRows <= 0) throw new IllegalArgumentException("chunkRows must be positive, got " + chunkRows);
+    this.chunkRows = chunkRows;
+    return this;
+  }
+
   public int rows() {
     return rows;
   }
@@ -164,9 +183,10 @@ public final class LatentSearch {
       var gallery = tf.withName("gallery").variable(Shape.of(rows, dim), TFloat32.class);
       var raw = tf.io.decodeRaw(tf.io.readFile(latentsPath), TFloat32.class, DecodeRaw.littleEndian(true));
       var loaded = tf.withName("gallery_init").assign(gallery, tf.reshape(raw, tf.constant(new long[] {rows, dim})), Assign.validateShape(true));
-      var norms = tf.withName("gallery_sqnorm").variable(Shape.of(1, rows), TFloat32.class);
-      var sq = tf.reshape(tf.reduceSum(tf.math.square(loaded), tf.constant(1)), tf.constant(new long[] {1, rows}));
-      tf.withName("gallery_sqnorm_init").assign(norms, sq, Assign.validateShape(true));
+      // −½‖y‖² per row, so that score = x·y − ½‖y‖² ranks rows nearest first with one BiasAdd.
+      var halfNorms = tf.withName("gallery_neg_half_sqnorm").variable(Shape.of(rows), TFloat32.class);
+      var nh = tf.math.mul(tf.reduceSum(tf.math.square(loaded), tf.constant(1)), tf.constant(-0.5f));
+      tf.withName("gallery_neg_half_sqnorm_init").assign(halfNorms, nh, Assign.validateShape(true));
 
       var table = tf.withName("names_table").hashTable(TInt64.class, TString.class);
       // key -1: the line number; value -2: the whole line.
@@ -174,13 +194,38 @@ public final class LatentSearch {
 
       var target = tf.withName(TARGET_LATENT).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, dim)));
       var kNum = tf.withName(K_NUM).placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
+      // ‖x − y‖² = ‖x‖² − 2·(x·y − ½‖y‖²): rank by the score (MatMul + BiasAdd), then turn only
+      // the k winners back into distances.
       var xx = tf.reduceSum(tf.math.square(target), tf.constant(1), ReduceSum.keepDims(true)); // [B,1]
-      var xy = tf.linalg.matMul(target, gallery, MatMul.transposeB(true)); // [B,N]
-      var d2 = tf.math.add(tf.math.sub(xx, tf.math.mul(tf.constant(2f), xy)), norms); // [B,N]
       var k = tf.math.minimum(kNum, tf.constant(rows));
-      var top = tf.nn.topK(tf.math.neg(d2), k, new org.tensorflow.op.nn.TopK.Options[0]);
+      TopKResult top;
+      if (rows <= chunkRows) {
+        var score = tf.nn.biasAdd(tf.linalg.matMul(target, gallery, MatMul.transposeB(true)), halfNorms); // [B,N]
+        var t = tf.nn.topK(score, k, new org.tensorflow.op.nn.TopK.Options[0]);
+        top = new TopKResult(t.values(), t.indices());
+      } else {
+        // Cache-sized chunks of the gallery: score and TopK each chunk (its [B, chunk] scores stay
+        // in cache), then TopK over the chunk winners. Exact: each overall winner wins its chunk.
+        List<Operand<TFloat32>> vals = new java.util.ArrayList<>();
+        List<Operand<TInt32>> idxs = new java.util.ArrayList<>();
+        for (int start = 0; start < rows; start += chunkRows) {
+          int len = Math.min(chunkRows, rows - start);
+          var gc = tf.slice(gallery, tf.constant(new int[] {start, 0}), tf.constant(new int[] {len, dim}));
+          var hc = tf.slice(halfNorms, tf.constant(new int[] {start}), tf.constant(new int[] {len}));
+          var sc = tf.nn.biasAdd(tf.linalg.matMul(target, gc, MatMul.transposeB(true)), hc);
+          var t = tf.nn.topK(sc, tf.math.minimum(kNum, tf.constant(len)), new org.tensorflow.op.nn.TopK.Options[0]);
+          vals.add(t.values());
+          idxs.add(tf.math.add(t.indices(), tf.constant(start)));
+        }
+        var allVals = tf.concat(vals, tf.constant(1));
+        var allIdx = tf.concat(idxs, tf.constant(1));
+        var t = tf.nn.topK(allVals, k, new org.tensorflow.op.nn.TopK.Options[0]);
+        var picked = tf.gather(allIdx, t.indices(), tf.constant(1), org.tensorflow.op.core.Gather.batchDims(1L));
+        top = new TopKResult(t.values(), picked);
+      }
+      var d2 = tf.math.sub(xx, tf.math.mul(tf.constant(2f), top.values()));
       // Rounding can make a squared distance slightly negative: clamp before the square root.
-      tf.withName(XVALS).math.neg(tf.math.sqrt(tf.math.maximum(tf.math.neg(top.values()), tf.constant(0f))));
+      tf.withName(XVALS).math.neg(tf.math.sqrt(tf.math.maximum(d2, tf.constant(0f))));
       tf.withName(INDICES).identity(top.indices());
       tf.withName(FILENAMES).lookupTableFind(table, tf.dtypes.cast(top.indices(), TInt64.class), tf.constant(""));
       return g.toGraphDef();
@@ -193,7 +238,7 @@ public final class LatentSearch {
         .asset("latents_path", latents)
         .asset("names_path", names)
         .initOp("gallery_init")
-        .initOp("gallery_sqnorm_init")
+        .initOp("gallery_neg_half_sqnorm_init")
         .signature(
             SignatureSpec.predict()
                 .input(TARGET_LATENT, TARGET_LATENT)

@@ -21,7 +21,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -63,10 +62,6 @@ public final class EmbeddedServer implements AutoCloseable {
     this.manager =
         new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup));
     Metrics metrics = new Metrics();
-    Path configDir =
-        b.modelConfigFile != null && b.modelConfigFile.toAbsolutePath().getParent() != null
-            ? b.modelConfigFile.toAbsolutePath().getParent()
-            : Paths.get("").toAbsolutePath();
     this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
     Server grpcServer = null;
     RestGateway gateway = null;
@@ -113,7 +108,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 });
         Path file = b.modelConfigFile;
         long ms = b.modelConfigPollWait.toMillis();
-        poller.scheduleWithFixedDelay(() -> pollConfig(file, configDir), ms, ms, TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(() -> pollConfig(file), ms, ms, TimeUnit.MILLISECONDS);
       }
     } catch (IOException | RuntimeException e) {
       if (grpcServer != null) {
@@ -141,7 +136,8 @@ public final class EmbeddedServer implements AutoCloseable {
     configFromRpc = true;
   }
 
-  private void pollConfig(Path file, Path configDir) {
+  /** Applies the config file if its content changed (relative base paths: the working folder, as TF Serving). */
+  private void pollConfig(Path file) {
     if (configFromRpc) {
       return;
     }
@@ -359,9 +355,5 @@ public final class EmbeddedServer implements AutoCloseable {
       }
       return d;
     }
-  }
-
-  static Map<String, String> channelArgs(String s) {
-    return GrpcChannelArguments.parse(s);
   }
 }

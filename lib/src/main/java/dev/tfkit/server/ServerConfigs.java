@@ -97,6 +97,31 @@ public final class ServerConfigs {
     return out;
   }
 
+  /**
+   * Reads a {@code --batching_parameters_file}; unset parameters take TF Serving's defaults.
+   *
+   * @throws IllegalArgumentException naming the file and the problem
+   */
+  public static dev.tfkit.server.tensorflow.BatchingOptions readBatching(Path file) {
+    dev.tfkit.docker.BatchingParameters p = dev.tfkit.docker.BatchingParameters.read(file);
+    dev.tfkit.server.tensorflow.BatchingOptions d = dev.tfkit.server.tensorflow.BatchingOptions.defaults();
+    try {
+      return new dev.tfkit.server.tensorflow.BatchingOptions(
+          (int) Math.min(Integer.MAX_VALUE, p.maxBatchSize().orElse(d.maxBatchSize())),
+          p.batchTimeoutMicros().orElse(d.batchTimeoutMicros()),
+          (int) Math.min(1024, p.numBatchThreads().orElse(d.numBatchThreads())),
+          (int) Math.min(Integer.MAX_VALUE, p.maxEnqueuedBatches().orElse(d.maxEnqueuedBatches())));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a {@code --monitoring_config_file} (text-format {@code MonitoringConfig}). */
+  public static tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig readMonitoring(Path file)
+      throws IOException {
+    return parse(file, tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig.newBuilder()).build();
+  }
+
   static VersionPolicy policy(String model, ServableVersionPolicy p) {
     return switch (p.getPolicyChoiceCase()) {
       case LATEST ->

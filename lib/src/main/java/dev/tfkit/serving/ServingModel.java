@@ -147,6 +147,11 @@ public final class ServingModel implements AutoCloseable {
   /** A gRPC client for {@code model} at {@code target} with these connection options. */
   public static ServingModel grpc(String target, String model, ConnectionOptions options) {
     String t = requireTarget(target);
+    if (t.startsWith("http://") || t.startsWith("https://")) {
+      throw new IllegalArgumentException(
+          "gRPC target '" + t + "' is a URL: give host:port (e.g. localhost:8500), or use"
+              + " ServingModel.rest for the REST API");
+    }
     requireName(model);
     Objects.requireNonNull(options, "options");
     return create(

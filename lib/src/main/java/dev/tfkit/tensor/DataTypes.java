@@ -114,7 +114,7 @@ public final class DataTypes {
       case "int16": case "short": return DataType.DT_INT16;
       case "int32": case "int": return DataType.DT_INT32;
       case "int64": case "long": return DataType.DT_INT64;
-      case "uint8": case "byte": return DataType.DT_UINT8;
+      case "uint8": return DataType.DT_UINT8;
       case "uint16": return DataType.DT_UINT16;
       case "uint32": return DataType.DT_UINT32;
       case "uint64": return DataType.DT_UINT64;
@@ -126,6 +126,20 @@ public final class DataTypes {
         throw new IllegalArgumentException(
             "unknown or unsupported dtype '" + text + "'; supported: " + supportedNames());
     }
+  }
+
+  /**
+   * The plain dtype of a reference dtype ({@code DT_FLOAT_REF} → {@code DT_FLOAT}), as TensorFlow
+   * reports variables' outputs in TF1 graphs; other dtypes are returned unchanged.
+   */
+  public static DataType base(DataType dtype) {
+    if (dtype == null || dtype == DataType.UNRECOGNIZED) return dtype;
+    int n = dtype.getNumber();
+    if (n > 100) {
+      DataType b = DataType.forNumber(n - 100);
+      if (b != null) return b;
+    }
+    return dtype;
   }
 
   /** Whether values of this dtype are integers (signed or unsigned). */

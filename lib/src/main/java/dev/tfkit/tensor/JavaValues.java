@@ -179,6 +179,12 @@ final class JavaValues {
       return;
     }
     long expected = dims[depth];
+    if (depth == rank - 1 && node instanceof float[]) {
+      // The common case (rows of a float array) without reflection.
+      if (((float[]) node).length != expected) throw ragged(path, depth, ((float[]) node).length, expected, dims);
+      w.array(node, path, depth);
+      return;
+    }
     if (node instanceof byte[] && bytesAreStrings || !(node.getClass().isArray() || node instanceof List)) {
       throw new IllegalArgumentException(
           "ragged array: element " + Shapes.path(path, depth) + " is a single " + describe(node)
@@ -225,6 +231,9 @@ final class JavaValues {
             + expected + " (shape from the first elements is " + Shapes.toString(dims) + ")");
   }
 
+  /** Below this length a row is written value by value: a bulk view costs more than it saves. */
+  private static final int SMALL = 32;
+
   /** Writes converted values in order into the tensor's storage. */
   private static final class Writer {
     private final DataType dtype;
@@ -260,32 +269,48 @@ final class JavaValues {
       if (a instanceof float[]) {
         float[] f = (float[]) a;
         if (dtype == DataType.DT_FLOAT || dtype == DataType.DT_COMPLEX64) {
-          buf.asFloatBuffer().put(f);
-          buf.position(buf.position() + 4 * f.length);
+          if (f.length < SMALL) {
+            for (float x : f) buf.putFloat(x);
+          } else {
+            buf.asFloatBuffer().put(f);
+            buf.position(buf.position() + 4 * f.length);
+          }
         } else {
           for (int i = 0; i < f.length; i++) floating(f[i], path, depth, i);
         }
       } else if (a instanceof double[]) {
         double[] d = (double[]) a;
         if (dtype == DataType.DT_DOUBLE || dtype == DataType.DT_COMPLEX128) {
-          buf.asDoubleBuffer().put(d);
-          buf.position(buf.position() + 8 * d.length);
+          if (d.length < SMALL) {
+            for (double x : d) buf.putDouble(x);
+          } else {
+            buf.asDoubleBuffer().put(d);
+            buf.position(buf.position() + 8 * d.length);
+          }
         } else {
           for (int i = 0; i < d.length; i++) floating(d[i], path, depth, i);
         }
       } else if (a instanceof int[]) {
         int[] v = (int[]) a;
         if (dtype == DataType.DT_INT32 || dtype == DataType.DT_UINT32) {
-          buf.asIntBuffer().put(v);
-          buf.position(buf.position() + 4 * v.length);
+          if (v.length < SMALL) {
+            for (int x : v) buf.putInt(x);
+          } else {
+            buf.asIntBuffer().put(v);
+            buf.position(buf.position() + 4 * v.length);
+          }
         } else {
           for (int i = 0; i < v.length; i++) integer(v[i], 32, path, depth, i);
         }
       } else if (a instanceof long[]) {
         long[] v = (long[]) a;
         if (dtype == DataType.DT_INT64 || dtype == DataType.DT_UINT64) {
-          buf.asLongBuffer().put(v);
-          buf.position(buf.position() + 8 * v.length);
+          if (v.length < SMALL) {
+            for (long x : v) buf.putLong(x);
+          } else {
+            buf.asLongBuffer().put(v);
+            buf.position(buf.position() + 8 * v.length);
+          }
         } else {
           for (int i = 0; i < v.length; i++) integer(v[i], 64, path, depth, i);
         }

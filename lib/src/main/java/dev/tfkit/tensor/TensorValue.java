@@ -213,6 +213,34 @@ public final class TensorValue {
     return Images.toImage(this);
   }
 
+  /** Image {@code index} of a batch {@code [N,H,W,C]}, read as {@link #asImage()} reads one. */
+  public BufferedImage asImage(int index) {
+    if (shape.length != 4 || index < 0 || index >= shape[0]) {
+      throw new IllegalArgumentException(
+          "image " + index + " of " + DataTypes.name(dtype) + Shapes.toString(shape)
+              + ": expects a batch [N,H,W,C] and 0 <= index < N");
+    }
+    return slice(index).asImage();
+  }
+
+  /**
+   * Element {@code index} along the first dimension, e.g. one image of a batch or one row of a
+   * matrix; the result has rank one less.
+   */
+  public TensorValue slice(int index) {
+    if (shape.length == 0 || index < 0 || index >= shape[0]) {
+      throw new IllegalArgumentException(
+          "cannot take element " + index + " of " + DataTypes.name(dtype) + Shapes.toString(shape));
+    }
+    long[] rest = Arrays.copyOfRange(shape, 1, shape.length);
+    int n = shape[0] == 0 ? 0 : size / (int) shape[0];
+    if (strings != null) {
+      return ofStrings(rest, new java.util.ArrayList<>(strings.subList(index * n, index * n + n)));
+    }
+    int bytes = DataTypes.byteSize(dtype);
+    return ofContent(dtype, rest, content.substring(index * n * bytes, (index + 1) * n * bytes));
+  }
+
   /** A value of another dtype: lossless, or — for numbers — as {@link #of(Object, DataType)} converts. */
   public TensorValue cast(DataType target) {
     DataTypes.require(target);

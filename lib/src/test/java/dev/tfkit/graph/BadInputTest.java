@@ -124,4 +124,23 @@ class BadInputTest {
   void missingPath() {
     assertThatThrownBy(() -> ModelGraph.load(Path.of("/nonexistent/model.pb"))).hasMessageContaining("/nonexistent/model.pb");
   }
+
+  @Test
+  void tfjsConstWithoutWeight(@TempDir Path dir) throws Exception {
+    Path model = TfjsSyntheticTest.write(dir);
+    Files.writeString(model, Files.readString(model).replace("{\"name\": \"alpha\", \"shape\"", "{\"name\": \"unused\", \"shape\""));
+    assertThatThrownBy(() -> ModelGraph.load(model))
+        .hasMessageContaining("model.json")
+        .hasMessageContaining("Const node 'alpha' has no value and no weight");
+  }
+
+  @Test
+  void unknownOpInsideAFunctionIsNamed() {
+    var fn = org.tensorflow.proto.FunctionDef.newBuilder()
+        .setSignature(org.tensorflow.proto.OpDef.newBuilder().setName("my_fn"))
+        .addNodeDef(node("inner", "NopeOp"));
+    GraphDef g = GraphDef.newBuilder().addNode(node("p", "Placeholder"))
+        .setLibrary(org.tensorflow.proto.FunctionDefLibrary.newBuilder().addFunction(fn)).build();
+    assertThatThrownBy(() -> ModelGraph.of(g)).hasMessageContaining("NopeOp unknown").hasMessageContaining("my_fn/inner");
+  }
 }

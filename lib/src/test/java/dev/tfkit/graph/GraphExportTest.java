@@ -73,4 +73,15 @@ class GraphExportTest {
       assertThat(tmp.resolve("n")).doesNotExist();
     }
   }
+
+  @Test
+  void tf2SavedModelExportKeepsFunctionCapturedVariables(@TempDir Path tmp) {
+    try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("saved_model_half_plus_two_tf2_cpu/00000123"))) {
+      var r = GraphExport.from(g).input("x", "serving_default_x:0").output("y", "StatefulPartitionedCall_5:0")
+          .exportDir(tmp.resolve("tf2")).export();
+      assertThat(r.summary().likelyInputs()).containsExactly("serving_default_x");
+      assertThat(r.summary().nodeCount()).isLessThan(g.graphDef().getNodeCount());
+      assertThat(callServingDefault(r.directory(), "x", "y", 4f)).containsExactly(4f);
+    }
+  }
 }

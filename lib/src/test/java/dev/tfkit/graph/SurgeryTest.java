@@ -156,4 +156,24 @@ class SurgeryTest {
       assertThat(t.stringColumn("shapes").get(row)).isEqualTo("(-1, 2)");
     }
   }
+
+  @Test
+  void freezesResourceGatherIntoGatherV2() {
+    AttrValue i32 = AttrValue.newBuilder().setType(DataType.DT_INT32).build();
+    GraphDef g = GraphDef.newBuilder()
+        .addNode(NodeDef.newBuilder().setName("ids").setOp("Placeholder").putAttr("dtype", i32)
+            .putAttr("shape", AttrValue.newBuilder().setShape(shape(-1)).build()))
+        .addNode(NodeDef.newBuilder().setName("table").setOp("VarHandleOp").putAttr("dtype", FLOAT)
+            .putAttr("shape", AttrValue.newBuilder().setShape(shape(3, 2)).build()))
+        .addNode(NodeDef.newBuilder().setName("lookup").setOp("ResourceGather").addInput("table").addInput("ids")
+            .putAttr("dtype", FLOAT).putAttr("Tindices", i32))
+        .build();
+    TensorProto table = floats(new long[] {3, 2}, 1f, 2f, 3f, 4f, 5f, 6f);
+    try (ModelGraph m = ModelGraph.of(g, Map.of("table", table)); ModelGraph f = m.freeze()) {
+      assertThat(f.node("lookup").getOp()).isEqualTo("GatherV2");
+      assertThat(f.node("table").getOp()).isEqualTo("Const");
+      assertThat(ModelGraph.floats(f.run(Map.of("ids:0", new int[] {2, 0}), "lookup:0").get("lookup:0")))
+          .containsExactly(5f, 6f, 1f, 2f);
+    }
+  }
 }

@@ -68,4 +68,18 @@ class TfjsSyntheticTest {
     assertThat(TfjsGraphModel.halfToFloat((short) 0x7C00)).isEqualTo(Float.POSITIVE_INFINITY);
     assertThat(TfjsGraphModel.halfToFloat((short) 0x3555)).isEqualTo(0.333251953125f);
   }
+
+  @Test
+  void keptAndExpandedFusionsAgree(@TempDir Path dir) throws Exception {
+    // BiasAdd+Relu stays _FusedMatMul (the runtime's kernel); BiasAdd+Relu with a Prelu sibling is expanded.
+    String relu = MODEL.replace("\"UHJlbHU=\"", "\"UmVsdQ==\"").replace("\"num_args\": {\"i\": \"2\"}", "\"num_args\": {\"i\": \"1\"}")
+        .replace("\"input\": [\"x\", \"w\", \"bias\", \"alpha\"]", "\"input\": [\"x\", \"w\", \"bias\"]");
+    write(dir);
+    java.nio.file.Files.writeString(dir.resolve("model.json"), relu);
+    try (ModelGraph g = ModelGraph.load(dir.resolve("model.json"))) {
+      assertThat(g.node("y").getOp()).isEqualTo("_FusedMatMul");
+      float[] y = ModelGraph.floats(g.run(Map.of("x:0", new float[][] {{1f, -1f}, {2f, 0f}}), "y:0").get("y:0"));
+      assertThat(y).containsExactly(1.5f, 0f, 3f, 0f); // relu([1.5, -6]), relu([3, -5])
+    }
+  }
 }

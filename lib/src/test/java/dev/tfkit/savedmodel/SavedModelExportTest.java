@@ -173,6 +173,9 @@ class SavedModelExportTest {
     }
     assertThat(before).isPositive();
     assertThat(VersionFolders.next(base)).isEqualTo(3);
+    Path ts = halfPlusTwoExport().exportTimestampVersion(base);
+    assertThat(Long.parseLong(ts.getFileName().toString())).isGreaterThan(1_600_000_000L);
+    assertThat(VersionFolders.latest(base)).hasValue(Long.parseLong(ts.getFileName().toString()));
   }
 
   @Test

@@ -53,14 +53,23 @@ class LatentSearchTest {
 
   @Test
   void topKEqualsBruteForceOnRandomData() {
+    topKEqualsBruteForce(LatentSearch.DEFAULT_CHUNK_ROWS);
+  }
+
+  @Test
+  void chunkedTopKEqualsBruteForceOnRandomData() {
+    topKEqualsBruteForce(128); // 8 chunks, the last one partial (104 rows)
+  }
+
+  void topKEqualsBruteForce(int chunkRows) {
     Random r = new Random(42);
     int n = 1000, d = 16, k = 10;
     float[][] gallery = random(r, n, d);
     List<String> names = new ArrayList<>();
     for (int i = 0; i < n; i++) names.add("img_" + i + ".jpg");
-    Path dir = LatentSearch.fromEmbeddings(gallery, names).exportTo(tmp.resolve("search"));
+    Path dir = LatentSearch.fromEmbeddings(gallery, names).chunkRows(chunkRows).exportTo(tmp.resolve("search"));
     assertThat(dir.resolve("assets/latents.bin")).hasSize(4L * n * d);
-    assertThat(dir.resolve("saved_model.pb").toFile().length()).isLessThan(20_000);
+    assertThat(dir.resolve("saved_model.pb").toFile().length()).isLessThan(40_000);
 
     float[][] queries = random(r, 7, d);
     queries[3] = gallery[123].clone(); // an exact hit: distance 0, first

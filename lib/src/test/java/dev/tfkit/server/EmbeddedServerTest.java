@@ -419,11 +419,12 @@ class EmbeddedServerTest {
     assertThat(json.readTree(r.body()).get("predictions").get(0).asDouble()).isCloseTo(3.5, within(1e-6));
   }
 
-  @Test
-  void restClassifyAndRegress() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"half_plus_two", "half_plus_two_tf2"})
+  void restClassifyAndRegress(String model) throws Exception {
     Protos.Http c =
         post(
-            rest("/v1/models/half_plus_two:classify"),
+            rest("/v1/models/" + model + ":classify"),
             "{\"signature_name\": \"classify_x_to_y\", \"examples\": [{\"x\": 1.0}, {\"x\": 3.0}]}");
     assertThat(c.code()).as(c.body()).isEqualTo(200);
     JsonNode results = json.readTree(c.body()).get("results");
@@ -431,7 +432,7 @@ class EmbeddedServerTest {
 
     Protos.Http r =
         post(
-            rest("/v1/models/half_plus_two:regress"),
+            rest("/v1/models/" + model + ":regress"),
             "{\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": 10.0}]}");
     assertThat(r.code()).as(r.body()).isEqualTo(200);
     assertThat(json.readTree(r.body()).get("results").get(0).asDouble()).isCloseTo(7.0, within(1e-6));
@@ -457,6 +458,15 @@ class EmbeddedServerTest {
     assertThat(serving.get("inputs").get("x").get("dtype").asText()).isEqualTo("DT_FLOAT");
     assertThat(serving.get("inputs").get("x").get("tensor_shape").get("dim").get(1).get("size").asText())
         .isEqualTo("1");
+    for (String other : new String[] {"half_plus_two_tf2", "counter", "bad"}) {
+      Protos.Http o = get(rest("/v1/models/" + other + "/metadata"));
+      assertThat(o.code()).as(other + ": " + o.body()).isEqualTo(200);
+      assertThat(json.readTree(o.body()).get("model_spec").get("name").asText()).isEqualTo(other);
+    }
+    JsonNode counterOut =
+        json.readTree(get(rest("/v1/models/counter/metadata")).body())
+            .get("metadata").get("signature_def").get("signature_def").get("get_counter").get("outputs").get("output");
+    assertThat(counterOut.get("dtype").asText()).isEqualTo("DT_FLOAT");
   }
 
   @Test
@@ -490,6 +500,21 @@ class EmbeddedServerTest {
     assertThat(page.body())
         .containsPattern(":tensorflow:serving:request_count\\{model_name=\"half_plus_two\",API=\"Predict\",status=\"OK\"\\} [1-9]")
         .contains(":tensorflow:serving:request_latency_bucket{model_name=\"half_plus_two\",API=\"Predict\",le=\"+Inf\"}");
+  }
+
+  @Test
+  void aTakenRestPortIsReportedWithTheAddress() {
+    int taken = server.restPort();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                EmbeddedServer.builder()
+                    .model("half_plus_two", Fixtures.tfServing("saved_model_half_plus_two_cpu"))
+                    .grpcPort(0)
+                    .restPort(taken)
+                    .fileSystemPollWait(java.time.Duration.ZERO)
+                    .start())
+        .isInstanceOf(java.net.BindException.class)
+        .hasMessageContaining("127.0.0.1:" + taken);
   }
 
   @Test

@@ -320,4 +320,17 @@ class ServingModelGrpcTest {
         .hasMessageContaining("'echo'")
         .hasMessageContaining("closed");
   }
+
+  @Test
+  void badTargetsAndNamesAreRefusedUpFront() {
+    assertThatThrownBy(() -> ServingModel.grpc("http://localhost:8501", "m"))
+        .hasMessageContaining("is a URL").hasMessageContaining("ServingModel.rest");
+    assertThatThrownBy(() -> ServingModel.grpc(" ", "m")).hasMessageContaining("target is empty");
+    assertThatThrownBy(() -> ServingModel.rest("ftp://host", "m")).hasMessageContaining("http(s)");
+    assertThatThrownBy(() -> model(" ")).hasMessageContaining("model name is empty");
+    assertThatThrownBy(() -> model("echo").version(-1)).hasMessageContaining(">= 0");
+    assertThatThrownBy(() -> model("echo").deadline(java.time.Duration.ZERO))
+        .hasMessageContaining("positive");
+    assertThatThrownBy(() -> RetryPolicy.attempts(11)).hasMessageContaining("1..10");
+  }
 }

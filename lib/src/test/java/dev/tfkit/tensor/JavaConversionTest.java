@@ -147,7 +147,24 @@ class JavaConversionTest {
   }
 
   @Test
+  void slicesAndBatchImages() {
+    TensorValue m = TensorValue.of(new int[][] {{1, 2}, {3, 4}, {5, 6}});
+    assertThat(m.slice(1).ints()).containsExactly(3, 4);
+    assertThat(m.slice(1).shape()).containsExactly(2);
+    assertThat(TensorValue.of(new String[][] {{"a"}, {"b"}}).slice(1).strings()).containsExactly("b");
+    assertThatThrownBy(() -> m.slice(3)).hasMessageContaining("element 3");
+    float[] px = new float[2 * 1 * 1 * 3];
+    px[3] = 1f; // second image: one red pixel
+    BufferedImage second = TensorValue.fromFlat(px, 2, 1, 1, 3).asImage(1);
+    assertThat(second.getRGB(0, 0) & 0xFFFFFF).isEqualTo(0xFF0000);
+    assertThat(TensorValue.fromFlat(px, 2, 1, 1, 3).asImage(0).getRGB(0, 0) & 0xFFFFFF).isEqualTo(0);
+  }
+
+  @Test
   void dataTypeNamesParseBothWays() {
+    assertThat(DataTypes.base(DataType.DT_FLOAT_REF)).isEqualTo(DataType.DT_FLOAT);
+    assertThat(DataTypes.base(DataType.DT_STRING_REF)).isEqualTo(DataType.DT_STRING);
+    assertThat(DataTypes.base(DataType.DT_INT8)).isEqualTo(DataType.DT_INT8);
     for (DataType d : DataTypes.supported()) {
       assertThat(DataTypes.parse(DataTypes.name(d))).isEqualTo(d);
       assertThat(DataTypes.parse(d.name())).isEqualTo(d);

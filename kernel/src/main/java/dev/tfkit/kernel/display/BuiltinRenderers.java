@@ -21,6 +21,7 @@ final class BuiltinRenderers {
 
   static void registerAll(DisplayRegistry r) {
     r.register(RenderedImage.class, BuiltinRenderers::image);
+    TfkitRenderers.registerAll(r);
     // Charts and tables come with tfkit-lib; guard anyway so a bare classpath still works.
     try {
       r.register(Chart.class, BuiltinRenderers::chart);

@@ -70,6 +70,14 @@ public final class RestGateway implements AutoCloseable {
   /** Largest request body read; larger bodies are refused before they are buffered. */
   private static final long MAX_BODY_BYTES = 1L << 30;
 
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's algorithm
+    // and the client's delayed ACK add ~40 ms to every small response.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final ServingApi api;
   private final HttpServer server;
   private final ExecutorService httpThreads;
@@ -93,7 +101,14 @@ public final class RestGateway implements AutoCloseable {
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     this.httpThreads = Executors.newFixedThreadPool(threads, daemon("tfkit-rest"));
     this.workers = Executors.newCachedThreadPool(daemon("tfkit-rest-work"));
-    this.server = HttpServer.create(address, 128);
+    try {
+      this.server = HttpServer.create(address, 128);
+    } catch (java.net.BindException e) {
+      httpThreads.shutdownNow();
+      workers.shutdownNow();
+      throw new java.net.BindException(
+          "cannot listen for REST on " + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage());
+    }
     server.createContext("/", this::handle);
     server.setExecutor(httpThreads);
     server.start();

@@ -340,7 +340,7 @@ public final class ServingApi {
       throw ServingException.internal(api + " failed: " + e, e);
     } finally {
       // Names of models never configured share one series, so junk requests cannot grow it.
-      String label = manager.status(model).isEmpty() ? "" : model;
+      String label = manager.knows(model) ? model : "";
       metrics.record(label, api, ok, System.nanoTime() - start);
     }
   }

@@ -230,6 +230,11 @@ public final class ModelManager<S> implements AutoCloseable {
     return m == null ? List.of() : List.copyOf(m.values());
   }
 
+  /** Whether the manager has ever seen a version of {@code model} (cheap; for metric labels). */
+  public boolean knows(String model) {
+    return statuses.containsKey(model);
+  }
+
   /** The versions of {@code model} now serving requests, ascending. */
   public NavigableSet<Long> availableVersions(String model) {
     NavigableMap<Long, LoadedVersion<S>> m = serving.get(model);

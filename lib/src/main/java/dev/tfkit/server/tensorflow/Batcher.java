@@ -181,6 +181,12 @@ final class Batcher implements AutoCloseable {
       complete(first, () -> first.servable().runTyped(first.sig(), first.inputs(), first.aliases()));
       return;
     }
+    if (!sameRowShapes(batch)) {
+      for (Task t : batch) {
+        complete(t, () -> t.servable().runTyped(t.sig(), t.inputs(), t.aliases()));
+      }
+      return;
+    }
     try {
       long total = 0;
       for (Task t : batch) {
@@ -216,6 +222,26 @@ final class Batcher implements AutoCloseable {
         complete(t, () -> t.servable().runTyped(t.sig(), t.inputs(), t.aliases()));
       }
     }
+  }
+
+  /** Whether every task's inputs agree beyond dimension 0, so they can be stacked. */
+  private static boolean sameRowShapes(List<Task> batch) {
+    Task first = batch.get(0);
+    for (Task t : batch) {
+      for (Map.Entry<String, TensorProto> e : first.inputs().entrySet()) {
+        TensorShapeProto a = e.getValue().getTensorShape();
+        TensorShapeProto b = t.inputs().get(e.getKey()).getTensorShape();
+        if (a.getDimCount() != b.getDimCount()) {
+          return false;
+        }
+        for (int i = 1; i < a.getDimCount(); i++) {
+          if (a.getDim(i).getSize() != b.getDim(i).getSize()) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   private static void complete(

@@ -174,6 +174,15 @@ public final class SavedModelServable implements AutoCloseable {
     return s;
   }
 
+  /**
+   * How many session runs served more than one Predict request (0 without batching): shows that
+   * batching merged requests.
+   */
+  public long mergedRuns() {
+    Batcher b = batcher;
+    return b == null ? 0 : b.stats()[0];
+  }
+
   /** Merges concurrent predict calls through {@code b} from now on (null: run each alone). */
   void batcher(Batcher b) {
     this.batcher = b;

@@ -336,4 +336,13 @@ class TensorJsonTest {
     assertThat(TensorJson.valueFromJson(TensorJson.parse("[[true]]"), null, "b").booleans())
         .containsExactly(true);
   }
+
+  @Test
+  void referenceDtypesReadAsTheirValueType() {
+    // the counter model's signature reports DT_FLOAT_REF outputs; the values are floats
+    Map<String, TensorProto> got = TensorJson.readPredictResponse(
+        TensorJson.parse("{\"outputs\": 3.0}"), types("output", DataType.DT_FLOAT_REF), "x");
+    assertThat(got.get("output").getDtype()).isEqualTo(DataType.DT_FLOAT);
+    assertThat(got.get("output").getFloatValList()).containsExactly(3f);
+  }
 }

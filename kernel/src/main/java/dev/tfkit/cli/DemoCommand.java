@@ -1,0 +1,48 @@
+package dev.tfkit.cli;
+
+import dev.tfkit.demo.Demo;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tfkit demo}: the main job — export, serve, run the walkthrough notebooks, write pages. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Fetch the pretrained models, export face_detection, face_encoder, latent_search_model and stylizer,",
+      "serve them with the embedded server and run the five walkthrough notebooks headless;",
+      "writes executed notebooks, HTML pages and an index under --out."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "build/demo", description = "Output folder (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--notebooks", paramLabel = "DIR", description = "Notebook folder (default: the repository's notebooks/).")
+  Path notebooks;
+
+  @Option(names = "--cell-timeout", paramLabel = "SECONDS", defaultValue = "900", description = "Fail a notebook whose cell runs longer (default: ${DEFAULT-VALUE}).")
+  long cellTimeout;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    Path nb = notebooks != null ? notebooks : Demo.defaultNotebooks();
+    List<Demo.Step> steps = new Demo(out, nb, System.err, Duration.ofSeconds(cellTimeout)).run();
+    boolean ok = steps.size() == 5 && steps.stream().allMatch(Demo.Step::ok);
+    return ok ? 0 : 1;
+  }
+
+  /** Registers {@code demo}. */
+  public static final class Extension implements CliExtension {
+    @Override
+    public void register(CommandLine root) {
+      root.addSubcommand("demo", new DemoCommand());
+    }
+  }
+}

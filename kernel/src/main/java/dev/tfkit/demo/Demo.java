@@ -1,0 +1,164 @@
+package dev.tfkit.demo;
+
+import dev.tfkit.docker.ServedModel;
+import dev.tfkit.docker.ServingConfig;
+import dev.tfkit.notebook.NotebookEngines;
+import dev.tfkit.notebook.NotebookExecutionException;
+import dev.tfkit.notebook.NotebookParameters;
+import dev.tfkit.notebook.NotebookRunner;
+import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.zoo.Fixtures;
+import dev.tfkit.zoo.NpmPackages;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The main job ({@code ./tfkit demo}): fetch the model packages, run the five walkthrough
+ * notebooks headless — 01 and 02 export the models, then an embedded server serves them for 03 to
+ * 05 — and write the executed notebooks, an HTML page per notebook and an index.
+ *
+ * <p>Layout under the output folder: {@code models/<name>/<version>/} (the SavedModels and {@code
+ * models.config}), {@code gallery/} (face crops), {@code notebooks/*.ipynb}, {@code html/*.html},
+ * {@code index.html}.
+ */
+public final class Demo {
+  /** The models the server serves for notebooks 03–05. */
+  public static final List<String> MODELS = List.of("face_detection", "face_encoder", "latent_search_model", "stylizer");
+
+  /** One notebook's outcome. */
+  public record Step(String notebook, boolean ok, double seconds, String error) {}
+
+  private final Path out;
+  private final Path notebooks;
+  private final PrintStream log;
+  private final Duration cellTimeout;
+
+  /**
+   * A demo writing under {@code out}, reading notebooks from {@code notebooks}, reporting progress
+   * to {@code log}; a cell running longer than {@code cellTimeout} fails its notebook.
+   */
+  public Demo(Path out, Path notebooks, PrintStream log, Duration cellTimeout) {
+    this.out = out.toAbsolutePath().normalize();
+    this.notebooks = notebooks.toAbsolutePath().normalize();
+    this.log = log;
+    this.cellTimeout = cellTimeout;
+  }
+
+  /** The notebooks folder of the repository. */
+  public static Path defaultNotebooks() {
+    return Fixtures.repoRoot().resolve("notebooks");
+  }
+
+  /** Runs everything; returns each notebook's outcome (all are attempted in order until one fails). */
+  public List<Step> run() throws IOException {
+    long t0 = System.nanoTime();
+    Files.createDirectories(out);
+    log.println("demo: output folder " + out);
+    log.println("demo: fetching model packages (npm pack, cached) ...");
+    NpmPackages.fetch("@vladmandic/human", "3.3.6");
+    NpmPackages.fetch("@vladmandic/face-api", "1.7.15");
+
+    List<Step> steps = new ArrayList<>();
+    NotebookParameters base = NotebookParameters.none().with("work_dir", out.toString());
+    if (!runNotebook("01-export-subgraph", base, steps) || !runNotebook("02-export-with-assets", base, steps)) {
+      return finish(steps, t0);
+    }
+
+    int grpc = freePort();
+    int rest = freePort();
+    ServingConfig config = ServingConfig.of(MODELS.stream().map(m -> ServedModel.of(m, out.resolve("models").resolve(m))).toList());
+    log.println("demo: starting the embedded server (gRPC " + grpc + ", REST " + rest + ") for " + MODELS + " ...");
+    try (EmbeddedServer server =
+        EmbeddedServer.builder().modelConfig(config.toProto()).grpcPort(grpc).restPort(rest).start()) {
+      NotebookParameters serving = base.with("grpc_port", String.valueOf(freePort())).with("rest_port", String.valueOf(freePort()));
+      NotebookParameters client =
+          NotebookParameters.none()
+              .with("grpc_target", "localhost:" + grpc)
+              .with("rest_target", "localhost:" + rest);
+      NotebookParameters portrait = base.with("grpc_target", "localhost:" + grpc);
+      if (runNotebook("03-serving", serving, steps) && runNotebook("04-client", client, steps)) {
+        runNotebook("05-portrait-check", portrait, steps);
+      }
+      log.println("demo: stopping the embedded server");
+    }
+    return finish(steps, t0);
+  }
+
+  private List<Step> finish(List<Step> steps, long t0) throws IOException {
+    writeIndex(steps);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    long ok = steps.stream().filter(Step::ok).count();
+    log.printf(Locale.ROOT, "demo: %d of 5 notebooks ran in %.0f s%n", ok, secs);
+    log.println("demo: executed notebooks in " + out.resolve("notebooks"));
+    log.println("demo: HTML pages in " + out.resolve("html") + ", index " + out.resolve("index.html"));
+    log.println("demo: SavedModels in " + out.resolve("models"));
+    return steps;
+  }
+
+  private boolean runNotebook(String name, NotebookParameters params, List<Step> steps) throws IOException {
+    Path in = notebooks.resolve(name + ".ipynb");
+    if (!Files.isRegularFile(in)) throw new IllegalArgumentException("notebook not found: " + in);
+    log.println("demo: running " + name + " ...");
+    long t = System.nanoTime();
+    try {
+      NotebookRunner.builder(in)
+          .parameters(params)
+          .engine("inprocess", NotebookEngines.named("inprocess", null, Duration.ofSeconds(60)))
+          .executionTimeout(cellTimeout)
+          .progress(log)
+          .output(out.resolve("notebooks").resolve(name + ".ipynb"))
+          .html(out.resolve("html").resolve(name + ".html"))
+          .build()
+          .run();
+      steps.add(new Step(name, true, (System.nanoTime() - t) / 1e9, null));
+      return true;
+    } catch (NotebookExecutionException e) {
+      steps.add(new Step(name, false, (System.nanoTime() - t) / 1e9, e.getMessage()));
+      log.println("demo: " + name + " failed: " + e.getMessage());
+      return false;
+    }
+  }
+
+  private void writeIndex(List<Step> steps) throws IOException {
+    StringBuilder h = new StringBuilder();
+    h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>tfkit demo</title>")
+        .append("<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}td,th{padding:4px 12px;text-align:left}")
+        .append(".ok{color:#080}.fail{color:#b00}</style></head><body><h1>tfkit demo</h1>")
+        .append("<p>The walkthrough notebooks, executed headless on tfkit's embedded server.</p><table><tr><th>notebook</th><th>status</th><th>seconds</th><th>files</th></tr>");
+    for (Step s : steps) {
+      h.append("<tr><td><a href=\"html/").append(s.notebook()).append(".html\">").append(s.notebook()).append("</a></td>")
+          .append(s.ok() ? "<td class=\"ok\">ok</td>" : "<td class=\"fail\">failed: " + escape(s.error()) + "</td>")
+          .append(String.format(Locale.ROOT, "<td>%.1f</td>", s.seconds()))
+          .append("<td><a href=\"notebooks/").append(s.notebook()).append(".ipynb\">ipynb</a></td></tr>");
+    }
+    h.append("</table><h2>Models</h2><ul>");
+    for (String m : MODELS) h.append("<li><code>models/").append(m).append("/1</code></li>");
+    h.append("</ul></body></html>\n");
+    Path index = out.resolve("index.html");
+    Path tmp = Files.createTempFile(out, ".index", ".tmp");
+    Files.writeString(tmp, h, StandardCharsets.UTF_8);
+    Files.move(tmp, index, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static String escape(String s) {
+    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free loopback port", e);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.tfkit.kernel.display;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tfkit.kernel.MimeBundle;
+import dev.tfkit.serving.Prediction;
+import dev.tfkit.tensor.TensorValue;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tensorflow.serving.Model.ModelSpec;
+
+class TfkitRenderersTest {
+  final DisplayRegistry registry = DisplayRegistry.withDefaults();
+
+  @Test
+  void tensorShowsDtypeShapeAndFirstValues() {
+    MimeBundle b = registry.render(TensorValue.of(new float[][] {{1.5f, 2f}, {3f, 4f}}), w -> {});
+    String html = b.get("text/html");
+    assertThat(html).contains("TensorValue").contains("[2, 2]").contains("1.500, 2, 3, 4");
+    assertThat(b.plainText()).isNotBlank();
+  }
+
+  @Test
+  void stringTensorsShowTheirStringsEscaped() {
+    String html = registry.render(TensorValue.of(new String[] {"a<b", "c"}), w -> {}).get("text/html");
+    assertThat(html).contains("&quot;a&lt;b&quot;").doesNotContain("a<b");
+  }
+
+  @Test
+  void predictionListsEveryOutputWithModelAndVersion() {
+    Prediction p =
+        Prediction.of(
+            ModelSpec.newBuilder().setName("faces").setVersion(com.google.protobuf.Int64Value.of(7)).setSignatureName("serving_default").build(),
+            Map.of("scores", TensorValue.of(new float[] {0.9f}), "names", TensorValue.of(new String[] {"x"})));
+    String html = registry.render(p, w -> {}).get("text/html");
+    assertThat(html).contains("faces v7").contains("scores").contains("names").contains("0.9000");
+  }
+}

@@ -1,0 +1,171 @@
+package dev.tfkit.cli;
+
+import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.server.ServerConfigs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tfkit serve}: the embedded TF Serving-compatible model server, with {@code
+ * tensorflow_model_server}'s flags (same names, same meanings, {@code --flag=value} or {@code
+ * --flag value}). Runs until Ctrl-C.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve SavedModels over TF Serving's gRPC and REST APIs from this JVM (no Docker needed).",
+      "Flags are tensorflow_model_server's; the server binds 127.0.0.1 unless --bind_address says"
+          + " otherwise."
+    })
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(names = "--port", defaultValue = "8500", description = "gRPC port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--rest_api_port", defaultValue = "8501",
+      description = "REST port (default ${DEFAULT-VALUE}); 0 turns REST off.")
+  int restApiPort;
+
+  @Option(names = "--model_name", defaultValue = "default",
+      description = "Name of the model served from --model_base_path (default ${DEFAULT-VALUE}).")
+  String modelName;
+
+  @Option(names = "--model_base_path", paramLabel = "DIR",
+      description = "Folder whose integer-named subfolders are the model's versions.")
+  Path modelBasePath;
+
+  @Option(names = "--model_config_file", paramLabel = "FILE",
+      description = "Text-format tensorflow.serving.ModelServerConfig (instead of --model_name/--model_base_path).")
+  Path modelConfigFile;
+
+  @Option(names = "--model_config_file_poll_wait_seconds", defaultValue = "0",
+      description = "Re-read --model_config_file this often (0: never).")
+  long configPollSeconds;
+
+  @Option(names = "--file_system_poll_wait_seconds", defaultValue = "1",
+      description = "Look for new and removed versions this often (default ${DEFAULT-VALUE}; 0: never).")
+  long fsPollSeconds;
+
+  @Option(names = "--rest_api_timeout_in_ms", defaultValue = "30000",
+      description = "Longest a REST request may run (default ${DEFAULT-VALUE}).")
+  long restTimeoutMs;
+
+  @Option(names = "--enable_batching", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+      description = "Merge concurrent Predict requests into one run.")
+  boolean enableBatching;
+
+  @Option(names = "--batching_parameters_file", paramLabel = "FILE",
+      description = "Text-format BatchingParameters (max_batch_size, batch_timeout_micros, num_batch_threads ...).")
+  Path batchingParametersFile;
+
+  @Option(names = "--enable_model_warmup", arity = "0..1", fallbackValue = "true", defaultValue = "true",
+      description = "Replay assets.extra/tf_serving_warmup_requests before a version serves (default ${DEFAULT-VALUE}).")
+  boolean enableModelWarmup;
+
+  @Option(names = "--monitoring_config_file", paramLabel = "FILE",
+      description = "Text-format MonitoringConfig (prometheus_config { enable path }).")
+  Path monitoringConfigFile;
+
+  @Option(names = "--grpc_channel_arguments", defaultValue = "",
+      description = "gRPC server arguments, name=value,name=value (those with a grpc-java equivalent apply).")
+  String grpcChannelArguments;
+
+  @Option(names = "--bind_address", defaultValue = "127.0.0.1",
+      description = "Address to listen on (tfkit's flag; default ${DEFAULT-VALUE}, 0.0.0.0 for all).")
+  String bindAddress;
+
+  @CommandLine.Unmatched List<String> unmatched = new ArrayList<>();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    // One line per log record (version loaded/unloaded/failed), unless the user configured it.
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty(
+          "java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+    }
+    EmbeddedServer server = build().start();
+    var out = spec.commandLine().getOut();
+    out.println(
+        "tfkit serve: gRPC at " + server.grpcTarget()
+            + (server.restUrl() != null ? ", REST at " + server.restUrl() : "")
+            + "; Ctrl-C stops");
+    out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "tfkit-serve-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** The server these flags describe (not started); every flag problem is reported here. */
+  EmbeddedServer.Builder build() throws java.io.IOException {
+    if (!unmatched.isEmpty()) {
+      List<String> known = new ArrayList<>();
+      spec.options().forEach(o -> known.add(o.longestName()));
+      throw new IllegalArgumentException(
+          "unknown flag(s) " + String.join(" ", unmatched) + "; known flags: " + String.join(", ", known));
+    }
+    if (modelBasePath == null && modelConfigFile == null) {
+      throw new IllegalArgumentException(
+          "Both --model_base_path and --model_config_file are empty: give one of them");
+    }
+    if (modelBasePath != null && modelConfigFile != null) {
+      throw new IllegalArgumentException(
+          "--model_base_path and --model_config_file are exclusive: give one of them");
+    }
+    EmbeddedServer.Builder b =
+        EmbeddedServer.builder()
+            .bindAddress(bindAddress)
+            .grpcPort(port)
+            .restTimeout(Duration.ofMillis(restTimeoutMs))
+            .fileSystemPollWait(Duration.ofSeconds(fsPollSeconds))
+            .warmup(enableModelWarmup)
+            .grpcChannelArguments(grpcChannelArguments);
+    if (restApiPort == 0) {
+      b.noRest();
+    } else {
+      b.restPort(restApiPort);
+    }
+    if (modelBasePath != null) {
+      if (!Files.isDirectory(modelBasePath)) {
+        throw new IllegalArgumentException("--model_base_path " + modelBasePath + " is not a folder");
+      }
+      b.model(modelName, modelBasePath);
+    } else {
+      if (!Files.isRegularFile(modelConfigFile)) {
+        throw new IllegalArgumentException("--model_config_file " + modelConfigFile + " does not exist");
+      }
+      ServerConfigs.readModelServerConfig(modelConfigFile); // refuse a bad file before starting
+      b.modelConfigFile(modelConfigFile).modelConfigFilePollWait(Duration.ofSeconds(configPollSeconds));
+    }
+    if (enableBatching) {
+      b.batching(
+          batchingParametersFile != null
+              ? ServerConfigs.readBatching(batchingParametersFile)
+              : dev.tfkit.server.tensorflow.BatchingOptions.defaults());
+    } else if (batchingParametersFile != null) {
+      throw new IllegalArgumentException("--batching_parameters_file needs --enable_batching");
+    }
+    if (monitoringConfigFile != null) {
+      b.monitoring(ServerConfigs.readMonitoring(monitoringConfigFile));
+    }
+    return b;
+  }
+}

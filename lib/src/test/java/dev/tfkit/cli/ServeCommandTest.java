@@ -1,0 +1,105 @@
+package dev.tfkit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.zoo.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+  private record Run(int code, String err) {}
+
+  private static Run run(String... args) {
+    CommandLine cl = TfkitCli.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    cl.setOut(new PrintWriter(new StringWriter()));
+    int code = cl.execute(args);
+    return new Run(code, err.toString());
+  }
+
+  @Test
+  void invalidModelConfigFileExitsNonZeroNamingFileAndPosition() {
+    Path bad = Fixtures.tfServing("bad_model_config.txt");
+    Run r = run("serve", "--port=0", "--rest_api_port=0", "--model_config_file=" + bad);
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err())
+        .startsWith("tfkit serve: ")
+        .contains(bad.toString())
+        .contains("failed to parse")
+        .contains("text-format tensorflow.serving.ModelServerConfig")
+        .contains("line 1, column");
+  }
+
+  @Test
+  void unknownFlagsAreRefusedWithTheKnownOnesListed() {
+    Run r = run("serve", "--model_base_path=/tmp", "--tensorflow_session_parallelism=4");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--tensorflow_session_parallelism")
+        .contains("known flags")
+        .contains("--port")
+        .contains("--rest_api_port")
+        .contains("--model_config_file_poll_wait_seconds")
+        .contains("--grpc_channel_arguments");
+    assertThat(run("serve").err()).contains("--model_base_path").contains("--model_config_file");
+  }
+
+  @Test
+  void tensorflowModelServerFlagsInBothFormsStartAServer() throws Exception {
+    ServeCommand cmd = new ServeCommand();
+    CommandLine cl = new CommandLine(cmd);
+    cl.parseArgs(
+        "--port=0",
+        "--rest_api_port", "0",
+        "--model_name=hpt",
+        "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+        "--enable_batching",
+        "--batching_parameters_file=" + Fixtures.tfServing("batching_config.txt"),
+        "--enable_model_warmup=false",
+        "--file_system_poll_wait_seconds=0",
+        "--grpc_channel_arguments=grpc.max_receive_message_length=1048576,grpc.some_c_core_only=1");
+    assertThat(cmd.enableBatching).isTrue();
+    assertThat(cmd.enableModelWarmup).isFalse();
+    try (EmbeddedServer server = cmd.build().start()) {
+      assertThat(server.restUrl()).as("--rest_api_port 0 turns REST off").isNull();
+      assertThat(server.grpcPort()).isPositive();
+      assertThat(server.grpcTarget()).startsWith("127.0.0.1:");
+      assertThat(server.models().availableVersions("hpt")).containsExactly(123L);
+    }
+  }
+
+  @Test
+  void monitoringConfigFileMovesThePrometheusPage(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path mon = tmp.resolve("monitoring.config");
+    java.nio.file.Files.writeString(mon, "prometheus_config { enable: true path: \"/metrics\" }");
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd)
+        .parseArgs(
+            "--port=0",
+            "--rest_api_port=0",
+            "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+            "--monitoring_config_file=" + mon);
+    // --rest_api_port=0 turns REST off in the CLI; the builder is asked for a free port instead.
+    try (EmbeddedServer server = cmd.build().restPort(0).start()) {
+      var http = java.net.http.HttpClient.newHttpClient();
+      var page =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.restUrl() + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains(":tensorflow:serving:request_count");
+      var old =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(server.restUrl() + "/monitoring/prometheus/metrics"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(old.statusCode()).isEqualTo(404);
+    }
+  }
+}
