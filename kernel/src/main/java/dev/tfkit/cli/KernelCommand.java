@@ -69,7 +69,12 @@ final class KernelCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Path dir = Location.kernelsDir(location);
-      List<String> argv = KernelSpecs.argv(KernelSpecs.currentJava(), KernelSpecs.currentClasspath(), javaOptions);
+      List<String> options = new ArrayList<>();
+      // Fixtures and caches are found relative to the checkout, wherever the notebook lives.
+      String root = System.getProperty("tfkit.repo.root");
+      if (root != null && !root.isBlank()) options.add("-Dtfkit.repo.root=" + Path.of(root).toAbsolutePath().normalize());
+      options.addAll(javaOptions);
+      List<String> argv = KernelSpecs.argv(KernelSpecs.currentJava(), KernelSpecs.currentClasspath(), options);
       Path installed = KernelSpecs.install(dir, name, displayName, argv, env);
       System.out.println("installed kernel '" + name + "' (" + displayName + ") in " + installed);
       return 0;

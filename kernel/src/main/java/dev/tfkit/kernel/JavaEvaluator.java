@@ -633,6 +633,17 @@ public final class JavaEvaluator implements AutoCloseable {
       }
     }
 
+    @Override
+    public String readLine() {
+      // What the cell printed so far (its prompt, typically) goes out before the input box.
+      flush();
+      try {
+        return listener.requestInput("", false);
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+
     /** Flushes and stops the periodic flush, without adding a result or error output. */
     synchronized void close() {
       flush();

@@ -17,6 +17,11 @@ final class OutputCapture {
   /** Receives one stream's text for one cell. */
   interface StreamSink {
     void write(String stream, String text);
+
+    /** One line the user typed for {@code System.in} (without the newline), or null for end of input. */
+    default String readLine() {
+      return null;
+    }
   }
 
   private static final AtomicReference<OutputCapture> INSTANCE = new AtomicReference<>();
@@ -41,6 +46,7 @@ final class OutputCapture {
         c = new OutputCapture(System.out, System.err);
         System.setOut(c.routing("stdout", c.originalOut));
         System.setErr(c.routing("stderr", c.originalErr));
+        System.setIn(c.new RoutingInput(System.in));
         INSTANCE.set(c);
       }
       return c;
@@ -67,6 +73,63 @@ final class OutputCapture {
 
   void clearActive(StreamSink sink) {
     if (activeSink == sink) activeSink = null;
+  }
+
+  private StreamSink currentSink() {
+    StreamSink sink = threadSink.get();
+    return sink != null ? sink : activeSink;
+  }
+
+  /** {@code System.in} for cells: each line is asked from the frontend when the cell reads. */
+  private final class RoutingInput extends java.io.InputStream {
+    private final java.io.InputStream fallback;
+    private byte[] buffer = new byte[0];
+    private int pos;
+    private StreamSink owner;
+
+    RoutingInput(java.io.InputStream fallback) {
+      this.fallback = fallback;
+    }
+
+    /** Makes sure the buffer has bytes; false at end of input. */
+    private boolean fill(StreamSink sink) {
+      if (sink != owner) {
+        owner = sink;
+        buffer = new byte[0];
+        pos = 0;
+      }
+      if (pos < buffer.length) return true;
+      String line = sink.readLine();
+      if (line == null) return false;
+      buffer = (line + "\n").getBytes(StandardCharsets.UTF_8);
+      pos = 0;
+      return true;
+    }
+
+    @Override
+    public synchronized int read() throws java.io.IOException {
+      StreamSink sink = currentSink();
+      if (sink == null) return fallback.read();
+      return fill(sink) ? buffer[pos++] & 0xff : -1;
+    }
+
+    @Override
+    public synchronized int read(byte[] b, int off, int len) throws java.io.IOException {
+      StreamSink sink = currentSink();
+      if (sink == null) return fallback.read(b, off, len);
+      if (len == 0) return 0;
+      if (!fill(sink)) return -1;
+      // Return what this line has; asking for the next line now would block the reader.
+      int n = Math.min(len, buffer.length - pos);
+      System.arraycopy(buffer, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+
+    @Override
+    public synchronized int available() {
+      return owner == currentSink() ? buffer.length - pos : 0;
+    }
   }
 
   private PrintStream routing(String name, PrintStream fallback) {

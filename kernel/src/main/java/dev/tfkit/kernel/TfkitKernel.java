@@ -94,6 +94,7 @@ public final class TfkitKernel {
     installSigintHandler(evaluator);
     connection.start();
     connection.awaitClose();
+    connection.close();
     evaluator.close();
     System.exit(0);
   }
@@ -138,12 +139,22 @@ public final class TfkitKernel {
     boolean silent = req.isSilent();
     EvalResult result;
     try {
+      boolean stdin = req.isStdinEnabled();
       result =
           evaluator.eval(
               req.getCode(),
-              out -> {
-                if (silent && !(out instanceof CellOutput.Error)) return;
-                publish(env, out, count);
+              new EvalListener() {
+                @Override
+                public void output(CellOutput out) {
+                  if (silent && !(out instanceof CellOutput.Error)) return;
+                  publish(env, out, count);
+                }
+
+                @Override
+                public String requestInput(String prompt, boolean password) {
+                  // The frontend shows an input box (input_request on the stdin channel).
+                  return stdin ? env.readFromStdIn(prompt, password) : null;
+                }
               });
     } catch (RuntimeException | Error internal) {
       // A failure of the evaluator itself still gets an answer, or the frontend would wait forever.
@@ -163,6 +174,7 @@ public final class TfkitKernel {
       ErrorReply reply = new ErrorReply(e.ename(), e.evalue(), e.traceback());
       reply.setExecutionCount(count);
       env.defer().replyError(MessageType.EXECUTE_REPLY.error(), reply);
+      if (req.shouldStopOnError()) connection.abortQueuedExecutes();
     } else {
       env.defer().reply(new ExecuteReply(count, Map.of()));
     }

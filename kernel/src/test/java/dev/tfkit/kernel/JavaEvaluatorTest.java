@@ -239,4 +239,25 @@ class JavaEvaluatorTest {
     MimeBundle b = r.displays().get(0);
     assertThat(b.get("text/html")).isEqualTo("<b>bold</b>");
   }
+
+  @Test
+  void systemInReadsLinesFromTheListener() {
+    List<String> prompts = new ArrayList<>();
+    EvalListener answering = new EvalListener() {
+      @Override
+      public void output(CellOutput output) {}
+
+      @Override
+      public String requestInput(String prompt, boolean password) {
+        prompts.add(prompt);
+        return "21";
+      }
+    };
+    EvalResult r = ev.eval("System.out.print(\"number? \");\nint n = new java.util.Scanner(System.in).nextInt();\nn * 2", answering);
+    assertThat(r.value().get().plainText()).isEqualTo("42");
+    assertThat(prompts).hasSize(1);
+    assertThat(r.stdout()).isEqualTo("number? ");
+    // Without an answer, System.in is at its end.
+    assertThat(ev.eval("System.in.read()").value().get().plainText()).isEqualTo("-1");
+  }
 }

@@ -179,6 +179,51 @@ class KernelProtocolTest {
   }
 
   @Test
+  @Order(7)
+  void cellsQueuedBehindAFailedCellAreAborted() throws Exception {
+    String failing = kernel.sendOnly("shell", "execute_request", executeContent("Thread.sleep(200);\nthrow new IllegalStateException(\"stop here\");"));
+    String queued = kernel.sendOnly("shell", "execute_request", executeContent("int afterFailure = 1;"));
+    JsonObject first = kernel.receiveReply("shell", Duration.ofSeconds(60));
+    JsonObject second = kernel.receiveReply("shell", Duration.ofSeconds(60));
+    assertThat(first.getAsJsonObject("parent_header").get("msg_id").getAsString()).isEqualTo(failing);
+    assertThat(first.getAsJsonObject("content").get("status").getAsString()).isEqualTo("error");
+    assertThat(second.getAsJsonObject("parent_header").get("msg_id").getAsString()).isEqualTo(queued);
+    assertThat(second.getAsJsonObject("content").get("status").getAsString()).isEqualTo("aborted");
+    // The aborted cell did not run, and the kernel runs the next one normally.
+    assertThat(kernel.execute("afterFailure").content().get("ename").getAsString()).isEqualTo("CompilationException");
+  }
+
+  private static JsonObject executeContent(String code) {
+    JsonObject exec = new JsonObject();
+    exec.addProperty("code", code);
+    exec.addProperty("silent", false);
+    exec.addProperty("store_history", true);
+    exec.add("user_expressions", new JsonObject());
+    exec.addProperty("allow_stdin", false);
+    exec.addProperty("stop_on_error", true);
+    return exec;
+  }
+
+  @Test
+  @Order(8)
+  void systemInAsksTheFrontendForInput() throws Exception {
+    JsonObject exec = executeContent("System.out.print(\"name? \");\nString name = new java.util.Scanner(System.in).nextLine();\n\"hi \" + name");
+    exec.addProperty("allow_stdin", true);
+    String id = kernel.sendOnly("shell", "execute_request", exec);
+    JsonObject request = kernel.answerInput("Ada", Duration.ofSeconds(60));
+    assertThat(request).isNotNull();
+    assertThat(KernelClient.msgType(request)).isEqualTo("input_request");
+    assertThat(request.getAsJsonObject("content").has("prompt")).isTrue();
+    JsonObject reply = kernel.receiveReply("shell", Duration.ofSeconds(60));
+    assertThat(reply.getAsJsonObject("content").get("status").getAsString()).isEqualTo("ok");
+    for (int i = 0; i < 100 && kernel.iopubFor(id).stream().noneMatch(m -> KernelClient.msgType(m).equals("execute_result")); i++) {
+      Thread.sleep(50);
+    }
+    JsonObject result = kernel.iopubFor(id).stream().filter(m -> KernelClient.msgType(m).equals("execute_result")).findFirst().orElseThrow();
+    assertThat(result.getAsJsonObject("content").getAsJsonObject("data").get("text/plain").getAsString()).isEqualTo("hi Ada");
+  }
+
+  @Test
   @Order(8)
   void systemExitDoesNotKillTheKernel() throws Exception {
     var r = kernel.execute("System.exit(1);");

@@ -13,6 +13,9 @@ final class TestKernels {
   }
 
   static List<String> argv() {
-    return KernelSpecs.argv(KernelSpecs.currentJava(), classpath(), List.of("-Xmx512m", "-XX:+UseSerialGC"));
+    List<String> options = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC"));
+    String root = System.getProperty("tfkit.repo.root");
+    if (root != null) options.add("-Dtfkit.repo.root=" + root);
+    return KernelSpecs.argv(KernelSpecs.currentJava(), classpath(), options);
   }
 }

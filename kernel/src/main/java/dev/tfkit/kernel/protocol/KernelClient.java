@@ -60,6 +60,7 @@ public final class KernelClient implements AutoCloseable {
   private final ZMQ.Socket control;
   private final ZMQ.Socket iopubSocket;
   private final ZMQ.Socket heartbeat;
+  private final ZMQ.Socket stdin;
   private final String key;
   private final String session = UUID.randomUUID().toString();
   private final Map<String, List<JsonObject>> iopubByParent = new ConcurrentHashMap<>();
@@ -75,9 +76,15 @@ public final class KernelClient implements AutoCloseable {
     this.key = conn.get("key").getAsString();
     String base = "tcp://" + conn.get("ip").getAsString() + ":";
     shell = zmq.createSocket(SocketType.DEALER);
+    // Like jupyter_client: shell and stdin share one identity, so the kernel's input_request
+    // (addressed with the shell request's identity) reaches our stdin socket.
+    shell.setIdentity(session.getBytes(StandardCharsets.UTF_8));
     shell.connect(base + conn.get("shell_port").getAsInt());
     control = zmq.createSocket(SocketType.DEALER);
     control.connect(base + conn.get("control_port").getAsInt());
+    stdin = zmq.createSocket(SocketType.DEALER);
+    stdin.setIdentity(session.getBytes(StandardCharsets.UTF_8));
+    stdin.connect(base + conn.get("stdin_port").getAsInt());
     heartbeat = zmq.createSocket(SocketType.REQ);
     heartbeat.connect(base + conn.get("hb_port").getAsInt());
     iopubSocket = zmq.createSocket(SocketType.SUB);
@@ -198,6 +205,19 @@ public final class KernelClient implements AutoCloseable {
   /** Waits for the next reply on a channel (null on timeout). */
   public JsonObject receiveReply(String channel, Duration timeout) {
     return receive(channel.equals("control") ? control : shell, timeout);
+  }
+
+  /**
+   * Waits for the kernel's input_request on the stdin channel and answers it with {@code value};
+   * returns the request (its content has the prompt), or null when none came in time.
+   */
+  public JsonObject answerInput(String value, Duration timeout) {
+    JsonObject request = receive(stdin, timeout);
+    if (request == null) return null;
+    JsonObject c = new JsonObject();
+    c.addProperty("value", value);
+    send(stdin, "input_reply", c);
+    return request;
   }
 
   /** Sends a request whose signature is wrong (for testing that the kernel drops it). */

@@ -42,6 +42,7 @@ public final class KernelConnection implements AutoCloseable {
   private final Map<MessageType<?>, Handler<?>> handlers = new ConcurrentHashMap<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean running = true;
+  private volatile boolean abortQueued;
   private volatile long droppedBadSignature;
   private Thread shellLoop;
   private Thread controlLoop;
@@ -74,6 +75,14 @@ public final class KernelConnection implements AutoCloseable {
   /** How many messages were dropped for a bad signature. */
   public long droppedBadSignature() {
     return droppedBadSignature;
+  }
+
+  /**
+   * Asks the shell loop to answer the execute requests already waiting with "aborted" (Jupyter's
+   * stop_on_error: after a failed cell, the cells queued behind it do not run).
+   */
+  public void abortQueuedExecutes() {
+    abortQueued = true;
   }
 
   /** Starts the shell and control loops. */
@@ -134,7 +143,38 @@ public final class KernelConnection implements AutoCloseable {
     } finally {
       env.resolveDeferrals();
     }
-    if (env.isMarkedForShutdown()) close();
+    if (env.isMarkedForShutdown()) {
+      // Stop the loops; the sockets are closed by close(), after the reply has left.
+      running = false;
+      closed.countDown();
+      return;
+    }
+    if (abortQueued && socket == shell) {
+      abortQueued = false;
+      abortWaiting(socket);
+    }
+  }
+
+  private void abortWaiting(ShellChannel socket) {
+    ZMQ.Poller poller = ctx.poller(1);
+    poller.register(socket, ZMQ.Poller.POLLIN);
+    while (running && poller.poll(0) > 0) {
+      Message<?> message;
+      try {
+        message = socket.readMessage();
+      } catch (RuntimeException dropped) {
+        continue;
+      }
+      if (message == null) return;
+      if (message.getHeader().getType() == MessageType.EXECUTE_REQUEST) {
+        ReplyEnv env = new ReplyEnv(socket, stdin, iopub, message);
+        env.setBusyDeferIdle();
+        env.reply(new AbortedReply());
+        env.resolveDeferrals();
+      } else {
+        dispatch(socket, message);
+      }
+    }
   }
 
   /** Blocks until {@link #close()}. */
@@ -142,18 +182,39 @@ public final class KernelConnection implements AutoCloseable {
     closed.await();
   }
 
+  /**
+   * Stops the loops and closes the sockets, first letting queued replies (a shutdown_reply, say)
+   * leave: sockets linger up to a second and the ZeroMQ context is terminated, which flushes them.
+   */
   @Override
   public void close() {
-    if (!running) return;
     running = false;
+    closed.countDown();
+    for (Thread t : new Thread[] {shellLoop, controlLoop}) {
+      if (t != null && t != Thread.currentThread()) {
+        try {
+          t.join(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
     for (JupyterSocket s : new JupyterSocket[] {heartbeat, shell, control, stdin, iopub}) {
       try {
+        s.setLinger(1000);
         s.close();
       } catch (RuntimeException ignored) {
         // Closing is best effort; the process is ending.
       }
     }
-    closed.countDown();
+    Thread term = new Thread(ctx::term, "tfkit-zmq-term");
+    term.setDaemon(true);
+    term.start();
+    try {
+      term.join(3000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** basekernel's reply environment; its constructor is protected, hence this subclass. */

@@ -92,6 +92,10 @@ class KernelSpecsTest {
     assertThat(rc).isZero();
     Path dir = tmp.resolve("share/jupyter/kernels/jx");
     assertThat(read(dir).get("display_name").getAsString()).isEqualTo("Java X");
+    String root = System.getProperty("tfkit.repo.root");
+    if (root != null) {
+      assertThat(read(dir).getAsJsonArray("argv").toString()).contains("-Dtfkit.repo.root=" + Path.of(root).toAbsolutePath().normalize());
+    }
     assertThat(TfkitCli.commandLine().execute("kernel", "uninstall", "--prefix", tmp.toString(), "--name", "jx")).isZero();
     assertThat(dir).doesNotExist();
     assertThat(TfkitCli.commandLine().execute("kernel", "uninstall", "--prefix", tmp.toString(), "--name", "jx")).isEqualTo(2);
