@@ -69,6 +69,7 @@ final class KernelBenchCommand implements Callable<Integer> {
     System.out.printf("start to first result: kernel %.0f ms, jshell %.0f ms, ratio %.2f (target <= 1.5)%n", ks, js, ks / js);
     System.out.printf("trivial cell round trip: kernel %.2f ms, jshell %.2f ms, ratio %.2f (target <= 1.3)%n", kc, jc, kc / jc);
     System.out.printf("  (in-process JavaEvaluator.eval without the protocol: %.2f ms)%n", median(inProc));
+
     return 0;
   }
 
@@ -134,9 +135,38 @@ final class KernelBenchCommand implements Callable<Integer> {
       out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     }
 
+    private boolean ready;
+
     void eval(String code) throws IOException {
-      in.write(code + "\n");
+      evalAll(code, 1);
+    }
+
+    /** Waits for jshell's first prompt: input written before it is ready may be lost. */
+    private void awaitPrompt() throws IOException {
+      StringBuilder seen = new StringBuilder();
+      int c;
+      while ((c = out.read()) >= 0) {
+        seen.append((char) c);
+        if (seen.length() > 64) seen.delete(0, seen.length() - 64);
+        if (seen.toString().endsWith("jshell> ")) {
+          ready = true;
+          return;
+        }
+      }
+      throw new IOException("jshell ended before its first prompt");
+    }
+
+    /** Writes {@code code} {@code times} times at once, then reads as many answers. */
+    void evalAll(String code, int times) throws IOException {
+      if (!ready) awaitPrompt();
+      StringBuilder lines = new StringBuilder();
+      for (int i = 0; i < times; i++) lines.append(code).append('\n');
+      in.write(lines.toString());
       in.flush();
+      for (int i = 0; i < times; i++) awaitAnswer(code);
+    }
+
+    private void awaitAnswer(String code) throws IOException {
       StringBuilder line = new StringBuilder();
       int c;
       while ((c = out.read()) >= 0) {
