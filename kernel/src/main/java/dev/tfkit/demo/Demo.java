@@ -13,10 +13,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,10 +142,7 @@ public final class Demo {
     h.append("</table><h2>Models</h2><ul>");
     for (String m : MODELS) h.append("<li><code>models/").append(m).append("/1</code></li>");
     h.append("</ul></body></html>\n");
-    Path index = out.resolve("index.html");
-    Path tmp = Files.createTempFile(out, ".index", ".tmp");
-    Files.writeString(tmp, h, StandardCharsets.UTF_8);
-    Files.move(tmp, index, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    dev.tfkit.io.AtomicFiles.writeString(out.resolve("index.html"), h);
   }
 
   private static String escape(String s) {

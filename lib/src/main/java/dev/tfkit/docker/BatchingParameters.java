@@ -71,7 +71,7 @@ public final class BatchingParameters {
 
   /** Writes the text format through a temp file and a rename; returns the absolute path. */
   public Path write(Path file) {
-    return AtomicFiles.writeString(file, toText());
+    return dev.tfkit.io.AtomicFiles.writeString(file, toText());
   }
 
   public OptionalLong maxBatchSize() {

@@ -130,7 +130,7 @@ public final class ServingConfig {
 
   /** Writes the text format to {@code file} through a temp file and a rename; returns the absolute path. */
   public Path write(Path file) {
-    return AtomicFiles.writeString(file, toText());
+    return dev.tfkit.io.AtomicFiles.writeString(file, toText());
   }
 
   public List<ServedModel> models() {

@@ -1,11 +1,6 @@
 package dev.tfkit.graph;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -466,17 +461,7 @@ public final class ModelGraph implements AutoCloseable {
 
   /** Writes the GraphDef as a binary {@code .pb} (temp file, then renamed into place). */
   public void writeGraphDef(Path file) {
-    try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".tfkit-", ".pb.tmp");
-      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-        graphDef.writeTo(out);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
+    dev.tfkit.io.AtomicFiles.write(file, graphDef::writeTo);
   }
 
   /** The native graph, imported on first use (the GraphDef was validated in Java already). */
