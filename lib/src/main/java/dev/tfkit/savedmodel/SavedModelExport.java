@@ -59,6 +59,8 @@ public final class SavedModelExport {
   public static final String DEFAULT_SIGNATURE_KEY = "serving_default";
   /** The collection TensorFlow's loader runs as the init op after restoring variables. */
   public static final String MAIN_OP_COLLECTION = "saved_model_main_op";
+  /** TF2's signature key naming the init op (outputs: the same key → the op's name). */
+  public static final String INIT_OP_SIGNATURE_KEY = "__saved_model_init_op";
   /** Default size above which a constant is stored as a variable: 16 MiB. */
   public static final long DEFAULT_CONSTANT_THRESHOLD = 16L << 20;
 
@@ -435,6 +437,19 @@ public final class SavedModelExport {
     meta.setGraphDef(finalGraph);
     if (saverDef != null) meta.setSaverDef(saverDef);
     if (initName != null) {
+      // Both places TensorFlow's loader looks: the TF2 signature (read first by TF 2.x and by TF
+      // Serving 2.x) and the TF1 collection (older loaders).
+      meta.putSignatureDef(
+          INIT_OP_SIGNATURE_KEY,
+          SignatureDef.newBuilder()
+              .putOutputs(
+                  INIT_OP_SIGNATURE_KEY,
+                  TensorInfo.newBuilder()
+                      .setName(initName)
+                      .setDtype(org.tensorflow.proto.DataType.DT_INVALID)
+                      .setTensorShape(org.tensorflow.proto.TensorShapeProto.newBuilder().setUnknownRank(true))
+                      .build())
+              .build());
       meta.putCollectionDef(
           MAIN_OP_COLLECTION,
           CollectionDef.newBuilder()

@@ -18,6 +18,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
+import org.tensorflow.op.core.Gather;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.io.DecodeRaw;
@@ -38,8 +39,9 @@ import org.tensorflow.types.TString;
  * ship as assets: the init op reads the embeddings with ReadFile/DecodeRaw into a variable and
  * precomputes their squared norms, and a text-file table maps indices to names — so {@code
  * saved_model.pb} stays tiny whatever the gallery size, and every path comes from a tensor the
- * loader feeds (no init race). Distances use ‖x‖² − 2x·y + ‖y‖²: rows are ranked by x·y − ½‖y‖²
- * (one MatMul and one BiasAdd per batch, norms precomputed) and only the k winners are turned back
+ * loader feeds (no init race). Distances use ‖x‖² − 2x·y + ‖y‖²: rows are ranked by x·y − ½‖y‖²,
+ * one MatMul per batch against the gallery stored with −½‖y‖² as an extra column; a grouped top-k
+ * ({@link #groupSize(int)}) keeps the selection pass small, and only the k winners are turned back
  * into distances.
  */
 public final class LatentSearch {
@@ -62,10 +64,10 @@ public final class LatentSearch {
   private final int rows;
   private final int dim;
   private final boolean ownsFiles;
-  private int chunkRows = DEFAULT_CHUNK_ROWS;
+  private int groupSize = DEFAULT_GROUP_SIZE;
 
-  /** Gallery rows scored per chunk (see {@link #chunkRows(int)}). */
-  public static final int DEFAULT_CHUNK_ROWS = 16384;
+  /** Gallery rows per top-k group (see {@link #groupSize(int)}). */
+  public static final int DEFAULT_GROUP_SIZE = 32;
 
   private record TopKResult(Operand<TFloat32> values, Operand<TInt32> indices) {}
 
@@ -155,12 +157,14 @@ public final class LatentSearch {
   }
 
   /**
-   * Scores the gallery in chunks of this many rows (default 16384) and merges the chunks' top k,
-   * which keeps each chunk's [B, chunk] scores in cache for large batches; results are the same.
+   * Rows per group in the top-k (default 32): each query's k best groups (by their best row) are
+   * picked first, then its k best rows among those groups — the same answer as a top-k over every
+   * row (each of the k nearest rows lies in one of the k groups with the best maxima), while the
+   * full-width top-k pass runs over {@code rows / groupSize} group maxima only. 1 turns grouping off.
    */
-  public LatentSearch chunkRows(int chunkRows) {
-    if (chunkRows <= 0) throw new IllegalArgumentException("chunkRows must be positive, got " + chunkRows);
-    this.chunkRows = chunkRows;
+  public LatentSearch groupSize(int groupSize) {
+    if (groupSize <= 0) throw new IllegalArgumentException("groupSize must be positive, got " + groupSize);
+    this.groupSize = groupSize;
     return this;
   }
 
@@ -172,6 +176,53 @@ public final class LatentSearch {
     return dim;
   }
 
+  private static final org.tensorflow.op.nn.TopK.Options[] SORTED = new org.tensorflow.op.nn.TopK.Options[0];
+
+  /**
+   * Top k of {@code query · galleryᵀ} per query row. With grouping: the rows that fill whole groups
+   * are scored in one MatMul, viewed as [B, groups, groupSize]; a ReduceMax gives each group's best
+   * score, a TopK over those picks min(k, groups) groups, and a TopK over the picked groups' scores
+   * (plus the few rows after the last whole group) gives the answer.
+   */
+  private TopKResult topK(Ops tf, Operand<TFloat32> query, Operand<TFloat32> gallery, Operand<TInt32> k) {
+    int m = groupSize;
+    int groups = rows / m;
+    if (m == 1 || groups < 2) {
+      var score = tf.linalg.matMul(query, gallery, MatMul.transposeB(true)); // [B, N]
+      var t = tf.nn.topK(score, k, SORTED);
+      return new TopKResult(t.values(), t.indices());
+    }
+    int head = groups * m;
+    int tail = rows - head;
+    int width = dim + 1;
+    var headRows = tf.slice(gallery, tf.constant(new int[] {0, 0}), tf.constant(new int[] {head, width}));
+    var score = tf.linalg.matMul(query, headRows, MatMul.transposeB(true)); // [B, head]
+    var grouped = tf.reshape(score, tf.constant(new int[] {-1, groups, m}));
+    var best = tf.reduceMax(grouped, tf.constant(2)); // [B, groups]
+    var pickedGroups = tf.nn.topK(best, tf.math.minimum(k, tf.constant(groups)), SORTED).indices(); // [B, g]
+    var batch = tf.slice(tf.shape(query), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    var flat = tf.concat(List.of(batch, tf.constant(new int[] {-1})), tf.constant(0));
+    Operand<TFloat32> candVals = tf.reshape(tf.gather(grouped, pickedGroups, tf.constant(1), Gather.batchDims(1L)), flat); // [B, g·m]
+    var offsets = tf.constant(new int[][] {range(0, m)}); // [1, m]
+    Operand<TInt32> candIdx = tf.reshape(tf.math.add(tf.expandDims(tf.math.mul(pickedGroups, tf.constant(m)), tf.constant(2)), offsets), flat);
+    if (tail > 0) {
+      var tailRows = tf.slice(gallery, tf.constant(new int[] {head, 0}), tf.constant(new int[] {tail, width}));
+      var tailScore = tf.linalg.matMul(query, tailRows, MatMul.transposeB(true)); // [B, tail]
+      var tailIdx = tf.math.add(tf.zerosLike(tf.dtypes.cast(tailScore, TInt32.class)), tf.constant(new int[][] {range(head, rows)}));
+      candVals = tf.concat(List.of(candVals, tailScore), tf.constant(1));
+      candIdx = tf.concat(List.of(candIdx, tailIdx), tf.constant(1));
+    }
+    var t = tf.nn.topK(candVals, k, SORTED);
+    var idx = tf.gather(candIdx, t.indices(), tf.constant(1), Gather.batchDims(1L));
+    return new TopKResult(t.values(), idx);
+  }
+
+  private static int[] range(int from, int to) {
+    int[] r = new int[to - from];
+    for (int i = 0; i < r.length; i++) r[i] = from + i;
+    return r;
+  }
+
   /** The search graph (assets read from {@code latents_path} and {@code names_path}). */
   public GraphDef graphDef() {
     try (Graph g = new Graph()) {
@@ -179,14 +230,14 @@ public final class LatentSearch {
       var latentsPath = tf.withName("latents_path").constant(LATENTS_ASSET);
       var namesPath = tf.withName("names_path").constant(NAMES_ASSET);
 
-      // Gallery and its squared norms: variables computed by the init op from the asset.
-      var gallery = tf.withName("gallery").variable(Shape.of(rows, dim), TFloat32.class);
+      // The gallery, each row followed by −½‖y‖²: a variable the init op fills from the asset, so
+      // that with the query followed by 1 one MatMul gives score = x·y − ½‖y‖², which ranks rows
+      // nearest first (‖x − y‖² = ‖x‖² − 2·score).
+      var gallery = tf.withName("gallery").variable(Shape.of(rows, dim + 1L), TFloat32.class);
       var raw = tf.io.decodeRaw(tf.io.readFile(latentsPath), TFloat32.class, DecodeRaw.littleEndian(true));
-      var loaded = tf.withName("gallery_init").assign(gallery, tf.reshape(raw, tf.constant(new long[] {rows, dim})), Assign.validateShape(true));
-      // −½‖y‖² per row, so that score = x·y − ½‖y‖² ranks rows nearest first with one BiasAdd.
-      var halfNorms = tf.withName("gallery_neg_half_sqnorm").variable(Shape.of(rows), TFloat32.class);
-      var nh = tf.math.mul(tf.reduceSum(tf.math.square(loaded), tf.constant(1)), tf.constant(-0.5f));
-      tf.withName("gallery_neg_half_sqnorm_init").assign(halfNorms, nh, Assign.validateShape(true));
+      var rowsD = tf.reshape(raw, tf.constant(new long[] {rows, dim}));
+      var negHalfNorms = tf.math.mul(tf.reduceSum(tf.math.square(rowsD), tf.constant(1), ReduceSum.keepDims(true)), tf.constant(-0.5f));
+      tf.withName("gallery_init").assign(gallery, tf.concat(List.of(rowsD, negHalfNorms), tf.constant(1)), Assign.validateShape(true));
 
       var table = tf.withName("names_table").hashTable(TInt64.class, TString.class);
       // key -1: the line number; value -2: the whole line.
@@ -194,35 +245,11 @@ public final class LatentSearch {
 
       var target = tf.withName(TARGET_LATENT).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, dim)));
       var kNum = tf.withName(K_NUM).placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
-      // ‖x − y‖² = ‖x‖² − 2·(x·y − ½‖y‖²): rank by the score (MatMul + BiasAdd), then turn only
-      // the k winners back into distances.
       var xx = tf.reduceSum(tf.math.square(target), tf.constant(1), ReduceSum.keepDims(true)); // [B,1]
+      var one = tf.onesLike(tf.slice(target, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, 1})));
+      var query = tf.concat(List.of(target, one), tf.constant(1)); // [B, D+1]
       var k = tf.math.minimum(kNum, tf.constant(rows));
-      TopKResult top;
-      if (rows <= chunkRows) {
-        var score = tf.nn.biasAdd(tf.linalg.matMul(target, gallery, MatMul.transposeB(true)), halfNorms); // [B,N]
-        var t = tf.nn.topK(score, k, new org.tensorflow.op.nn.TopK.Options[0]);
-        top = new TopKResult(t.values(), t.indices());
-      } else {
-        // Cache-sized chunks of the gallery: score and TopK each chunk (its [B, chunk] scores stay
-        // in cache), then TopK over the chunk winners. Exact: each overall winner wins its chunk.
-        List<Operand<TFloat32>> vals = new java.util.ArrayList<>();
-        List<Operand<TInt32>> idxs = new java.util.ArrayList<>();
-        for (int start = 0; start < rows; start += chunkRows) {
-          int len = Math.min(chunkRows, rows - start);
-          var gc = tf.slice(gallery, tf.constant(new int[] {start, 0}), tf.constant(new int[] {len, dim}));
-          var hc = tf.slice(halfNorms, tf.constant(new int[] {start}), tf.constant(new int[] {len}));
-          var sc = tf.nn.biasAdd(tf.linalg.matMul(target, gc, MatMul.transposeB(true)), hc);
-          var t = tf.nn.topK(sc, tf.math.minimum(kNum, tf.constant(len)), new org.tensorflow.op.nn.TopK.Options[0]);
-          vals.add(t.values());
-          idxs.add(tf.math.add(t.indices(), tf.constant(start)));
-        }
-        var allVals = tf.concat(vals, tf.constant(1));
-        var allIdx = tf.concat(idxs, tf.constant(1));
-        var t = tf.nn.topK(allVals, k, new org.tensorflow.op.nn.TopK.Options[0]);
-        var picked = tf.gather(allIdx, t.indices(), tf.constant(1), org.tensorflow.op.core.Gather.batchDims(1L));
-        top = new TopKResult(t.values(), picked);
-      }
+      TopKResult top = topK(tf, query, gallery, k);
       var d2 = tf.math.sub(xx, tf.math.mul(tf.constant(2f), top.values()));
       // Rounding can make a squared distance slightly negative: clamp before the square root.
       tf.withName(XVALS).math.neg(tf.math.sqrt(tf.math.maximum(d2, tf.constant(0f))));
@@ -238,7 +265,6 @@ public final class LatentSearch {
         .asset("latents_path", latents)
         .asset("names_path", names)
         .initOp("gallery_init")
-        .initOp("gallery_neg_half_sqnorm_init")
         .signature(
             SignatureSpec.predict()
                 .input(TARGET_LATENT, TARGET_LATENT)

@@ -116,6 +116,31 @@ class SavedModelExportTest {
   }
 
   @Test
+  void initOpIsFoundThroughTheTf2SignatureAlone() throws Exception {
+    Path vocab = TestModels.vocab(tmp, 5);
+    Path dir = SavedModelExport.from(TestModels.vocabLookup())
+        .asset("vocab_path", vocab)
+        .signature(SignatureSpec.predict().input("ids", "ids").output("words", "words"))
+        .exportTo(tmp.resolve("vocab_model"));
+    Path pb = dir.resolve("saved_model.pb");
+    org.tensorflow.proto.SavedModel sm = org.tensorflow.proto.SavedModel.parseFrom(Files.readAllBytes(pb));
+    MetaGraphDef meta = sm.getMetaGraphs(0);
+    String initName = meta.getCollectionDefOrThrow(SavedModelExport.MAIN_OP_COLLECTION).getNodeList().getValue(0);
+    assertThat(meta.getSignatureDefOrThrow(SavedModelExport.INIT_OP_SIGNATURE_KEY)
+            .getOutputsOrThrow(SavedModelExport.INIT_OP_SIGNATURE_KEY).getName()).isEqualTo(initName);
+    // Without the TF1 collection, TensorFlow's loader must still run the table initialiser.
+    Files.write(pb, sm.toBuilder().setMetaGraphs(0, meta.toBuilder()
+        .removeCollectionDef(SavedModelExport.MAIN_OP_COLLECTION)).build().toByteArray());
+    try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
+        TInt64 ids = TInt64.vectorOf(4, 7);
+        Result r = b.function("serving_default").call(Map.of("ids", ids))) {
+      TString w = (TString) r.get("words").orElseThrow();
+      assertThat(w.getObject(0)).isEqualTo("word4");
+      assertThat(w.getObject(1)).isEqualTo("UNK");
+    }
+  }
+
+  @Test
   void bigConstantsMoveToVariablesAndOutputsStayEqual() {
     float[] big = new float[4096];
     for (int i = 0; i < big.length; i++) big[i] = (float) Math.sin(i);

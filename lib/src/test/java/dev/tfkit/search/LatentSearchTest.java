@@ -53,21 +53,31 @@ class LatentSearchTest {
 
   @Test
   void topKEqualsBruteForceOnRandomData() {
-    topKEqualsBruteForce(LatentSearch.DEFAULT_CHUNK_ROWS);
+    topKEqualsBruteForce(LatentSearch.DEFAULT_GROUP_SIZE); // 31 groups of 32, 8 rows after them
   }
 
   @Test
-  void chunkedTopKEqualsBruteForceOnRandomData() {
-    topKEqualsBruteForce(128); // 8 chunks, the last one partial (104 rows)
+  void ungroupedTopKEqualsBruteForceOnRandomData() {
+    topKEqualsBruteForce(1);
   }
 
-  void topKEqualsBruteForce(int chunkRows) {
+  @Test
+  void groupsFewerThanKEqualBruteForce() {
+    topKEqualsBruteForce(200); // 5 groups of 200 for k = 10: every group is a candidate
+  }
+
+  @Test
+  void unevenGroupsEqualBruteForce() {
+    topKEqualsBruteForce(7); // 142 groups of 7, 6 rows after them
+  }
+
+  void topKEqualsBruteForce(int groupSize) {
     Random r = new Random(42);
     int n = 1000, d = 16, k = 10;
     float[][] gallery = random(r, n, d);
     List<String> names = new ArrayList<>();
     for (int i = 0; i < n; i++) names.add("img_" + i + ".jpg");
-    Path dir = LatentSearch.fromEmbeddings(gallery, names).chunkRows(chunkRows).exportTo(tmp.resolve("search"));
+    Path dir = LatentSearch.fromEmbeddings(gallery, names).groupSize(groupSize).exportTo(tmp.resolve("search"));
     assertThat(dir.resolve("assets/latents.bin")).hasSize(4L * n * d);
     assertThat(dir.resolve("saved_model.pb").toFile().length()).isLessThan(40_000);
 
