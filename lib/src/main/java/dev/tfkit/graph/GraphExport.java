@@ -114,7 +114,7 @@ public final class GraphExport {
       SignatureSpec spec = SignatureSpec.predict();
       for (Map.Entry<String, String> e : inTensors.entrySet()) spec = spec.input(e.getKey(), e.getValue());
       for (Map.Entry<String, String> e : outputs.entrySet()) spec = spec.output(e.getKey(), e.getValue());
-      // Variables freezing could not replace (TF2 handles passed to function calls) are exported as variables.
+      // Variables freezing could not replace (handles used inside If/While bodies) are exported as variables.
       SavedModelExport export = SavedModelExport.from(g.graphDef(), g.variables()).signature(SavedModelExport.DEFAULT_SIGNATURE_KEY, spec);
       Path dir = exportDir != null ? export.exportTo(exportDir) : export.exportVersion(basePath);
       return new Result(dir, sig.build(), SizeReport.of(source, g), g.summary());

@@ -27,10 +27,13 @@ final class GraphSurgery {
   static final Set<String> SAVER_OPS =
       Set.of("SaveV2", "Save", "SaveSlices", "RestoreV2", "Restore", "RestoreSlice",
           "MergeV2Checkpoints", "ShardedFilename", "ShardedFilespec");
-  /** Ops that write a variable: dropped (with whatever needs them) when the variable is frozen. */
+  /**
+   * Ops that write a variable or manage its handle (TF2's saver disables copy-on-read before it
+   * reads): dropped (with whatever needs them) when the variable is frozen.
+   */
   static final Set<String> VARIABLE_WRITE_OPS =
       Set.of("Assign", "AssignAdd", "AssignSub", "AssignVariableOp", "AssignAddVariableOp",
-          "AssignSubVariableOp", "VarIsInitializedOp", "IsVariableInitialized", "DestroyResourceOp",
+          "AssignSubVariableOp", "VarIsInitializedOp", "IsVariableInitialized", "DestroyResourceOp", "DisableCopyOnRead",
           "ScatterUpdate", "ScatterAdd", "ScatterSub", "ResourceScatterUpdate", "ResourceScatterAdd");
 
   private GraphSurgery() {}
@@ -65,8 +68,8 @@ final class GraphSurgery {
 
   /**
    * Replaces every variable that has a value with a Const of that value (dtype and shape kept),
-   * turns resource reads into Identity and ResourceGather into GatherV2, and drops variable writes, the saver and what only they
-   * needed.
+   * turns resource reads into Identity, ResourceGather into GatherV2 and VariableShape into Shape,
+   * and drops variable writes, the saver and what only they needed.
    *
    * @return the frozen graph; variables without a value stay as they are
    */
@@ -79,10 +82,11 @@ final class GraphSurgery {
       if (REF_VARIABLE_OPS.contains(n.getOp())) frozenRef.add(n.getName());
       if (RESOURCE_VARIABLE_OPS.contains(n.getOp())) frozenResource.add(n.getName());
     }
-    // Resource handles passed to anything other than reads and writes (TF2 function calls) cannot be
-    // frozen without inlining the function: those variables stay.
+    // Resource handles passed to anything other than reads and writes (function calls that were not
+    // inlined, control flow such as While) cannot be frozen: those variables stay.
     for (NodeDef n : g.getNodeList()) {
-      if (n.getOp().equals("ReadVariableOp") || n.getOp().equals("ResourceGather") || VARIABLE_WRITE_OPS.contains(n.getOp())
+      if (n.getOp().equals("ReadVariableOp") || n.getOp().equals("ResourceGather") || n.getOp().equals("VariableShape")
+          || VARIABLE_WRITE_OPS.contains(n.getOp())
           || SAVER_OPS.contains(n.getOp())) continue;
       for (String in : n.getInputList()) {
         TensorName t = TensorName.parse(in);
@@ -115,6 +119,13 @@ final class GraphSurgery {
         NodeDef.Builder b = n.toBuilder().setOp("Identity").clearAttr();
         b.putAttr("T", AttrValue.newBuilder().setType(n.getAttrOrThrow("dtype").getType()).build());
         out.add(b.build());
+      } else if (n.getOp().equals("VariableShape") && n.getInputCount() > 0
+          && frozenResource.contains(TensorName.parse(n.getInput(0)).node())) {
+        DataType dt = baseType(values.get(TensorName.parse(n.getInput(0)).node()).getDtype());
+        out.add(n.toBuilder().setOp("Shape").clearAttr()
+            .putAttr("T", AttrValue.newBuilder().setType(dt).build())
+            .putAttr("out_type", n.getAttrOrDefault("out_type", AttrValue.newBuilder().setType(DataType.DT_INT32).build()))
+            .build());
       } else if (n.getOp().equals("ResourceGather") && n.getInputCount() > 1
           && frozenResource.contains(TensorName.parse(n.getInput(0)).node())) {
         // An embedding lookup on a frozen table: GatherV2 on the constant along axis 0.

@@ -37,10 +37,10 @@ import tech.tablesaw.api.Table;
  * restored from its checkpoint, its signatures, and where it came from.
  *
  * <p>Load any format with {@link #load(Path)}; each surgery step ({@link #freeze()}, {@link
- * #extractSubGraph}, {@link #removeTrainingNodes}, {@link #cutAt}) returns a new ModelGraph and
- * leaves this one unchanged. The value itself is immutable; the TensorFlow graph and session it
- * creates on demand (for shapes and {@link #run}) are native resources released by {@link
- * #close()}.
+ * #inlineFunctions()}, {@link #extractSubGraph}, {@link #removeTrainingNodes}, {@link #cutAt})
+ * returns a new ModelGraph and leaves this one unchanged. The value itself is immutable; the
+ * TensorFlow graph and session it creates on demand (for shapes and {@link #run}) are native
+ * resources released by {@link #close()}.
  */
 public final class ModelGraph implements AutoCloseable {
   private final GraphDef graphDef;
@@ -267,13 +267,18 @@ public final class ModelGraph implements AutoCloseable {
   // ---- surgery ----
 
   /**
-   * Like {@code graph_util.convert_variables_to_constants}: every variable with a restored value
-   * (ref Variable/VariableV2 and resource VarHandleOp) becomes a Const of the same dtype and shape,
-   * resource reads become Identity, and variable writes plus the saver are dropped.
+   * Like {@code graph_util.convert_variables_to_constants} (and {@code _v2}): every variable with a
+   * restored value (ref Variable/VariableV2 and resource VarHandleOp) becomes a Const of the same
+   * dtype and shape, resource reads become Identity, and variable writes plus the saver are dropped.
+   * When resource variables are passed into function calls (TF2 SavedModels), the calls are
+   * inlined first ({@link #inlineFunctions()}), so those variables freeze too; variables used
+   * inside control-flow bodies ({@code If}, {@code While}) stay variables. Functions nothing
+   * references any more are dropped from the library.
    */
   public ModelGraph freeze() {
-    if (variables.isEmpty()) return derive(dropSaver(graphDef), Map.of());
-    GraphDef frozen = GraphSurgery.freeze(graphDef, variables);
+    if (variables.isEmpty()) return derive(FunctionInliner.pruneLibrary(dropSaver(graphDef)), Map.of());
+    GraphDef g = FunctionInliner.variablesFeedCalls(graphDef, variables.keySet()) ? FunctionInliner.inline(graphDef) : graphDef;
+    GraphDef frozen = FunctionInliner.pruneLibrary(GraphSurgery.freeze(g, variables));
     Map<String, TensorProto> left = new LinkedHashMap<>();
     Set<String> names = new HashSet<>();
     for (NodeDef d : frozen.getNodeList()) if (!d.getOp().equals("Const")) names.add(d.getName());
@@ -281,6 +286,20 @@ public final class ModelGraph implements AutoCloseable {
       if (names.contains(k)) left.put(k, v);
     });
     return derive(frozen, left);
+  }
+
+  /**
+   * Inlines every function call ({@code PartitionedCall}, {@code StatefulPartitionedCall}, and
+   * nodes whose op is a library function), recursively, the way TensorFlow does before
+   * {@code convert_variables_to_constants_v2}: body nodes are named {@code <call>/<node>}, and a node
+   * with the call's own name forwards its outputs, so {@code call:0} and {@code call:1} still
+   * resolve. Control flow ({@code If}, {@code While}, {@code Case}) keeps its functions. Functions
+   * nothing references any more are dropped from the library.
+   *
+   * @throws IllegalArgumentException naming the call node and function when a call cannot be inlined
+   */
+  public ModelGraph inlineFunctions() {
+    return derive(FunctionInliner.inline(graphDef), variables);
   }
 
   private static GraphDef dropSaver(GraphDef g) {
@@ -427,7 +446,7 @@ public final class ModelGraph implements AutoCloseable {
   }
 
   /**
-   * Gives the variables freezing could not replace (TF2 handles passed to function calls) their
+   * Gives the variables freezing could not replace (handles used inside control-flow bodies) their
    * restored values, through Assign / AssignVariableOp ops added to this session's graph.
    */
   private void initializeVariables(Graph g, Session s) {

@@ -15,6 +15,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SavedModel;
 import org.tensorflow.types.TFloat32;
 
 /** Exports read back with TF Java's own SavedModelBundle and answer y = 0.5 x + 2. */
@@ -75,13 +76,24 @@ class GraphExportTest {
   }
 
   @Test
-  void tf2SavedModelExportKeepsFunctionCapturedVariables(@TempDir Path tmp) {
+  void tf2SavedModelExportIsFullyFrozen(@TempDir Path tmp) throws Exception {
     try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("saved_model_half_plus_two_tf2_cpu/00000123"))) {
       var r = GraphExport.from(g).input("x", "serving_default_x:0").output("y", "StatefulPartitionedCall_5:0")
           .exportDir(tmp.resolve("tf2")).export();
       assertThat(r.summary().likelyInputs()).containsExactly("serving_default_x");
       assertThat(r.summary().nodeCount()).isLessThan(g.graphDef().getNodeCount());
+      // the function calls were inlined, so the variables froze: no variables, no checkpoint, no functions
+      assertThat(r.summary().variableCount()).isZero();
+      assertThat(r.summary().opCounts()).doesNotContainKeys("VarHandleOp", "ReadVariableOp", "StatefulPartitionedCall",
+          "PartitionedCall", "RestoreV2", "SaveV2");
+      try (var files = Files.list(r.directory().resolve("variables"))) {
+        assertThat(files.toList()).isEmpty();
+      }
+      SavedModel written = SavedModel.parseFrom(Files.readAllBytes(r.directory().resolve("saved_model.pb")));
+      assertThat(written.getMetaGraphs(0).getGraphDef().getLibrary().getFunctionCount()).isZero();
+      assertThat(written.getMetaGraphs(0).hasSaverDef()).isFalse();
       assertThat(callServingDefault(r.directory(), "x", "y", 4f)).containsExactly(4f);
+      assertThat(callServingDefault(r.directory(), "x", "y", 1f, 2f, 5f)).containsExactly(2.5f, 3f, 4.5f);
     }
   }
 }

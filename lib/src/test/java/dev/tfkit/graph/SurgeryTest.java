@@ -176,4 +176,20 @@ class SurgeryTest {
           .containsExactly(5f, 6f, 1f, 2f);
     }
   }
+
+  @Test
+  void freezesVariableShapeIntoShape() {
+    GraphDef g = GraphDef.newBuilder()
+        .addNode(NodeDef.newBuilder().setName("table").setOp("VarHandleOp").putAttr("dtype", FLOAT)
+            .putAttr("shape", AttrValue.newBuilder().setShape(shape(3, 2)).build()))
+        .addNode(NodeDef.newBuilder().setName("dims").setOp("VariableShape").addInput("table")
+            .putAttr("out_type", AttrValue.newBuilder().setType(DataType.DT_INT64).build()))
+        .build();
+    TensorProto table = floats(new long[] {3, 2}, 1f, 2f, 3f, 4f, 5f, 6f);
+    try (ModelGraph m = ModelGraph.of(g, Map.of("table", table)); ModelGraph f = m.freeze()) {
+      assertThat(f.node("dims").getOp()).isEqualTo("Shape");
+      assertThat(f.variables()).isEmpty();
+      assertThat(f.runValues(Map.of(), "dims:0").get("dims:0").longs()).containsExactly(3L, 2L);
+    }
+  }
 }
