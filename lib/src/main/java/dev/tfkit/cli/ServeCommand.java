@@ -83,6 +83,18 @@ final class ServeCommand implements Callable<Integer> {
       description = "Address to listen on (tfkit's flag; default ${DEFAULT-VALUE}, 0.0.0.0 for all).")
   String bindAddress;
 
+  @Option(names = "--tensorflow_session_parallelism", defaultValue = "0",
+      description = "Threads for each TensorFlow session, both pools (0 = auto).")
+  int sessionParallelism;
+
+  @Option(names = "--tensorflow_intra_op_parallelism", defaultValue = "0",
+      description = "Threads one op may use (0 = auto: one per core).")
+  int intraOpParallelism;
+
+  @Option(names = "--tensorflow_inter_op_parallelism", defaultValue = "0",
+      description = "Ops run at once per session (0 = auto: a request's ops run on its own thread; -1 the same explicitly).")
+  int interOpParallelism;
+
   @CommandLine.Unmatched List<String> unmatched = new ArrayList<>();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -137,7 +149,10 @@ final class ServeCommand implements Callable<Integer> {
             .restTimeout(Duration.ofMillis(restTimeoutMs))
             .fileSystemPollWait(Duration.ofSeconds(fsPollSeconds))
             .warmup(enableModelWarmup)
-            .grpcChannelArguments(grpcChannelArguments);
+            .grpcChannelArguments(grpcChannelArguments)
+            .sessionThreads(
+                new dev.tfkit.server.tensorflow.SessionThreads(
+                    sessionParallelism, intraOpParallelism, interOpParallelism));
     if (restApiPort == 0) {
       b.noRest();
     } else {

@@ -10,6 +10,7 @@ import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.tensorflow.InputValidator;
 import dev.tfkit.server.tensorflow.SavedModelLoader;
+import dev.tfkit.server.tensorflow.SessionThreads;
 import dev.tfkit.server.tensorflow.SavedModelServable;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -60,7 +61,7 @@ public final class EmbeddedServer implements AutoCloseable {
     this.host = b.host;
     InputValidator validator = new InputValidator(b.maxTensorBytes);
     this.manager =
-        new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup));
+        new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads));
     Metrics metrics = new Metrics();
     this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
     Server grpcServer = null;
@@ -235,8 +236,18 @@ public final class EmbeddedServer implements AutoCloseable {
     private MonitoringConfig monitoring;
     private String grpcChannelArguments = "";
     private long maxTensorBytes = InputValidator.DEFAULT_MAX_TENSOR_BYTES;
+    private SessionThreads sessionThreads = SessionThreads.AUTO;
 
     private Builder() {}
+
+    /**
+     * The sessions' thread settings (TF Serving's {@code --tensorflow_session_parallelism},
+     * {@code --tensorflow_intra_op_parallelism}, {@code --tensorflow_inter_op_parallelism}).
+     */
+    public Builder sessionThreads(SessionThreads threads) {
+      this.sessionThreads = java.util.Objects.requireNonNull(threads, "threads");
+      return this;
+    }
 
     /** Serves {@code basePath}'s versions as {@code name} (latest version, no labels). */
     public Builder model(String name, Path basePath) {

@@ -37,10 +37,11 @@ class ServeCommandTest {
 
   @Test
   void unknownFlagsAreRefusedWithTheKnownOnesListed() {
-    Run r = run("serve", "--model_base_path=/tmp", "--tensorflow_session_parallelism=4");
+    Run r = run("serve", "--model_base_path=/tmp", "--enable_gpu_memory_growth=1");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err())
-        .contains("--tensorflow_session_parallelism")
+        .contains("--enable_gpu_memory_growth")
+        .contains("--tensorflow_inter_op_parallelism")
         .contains("known flags")
         .contains("--port")
         .contains("--rest_api_port")
@@ -101,5 +102,20 @@ class ServeCommandTest {
               java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(old.statusCode()).isEqualTo(404);
     }
+  }
+
+  @Test
+  void sessionThreadFlagsReachTheSessionOptions() {
+    var t = new dev.tfkit.server.tensorflow.SessionThreads(0, 3, 0).configProto();
+    assertThat(t.getIntraOpParallelismThreads()).isEqualTo(3);
+    assertThat(t.getInterOpParallelismThreads()).as("auto: the request's own thread").isEqualTo(-1);
+    var both = new dev.tfkit.server.tensorflow.SessionThreads(4, 1, 2).configProto();
+    assertThat(both.getIntraOpParallelismThreads()).as("session parallelism wins, as in TF Serving").isEqualTo(4);
+    assertThat(both.getInterOpParallelismThreads()).isEqualTo(4);
+    assertThat(new dev.tfkit.server.tensorflow.SessionThreads(0, 0, 2).configProto().getInterOpParallelismThreads()).isEqualTo(2);
+    Run bad = run("serve", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+        "--port=0", "--rest_api_port=0", "--tensorflow_intra_op_parallelism=-2");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("--tensorflow_intra_op_parallelism").contains("-2");
   }
 }

@@ -26,12 +26,9 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tensorflow.proto.BytesList;
@@ -81,7 +78,7 @@ public final class RestGateway implements AutoCloseable {
   private final ServingApi api;
   private final HttpServer server;
   private final ExecutorService httpThreads;
-  private final ExecutorService workers;
+  private final java.util.concurrent.ScheduledExecutorService deadlineTimer;
   private final Duration timeout;
   private final String metricsPath;
   private final ObjectMapper mapper = TensorJson.mapper();
@@ -100,12 +97,12 @@ public final class RestGateway implements AutoCloseable {
     this.metricsPath = metricsPath;
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     this.httpThreads = Executors.newFixedThreadPool(threads, daemon("tfkit-rest"));
-    this.workers = Executors.newCachedThreadPool(daemon("tfkit-rest-work"));
+    this.deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("tfkit-rest-deadline"));
     try {
       this.server = HttpServer.create(address, 128);
     } catch (java.net.BindException e) {
       httpThreads.shutdownNow();
-      workers.shutdownNow();
+      deadlineTimer.shutdownNow();
       throw new java.net.BindException(
           "cannot listen for REST on " + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage());
     }
@@ -227,30 +224,27 @@ public final class RestGateway implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code work} on this HTTP thread under a deadline of {@code --rest_api_timeout_in_ms}:
+   * the session run gets the time left as TensorFlow's {@code RunOptions.timeout_in_ms} and is
+   * cancelled when it is up (answered 504), as in TF Serving; no hand-off to another thread.
+   */
   private Reply withTimeout(java.util.concurrent.Callable<Reply> work) {
-    if (timeout.isZero()) {
-      try {
-        return work.call();
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw ServingException.internal(String.valueOf(e), e);
-      }
-    }
-    Future<Reply> f = workers.submit(work);
+    io.grpc.Context.CancellableContext ctx =
+        timeout.isZero()
+            ? null
+            : io.grpc.Context.current()
+                .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS, deadlineTimer);
     try {
-      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      f.cancel(true);
-      return error(504, "Deadline Exceeded");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return error(503, "interrupted");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
+      return ctx == null ? work.call() : ctx.call(work);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw ServingException.internal(String.valueOf(e), e);
+    } finally {
+      if (ctx != null) {
+        ctx.cancel(null);
       }
-      throw ServingException.internal(String.valueOf(e.getCause()), e.getCause());
     }
   }
 
@@ -468,6 +462,6 @@ public final class RestGateway implements AutoCloseable {
   public void close() {
     server.stop(0);
     httpThreads.shutdownNow();
-    workers.shutdownNow();
+    deadlineTimer.shutdownNow();
   }
 }

@@ -111,7 +111,14 @@ final class Batcher implements AutoCloseable {
       lock.unlock();
     }
     try {
-      return task.result().get();
+      // The caller's deadline (gRPC, or the REST timeout) bounds the wait for the batch too.
+      io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+      if (d == null) {
+        return task.result().get();
+      }
+      return task.result().get(Math.max(0, d.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ServingException(ServingException.Code.UNAVAILABLE, "interrupted while batching");

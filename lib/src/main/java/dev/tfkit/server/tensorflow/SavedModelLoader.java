@@ -13,17 +13,27 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
   private final InputValidator validator;
   private final Optional<BatchingOptions> batching;
   private final boolean warmup;
+  private final SessionThreads threads;
 
   public SavedModelLoader(
       InputValidator validator, Optional<BatchingOptions> batching, boolean warmup) {
+    this(validator, batching, warmup, SessionThreads.AUTO);
+  }
+
+  public SavedModelLoader(
+      InputValidator validator,
+      Optional<BatchingOptions> batching,
+      boolean warmup,
+      SessionThreads threads) {
     this.validator = validator;
     this.batching = batching;
     this.warmup = warmup;
+    this.threads = threads;
   }
 
   @Override
   public SavedModelServable load(ServableId id, Path dir) throws Exception {
-    SavedModelServable s = SavedModelServable.load(dir, validator);
+    SavedModelServable s = SavedModelServable.load(dir, validator, threads);
     try {
       if (warmup) {
         Warmup.run(s, dir);

@@ -67,18 +67,28 @@ public final class SavedModelServable implements AutoCloseable {
    * @throws IOException naming the folder when it holds neither
    */
   public static SavedModelServable load(Path dir, InputValidator validator) throws IOException {
+    return load(dir, validator, SessionThreads.AUTO);
+  }
+
+  /** As {@link #load(Path, InputValidator)}, with the session's thread settings. */
+  public static SavedModelServable load(Path dir, InputValidator validator, SessionThreads threads)
+      throws IOException {
     if (Files.isRegularFile(dir.resolve("saved_model.pb"))
         || Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
       SavedModelBundle bundle;
       try {
-        bundle = SavedModelBundle.loader(dir.toString()).withTags("serve").load();
+        bundle =
+            SavedModelBundle.loader(dir.toString())
+                .withTags("serve")
+                .withConfigProto(threads.configProto())
+                .load();
       } catch (RuntimeException e) {
         throw new IOException("failed to load SavedModel " + dir + ": " + e.getMessage(), e);
       }
       return new SavedModelServable(bundle, bundle.session(), bundle.metaGraphDef(), validator);
     }
     if (Files.isRegularFile(dir.resolve("export.meta"))) {
-      return loadLegacy(dir, validator);
+      return loadLegacy(dir, validator, threads);
     }
     throw new IOException(
         "Could not find SavedModel .pb or .pbtxt at supplied export directory path: " + dir);
@@ -88,8 +98,8 @@ public final class SavedModelServable implements AutoCloseable {
     return load(dir, new InputValidator());
   }
 
-  private static SavedModelServable loadLegacy(Path dir, InputValidator validator)
-      throws IOException {
+  private static SavedModelServable loadLegacy(
+      Path dir, InputValidator validator, SessionThreads threads) throws IOException {
     MetaGraphDef meta;
     try (InputStream in = Files.newInputStream(dir.resolve("export.meta"))) {
       meta = MetaGraphDef.parseFrom(in);
@@ -98,7 +108,7 @@ public final class SavedModelServable implements AutoCloseable {
     Session s = null;
     try {
       g.importGraphDef(meta.getGraphDef());
-      s = new Session(g);
+      s = new Session(g, threads.configProto());
       SaverDef saver = meta.getSaverDef();
       if (!saver.getRestoreOpName().isEmpty()) {
         try (TString prefix = TString.scalarOf(dir.resolve("export").toString())) {
@@ -246,7 +256,7 @@ public final class SavedModelServable implements AutoCloseable {
       SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, boolean typed) {
     List<Tensor> fed = new ArrayList<>();
     try {
-      Session.Runner runner = session.runner();
+      Session.Runner runner = runner();
       for (Map.Entry<String, TensorProto> e : inputs.entrySet()) {
         Tensor t = Tensors.toTensor(e.getValue());
         fed.add(t);
@@ -269,11 +279,37 @@ public final class SavedModelServable implements AutoCloseable {
       // TensorFlow refuses values it cannot use (e.g. a shape a kernel rejects).
       throw ServingException.invalidArgument(String.valueOf(e.getMessage()));
     } catch (RuntimeException e) {
-      throw ServingException.internal(
-          "running signature failed: " + e.getMessage(), e);
+      throw runFailure(e);
     } finally {
       fed.forEach(Tensor::close);
     }
+  }
+
+  /**
+   * A session runner that honours the caller's deadline (the gRPC call's, or the REST gateway's
+   * {@code --rest_api_timeout_in_ms}): TensorFlow gets the time left as {@code
+   * RunOptions.timeout_in_ms} and cancels the run when it is up, as TF Serving does.
+   */
+  private Session.Runner runner() {
+    Session.Runner r = session.runner();
+    io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+    if (d != null) {
+      long ms = d.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS);
+      if (ms <= 0) {
+        throw new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
+      }
+      r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setTimeoutInMs(ms).build());
+    }
+    return r;
+  }
+
+  /** A failed session run as a serving error; a run cancelled at the deadline says so. */
+  private static ServingException runFailure(RuntimeException e) {
+    io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+    if (d != null && d.isExpired()) {
+      return new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
+    }
+    return ServingException.internal("running signature failed: " + e.getMessage(), e);
   }
 
   private static String tensorName(TensorInfo info, String alias) {
@@ -403,7 +439,7 @@ public final class SavedModelServable implements AutoCloseable {
     for (int i = 0; i < rows.length; i++) {
       rows[i] = examples.get(i).toByteArray();
     }
-    Session.Runner runner = session.runner();
+    Session.Runner runner = runner();
     try (TString t = TString.tensorOfBytes(Shape.of(rows.length), DataBuffers.ofObjects(rows))) {
       runner.feed(tensorName(in, "inputs"), t);
       for (String alias : aliases) {
@@ -421,7 +457,7 @@ public final class SavedModelServable implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw ServingException.invalidArgument(String.valueOf(e.getMessage()));
     } catch (RuntimeException e) {
-      throw ServingException.internal("running signature failed: " + e.getMessage(), e);
+      throw runFailure(e);
     }
   }
 

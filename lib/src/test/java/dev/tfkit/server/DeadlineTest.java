@@ -1,0 +1,120 @@
+package dev.tfkit.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tfkit.savedmodel.SavedModelExport;
+import dev.tfkit.savedmodel.SignatureSpec;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.io.FifoQueue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TFloat32;
+import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.Predict.PredictResponse;
+import tensorflow.serving.PredictionServiceGrpc;
+
+/**
+ * Deadlines reach TensorFlow: a request whose run outlives the REST timeout or the gRPC deadline
+ * is cancelled inside the session (TF's RunOptions.timeout_in_ms), not just answered early. The
+ * model's {@code serving_default} dequeues from an empty queue, so it blocks until cancelled;
+ * {@code push} enqueues one value and {@code size} reports the queue's length. A dequeue that was
+ * still pending would swallow the pushed value (size 0); cancelled ones leave it there (size 1).
+ */
+class DeadlineTest {
+  @TempDir Path tmp;
+
+  private Path blockingModel() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      var q = tf.withName("queue").io.fifoQueue(List.of(TFloat32.class), FifoQueue.sharedName("queue"), FifoQueue.capacity(16L));
+      var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+      var got = tf.io.queueDequeue(q, List.of(TFloat32.class));
+      tf.withName("y").math.add((org.tensorflow.Operand<TFloat32>) got.components().get(0), x);
+      var v = tf.withName("v").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+      var push = tf.io.queueEnqueue(q, List.of(v));
+      tf.withControlDependencies(List.of(push)).withName("pushed").identity(v);
+      tf.withName("n").io.queueSize(q);
+      return SavedModelExport.from(g)
+          .signature(SignatureSpec.predict().input("x", "x").output("y", "y"))
+          .signature("push", SignatureSpec.predict().input("v", "v").output("v", "pushed"))
+          .signature("size", SignatureSpec.predict().input("v", "v").output("n", "n"))
+          .exportTo(tmp.resolve("blocking/1"));
+    }
+  }
+
+  private static TensorProto scalar(float f) {
+    return TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(TensorShapeProto.getDefaultInstance()).addFloatVal(f).build();
+  }
+
+  private static PredictRequest request(String signature, String input, float value) {
+    return PredictRequest.newBuilder()
+        .setModelSpec(ModelSpec.newBuilder().setName("blocking").setSignatureName(signature))
+        .putInputs(input, scalar(value))
+        .build();
+  }
+
+  @Test
+  void timedOutRunsAreCancelledInsideTensorFlow() throws Exception {
+    blockingModel();
+    try (EmbeddedServer server =
+        EmbeddedServer.builder()
+            .model("blocking", tmp.resolve("blocking"))
+            .grpcPort(0)
+            .restPort(0)
+            .restTimeout(Duration.ofMillis(200))
+            .start()) {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      // More timed-out requests than the gateway has HTTP threads: each thread must come back.
+      for (int i = 0; i < 12; i++) {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(server.restUrl() + "/v1/models/blocking:predict"))
+                    .timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\": {\"x\": 1.0}}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("request %d: %s", i, r.body()).isEqualTo(504);
+        assertThat(r.body()).contains("Deadline Exceeded");
+      }
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+      try {
+        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+        for (int i = 0; i < 3; i++) {
+          assertThatThrownBy(() -> stub.withDeadlineAfter(200, TimeUnit.MILLISECONDS).predict(request("", "x", 1f)))
+              .isInstanceOfSatisfying(StatusRuntimeException.class,
+                  e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        }
+        stub.predict(request("push", "v", 7f));
+        PredictResponse size = stub.predict(request("size", "v", 0f));
+        assertThat(size.getOutputsOrThrow("n").getIntVal(0))
+            .as("a dequeue still pending would have taken the pushed value")
+            .isEqualTo(1);
+        // The value is there for the next request, which now completes.
+        PredictResponse y = stub.withDeadlineAfter(30, TimeUnit.SECONDS).predict(request("", "x", 1f));
+        assertThat(y.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(8f);
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+}
