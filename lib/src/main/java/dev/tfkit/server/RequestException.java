@@ -5,6 +5,8 @@ import java.util.Objects;
 /**
  * An error the server answers a request with: a canonical code (the gRPC/TensorFlow status codes
  * TF Serving uses) and a message worded like TF Serving's, so the gRPC and REST layers only map it.
+ * This is the server side; a client sees the same failure as {@link
+ * dev.tfkit.serving.ServingException}.
  */
 public final class RequestException extends RuntimeException {
   private static final long serialVersionUID = 1L;
