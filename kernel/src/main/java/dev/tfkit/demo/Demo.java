@@ -2,6 +2,7 @@ package dev.tfkit.demo;
 
 import dev.tfkit.docker.ServedModel;
 import dev.tfkit.docker.ServingConfig;
+import dev.tfkit.io.Ports;
 import dev.tfkit.notebook.NotebookEngines;
 import dev.tfkit.notebook.NotebookExecutionException;
 import dev.tfkit.notebook.NotebookParameters;
@@ -11,8 +12,6 @@ import dev.tfkit.zoo.Fixtures;
 import dev.tfkit.zoo.NpmPackages;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,13 +71,14 @@ public final class Demo {
       return finish(steps, t0);
     }
 
-    int grpc = freePort();
-    int rest = freePort();
+    int[] ports = Ports.freeLoopbackPorts(4);
+    int grpc = ports[0];
+    int rest = ports[1];
     ServingConfig config = ServingConfig.of(MODELS.stream().map(m -> ServedModel.of(m, out.resolve("models").resolve(m))).toList());
     log.println("demo: starting the embedded server (gRPC " + grpc + ", REST " + rest + ") for " + MODELS + " ...");
     try (EmbeddedServer server =
         EmbeddedServer.builder().modelConfig(config.toProto()).grpcPort(grpc).restPort(rest).start()) {
-      NotebookParameters serving = base.with("grpc_port", String.valueOf(freePort())).with("rest_port", String.valueOf(freePort()));
+      NotebookParameters serving = base.with("grpc_port", String.valueOf(ports[2])).with("rest_port", String.valueOf(ports[3]));
       NotebookParameters client =
           NotebookParameters.none()
               .with("grpc_target", "localhost:" + grpc)
@@ -147,13 +147,5 @@ public final class Demo {
 
   private static String escape(String s) {
     return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
-    }
   }
 }
