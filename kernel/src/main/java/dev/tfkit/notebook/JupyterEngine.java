@@ -2,9 +2,8 @@ package dev.tfkit.notebook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfkit.io.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +47,7 @@ public final class JupyterEngine implements NotebookEngine {
     this.logFile = runtimeDir.resolve("kernel.log");
     String key = UUID.randomUUID().toString();
     this.wire = new JupyterWire(key);
-    int[] ports = freePorts(5);
+    int[] ports = Ports.freeLoopbackPorts(5);
     ObjectNode conn = NotebookDocument.MAPPER.createObjectNode();
     conn.put("transport", "tcp");
     conn.put("ip", IP);
@@ -302,21 +301,6 @@ public final class JupyterEngine implements NotebookEngine {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | RuntimeException ignored) {
       // a temp folder left behind is harmless
-    }
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      int[] ports = new int[n];
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(IP));
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket s : held) s.close();
     }
   }
 }

@@ -5,15 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
  * Runs every notebook of a folder in name order ({@code run-notebook --all}): each gets its output
- * notebook and HTML page in the output folder, and {@code index.html} links them with their status.
+ * notebook and HTML page in the output folder, and {@code index.html} ({@link NotebookIndex}) links
+ * them with their titles, status, times and thumbnails.
  * A failing notebook does not stop the others.
  */
 public final class NotebookBatch {
@@ -51,6 +52,7 @@ public final class NotebookBatch {
       throw new IllegalArgumentException("output folder " + outDir + " must differ from the notebook folder");
     }
     Files.createDirectories(outDir);
+    ZonedDateTime runAt = ZonedDateTime.now();
     List<Entry> entries = new ArrayList<>();
     for (Path nb : notebooks) {
       String name = nb.getFileName().toString();
@@ -69,38 +71,16 @@ public final class NotebookBatch {
       entries.add(new Entry(name, Files.exists(out) ? out : null, Files.exists(html) ? html : null,
           error == null, seconds, error));
     }
-    NotebookDocument.writeAtomically(outDir.resolve("index.html"), index(dir, entries));
+    NotebookDocument.writeAtomically(outDir.resolve("index.html"), index(dir, entries, outDir, runAt));
     return entries;
   }
 
-  /** The index page: one row per notebook with its status, time and links. */
-  static String index(Path dir, List<Entry> entries) {
-    StringBuilder sb = new StringBuilder();
-    String title = "Notebooks of " + dir.toAbsolutePath().normalize().getFileName();
-    sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-        .append(NotebookHtml.escape(title)).append("</title><style>").append(NotebookHtml.CSS)
-        .append("td,th{text-align:left}</style></head><body><main><h1>").append(NotebookHtml.escape(title))
-        .append("</h1>\n<table><thead><tr><th>Notebook</th><th>Status</th><th>Seconds</th><th>Output</th>")
-        .append("<th>Error</th></tr></thead><tbody>\n");
-    long failed = entries.stream().filter(e -> !e.ok()).count();
-    for (Entry e : entries) {
-      sb.append("<tr><td>");
-      if (e.html() != null) {
-        sb.append("<a href=\"").append(NotebookHtml.escape(e.html().getFileName().toString())).append("\">")
-            .append(NotebookHtml.escape(e.name())).append("</a>");
-      } else {
-        sb.append(NotebookHtml.escape(e.name()));
-      }
-      sb.append("</td><td class=\"status-").append(e.ok() ? "completed\">completed" : "failed\">failed")
-          .append("</td><td>").append(String.format(Locale.ROOT, "%.2f", e.seconds())).append("</td><td>");
-      if (e.output() != null) {
-        String f = NotebookHtml.escape(e.output().getFileName().toString());
-        sb.append("<a href=\"").append(f).append("\">").append(f).append("</a>");
-      }
-      sb.append("</td><td>").append(e.error() == null ? "" : NotebookHtml.escape(e.error())).append("</td></tr>\n");
-    }
-    sb.append("</tbody></table><p>").append(entries.size() - failed).append(" of ").append(entries.size())
-        .append(" notebooks completed.</p></main></body></html>\n");
-    return sb.toString();
+  /** The index page of a batch run over {@code dir}: see {@link NotebookIndex}. */
+  static String index(Path dir, List<Entry> entries, Path outDir, ZonedDateTime runAt) {
+    return NotebookIndex.builder("Notebooks of " + dir.toAbsolutePath().normalize().getFileName())
+        .intro("Executed headless with tfkit run-notebook --all, in name order.")
+        .entries(entries)
+        .runAt(runAt)
+        .render(outDir);
   }
 }

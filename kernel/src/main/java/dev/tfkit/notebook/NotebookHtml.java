@@ -36,7 +36,7 @@ public final class NotebookHtml {
           + ".output{margin:4px 0}.stderr{background:#fdecea}.error{background:#fdecea;color:#b71c1c}"
           + ".output img{max-width:100%}.markdown{padding:0 8px}"
           + "table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}"
-          + "th{background:#f5f5f5}.status-failed{color:#b71c1c}.status-completed{color:#1b5e20}";
+          + "th{background:#f5f5f5}";
 
   private NotebookHtml() {}
 

@@ -74,7 +74,16 @@ class DemoTest {
       }
       assertThat(out.resolve("html").resolve(s.notebook() + ".html")).isRegularFile();
     }
-    assertThat(Files.readString(out.resolve("index.html"))).contains("05-portrait-check");
+    String index = Files.readString(out.resolve("index.html"));
+    assertThat(index).contains("5 of 5 notebooks completed").doesNotContain("class=\"status-failed\"").doesNotContain("Not run");
+    // each notebook's first heading, linked to its page, and its executed notebook
+    assertThat(index).contains("<a href=\"html/05-portrait-check.html\">05 · The portrait check</a>")
+        .contains("<a href=\"html/03-serving.html\">03 · Serve: models.config, the seed&#39;s docker run, and the embedded server</a>")
+        .contains("<a href=\"notebooks/01-export-subgraph.ipynb\">01-export-subgraph.ipynb</a>");
+    // 05 draws the photos with their boxes: its row has a thumbnail
+    String portraitRow = index.substring(index.lastIndexOf("<tr>", index.indexOf("<div class=\"file\">05-portrait-check</div>")));
+    assertThat(portraitRow).contains("<img alt=\"first image of 05-portrait-check\" src=\"data:image/png;base64,");
+    assertThat(index).contains("<li><code>models/face_detection/1</code></li>");
     for (String m : Demo.MODELS) assertThat(out.resolve("models").resolve(m).resolve("1/saved_model.pb")).isRegularFile();
   }
 

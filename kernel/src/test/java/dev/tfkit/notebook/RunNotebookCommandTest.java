@@ -108,6 +108,50 @@ class RunNotebookCommandTest {
     }
     String index = Files.readString(outDir.resolve("index.html"));
     assertThat(index.indexOf("a.html")).isLessThan(index.indexOf("b.html"));
-    assertThat(index).contains("ZeroDivisionError").contains("2 of 3 notebooks completed");
+    assertThat(index).contains("2 of 3 notebooks completed");
+    assertThat(rowOf(index, "c.ipynb")).contains("<span class=\"status-failed\">failed</span>").contains("ZeroDivisionError");
+    assertThat(rowOf(index, "a.ipynb")).contains("<span class=\"status-completed\">ok</span>")
+        .contains("<a href=\"a.ipynb\">a.ipynb</a>");
+  }
+
+  @Test
+  void allWritesAnIndexWithTitlesStatusLinksAndTheFirstImage() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("java-nbs"));
+    TestNotebooks.java().markdown("# Draw a <small> square\n\nIt is red.")
+        .code("var img = new java.awt.image.BufferedImage(320, 200, java.awt.image.BufferedImage.TYPE_INT_RGB);\n"
+            + "var g = img.createGraphics(); g.setColor(java.awt.Color.RED); g.fillRect(0, 0, 320, 200); g.dispose();\nimg")
+        .write(dir.resolve("draw.ipynb"));
+    TestNotebooks.java().markdown("## Divide").code("int zero = 0;\nSystem.out.println(1 / zero);")
+        .write(dir.resolve("divide.ipynb"));
+    Path outDir = tmp.resolve("java-out");
+    int code = tfkit("run-notebook", "--all", dir.toString(), "--out", outDir.toString(), "--engine", "inprocess");
+    assertThat(code).as(err.toString()).isEqualTo(1);
+    String index = Files.readString(outDir.resolve("index.html"));
+    String divide = rowOf(index, "divide.ipynb");
+    String draw = rowOf(index, "draw.ipynb");
+    assertThat(divide).contains("<a href=\"divide.html\">Divide</a>").contains("<span class=\"status-failed\">failed</span>")
+        .contains("java.lang.ArithmeticException: / by zero")
+        .contains("<a href=\"divide.ipynb\">divide.ipynb</a>");
+    assertThat(draw).contains("<a href=\"draw.html\">Draw a  square</a>").contains("<span class=\"status-completed\">ok</span>")
+        .contains("<a href=\"draw.ipynb\">draw.ipynb</a>").contains("<a href=\"draw.html\">draw.html</a>");
+    assertThat(divide).doesNotContain("<img");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("base64,([A-Za-z0-9+/=]+)\"").matcher(draw);
+    assertThat(m.find()).isTrue();
+    java.awt.image.BufferedImage thumb =
+        javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(m.group(1))));
+    assertThat(thumb.getWidth()).isEqualTo(160);
+    assertThat(thumb.getHeight()).isEqualTo(100);
+    assertThat(thumb.getRGB(80, 50) & 0xffffff).isEqualTo(0xff0000);
+    assertThat(index).contains("1 of 2 notebooks completed")
+        .containsPattern("Run \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} \\S+ with tfkit "
+            + java.util.regex.Pattern.quote(dev.tfkit.Tfkit.versions().get("tfkit")));
+  }
+
+  /** The index table row of the notebook file {@code name}. */
+  private static String rowOf(String index, String name) {
+    for (String row : index.split("<tr>")) {
+      if (row.contains("<div class=\"file\">" + name + "</div>")) return row;
+    }
+    throw new AssertionError("no row for " + name + " in " + index);
   }
 }

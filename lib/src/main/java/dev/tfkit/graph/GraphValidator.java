@@ -24,6 +24,11 @@ public final class GraphValidator {
 
   private GraphValidator() {}
 
+  /** Whether {@code name} is a node name TensorFlow accepts. */
+  static boolean isValidNodeName(String name) {
+    return name != null && NODE_NAME.matcher(name).matches();
+  }
+
   /**
    * Validates {@code graph}; {@code source} (a file name or "graph") starts every error message.
    *

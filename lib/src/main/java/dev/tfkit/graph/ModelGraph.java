@@ -37,10 +37,10 @@ import tech.tablesaw.api.Table;
  * restored from its checkpoint, its signatures, and where it came from.
  *
  * <p>Load any format with {@link #load(Path)}; each surgery step ({@link #freeze()}, {@link
- * #inlineFunctions()}, {@link #extractSubGraph}, {@link #removeTrainingNodes}, {@link #cutAt})
- * returns a new ModelGraph and leaves this one unchanged. The value itself is immutable; the
- * TensorFlow graph and session it creates on demand (for shapes and {@link #run}) are native
- * resources released by {@link #close()}.
+ * #inlineFunctions()}, {@link #extractSubGraph}, {@link #removeTrainingNodes}, {@link #cutAt},
+ * {@link #splice}) returns a new ModelGraph and leaves this one unchanged. The value itself is
+ * immutable; the TensorFlow graph and session it creates on demand (for shapes and {@link #run})
+ * are native resources released by {@link #close()}.
  */
 public final class ModelGraph implements AutoCloseable {
   private final GraphDef graphDef;
@@ -365,6 +365,132 @@ public final class ModelGraph implements AutoCloseable {
     String cut = GraphSurgery.cutNodeName(t);
     node(cut);
     return cut + ":0";
+  }
+
+  /**
+   * Splices {@code inner} into this graph, like TensorFlow's {@code import_graph_def(inner,
+   * input_map, name=prefix)}: a copy of this graph with every node of {@code inner} added as
+   * {@code prefix/<name>}, where each of {@code inner}'s tensors named as a key of {@code inputMap}
+   * is replaced by this graph's tensor its value names. Put a model behind its pre-processing
+   * ({@code pre.splice(model, "model", Map.of("input:0", "pre/resized:0"))}) or in front of
+   * post-processing; {@link #splicedTensorName} gives the spliced tensors' new names.
+   *
+   * <p>Readers of a mapped tensor read this graph's tensor directly; a mapped Placeholder is left
+   * out. Other mapped nodes stay (they may have other readers): {@link #extractSubGraph} drops
+   * what is no longer needed. {@code inner}'s variable values come along under their new names;
+   * its signatures and assets do not (this graph's stay). Function libraries are merged.
+   *
+   * <p>Names, the prefix and the mapping are checked in Java before any native call; dtypes and
+   * shapes of mapped tensors must agree.
+   *
+   * @param inner the graph spliced in (left unchanged)
+   * @param prefix the name scope for {@code inner}'s nodes, e.g. {@code detector}; no node of this
+   *     graph may be called {@code prefix} or start with {@code prefix/}
+   * @param inputMap {@code inner}'s tensors ({@code node:i}) to this graph's tensors
+   * @throws IllegalArgumentException naming the tensor or node: a key not in {@code inner}, a
+   *     value not in this graph, a prefix that collides, mismatched dtypes or shapes
+   */
+  public ModelGraph splice(ModelGraph inner, String prefix, Map<String, String> inputMap) {
+    java.util.Objects.requireNonNull(inner, "inner");
+    java.util.Objects.requireNonNull(inputMap, "inputMap");
+    if (prefix == null || prefix.endsWith("/") || !GraphValidator.isValidNodeName(prefix)) {
+      throw new IllegalArgumentException("splice prefix '" + prefix + "' is not a valid node name scope"
+          + " (letters, digits and . _ - / >, not starting with _ - / >, not ending with /)");
+    }
+    for (NodeDef d : graphDef.getNodeList()) {
+      if (d.getName().equals(prefix) || d.getName().startsWith(prefix + "/")) {
+        throw new IllegalArgumentException("splice prefix '" + prefix + "' collides with node '" + d.getName()
+            + "' of this graph; choose a prefix no node name starts with");
+      }
+    }
+    Set<String> outerNames = new HashSet<>(nodeNames());
+    Set<String> innerNames = new HashSet<>(inner.nodeNames());
+    Map<TensorName, TensorName> map = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : inputMap.entrySet()) {
+      TensorName from = spliceTensor(e.getKey(), "splice input");
+      TensorName to = spliceTensor(e.getValue(), "splice input '" + e.getKey() + "' is mapped to");
+      String entry = "splice input '" + e.getKey() + "' -> '" + e.getValue() + "'";
+      if (!innerNames.contains(from.node())) {
+        throw new IllegalArgumentException(outerNames.contains(from.node())
+            ? entry + ": node '" + from.node() + "' is in this graph, not in the graph spliced in"
+                + " (the map goes from the spliced graph's tensors to this graph's)"
+            : entry + ": in the graph spliced in, " + NameSuggestions.notFound("node", from.node(), innerNames));
+      }
+      if (!outerNames.contains(to.node())) {
+        throw new IllegalArgumentException(innerNames.contains(to.node())
+            ? entry + ": node '" + to.node() + "' is in the graph spliced in, not in this graph"
+                + " (the map goes from the spliced graph's tensors to this graph's)"
+            : entry + ": in this graph, " + NameSuggestions.notFound("node", to.node(), outerNames));
+      }
+      map.put(from, to);
+    }
+    // Names are sound; now dtypes and shapes (these need the native graphs for shape inference).
+    for (Map.Entry<TensorName, TensorName> e : map.entrySet()) {
+      TensorSpec want = inputSpec(inner, e.getKey());
+      TensorSpec have = spec(e.getValue().toString());
+      if (GraphSurgery.baseType(want.dtype()) != GraphSurgery.baseType(have.dtype())) {
+        throw new IllegalArgumentException("splice input '" + want.name() + "' is " + dtypeName(want.dtype())
+            + " but '" + have.name() + "' is " + dtypeName(have.dtype()));
+      }
+      if (!compatible(want.shape(), have.shape())) {
+        throw new IllegalArgumentException("splice input '" + want.name() + "' has shape " + want.shapeString()
+            + " but '" + have.name() + "' has shape " + have.shapeString());
+      }
+    }
+    GraphDef spliced = GraphSplice.splice(graphDef, inner.graphDef, prefix, map);
+    GraphValidator.validate(spliced, "spliced graph");
+    Map<String, TensorProto> vars = new LinkedHashMap<>(variables);
+    inner.variables.forEach((k, v) -> vars.put(prefix + "/" + k, v));
+    return derive(spliced, vars);
+  }
+
+  /**
+   * The name that {@code innerTensor} (a tensor of the graph spliced in) has in this graph after
+   * {@link #splice} under {@code prefix}: {@code prefix/node:i}.
+   *
+   * @throws IllegalArgumentException when this graph has no such node (e.g. a mapped Placeholder,
+   *     which splicing leaves out)
+   */
+  public String splicedTensorName(String prefix, String innerTensor) {
+    TensorName t = TensorName.parse(innerTensor);
+    if (t.isControl()) throw new IllegalArgumentException("'" + innerTensor + "' is a control input, not a tensor");
+    String name = prefix + "/" + t.node();
+    node(name);
+    return name + ":" + t.index();
+  }
+
+  private static TensorName spliceTensor(String s, String what) {
+    if (s == null || s.isBlank()) throw new IllegalArgumentException(what + " an empty tensor name");
+    TensorName t = TensorName.parse(s);
+    if (t.isControl()) throw new IllegalArgumentException(what + " '" + s + "': a control input, not a tensor");
+    return t;
+  }
+
+  /** A Placeholder's dtype and shape from its attrs (no native graph); other tensors' by inference. */
+  private static TensorSpec inputSpec(ModelGraph g, TensorName t) {
+    NodeDef n = g.node(t.node());
+    if (!GraphSplice.isInput(n)) return g.spec(t.toString());
+    if (t.index() != 0) {
+      throw new IllegalArgumentException("node '" + t.node() + "' (" + n.getOp() + ") has 1 output; there is no output " + t.index());
+    }
+    DataType dt = n.getAttrOrDefault("dtype", AttrValue.getDefaultInstance()).getType();
+    AttrValue shape = n.getAttrOrDefault("shape", null);
+    long[] dims = null;
+    if (shape != null && shape.hasShape() && !shape.getShape().getUnknownRank()) {
+      dims = shape.getShape().getDimList().stream().mapToLong(d -> d.getSize()).toArray();
+    }
+    return new TensorSpec(t.toString(), dt, dims);
+  }
+
+  private static boolean compatible(long[] a, long[] b) {
+    if (a == null || b == null) return true;
+    if (a.length != b.length) return false;
+    for (int i = 0; i < a.length; i++) if (a[i] >= 0 && b[i] >= 0 && a[i] != b[i]) return false;
+    return true;
+  }
+
+  private static String dtypeName(DataType dt) {
+    return GraphSurgery.baseType(dt).name().replace("DT_", "").toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Nodes, weight bytes and GraphDef bytes of {@code before} against this graph. */

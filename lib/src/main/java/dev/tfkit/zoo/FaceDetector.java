@@ -4,19 +4,19 @@ import dev.tfkit.graph.ModelGraph;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.image.NonMaxSuppression;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TUint8;
+import org.tensorflow.types.family.TType;
 
 /**
  * The {@code face_detection} model: BlazeFace (the 256×256 full-size variant that
@@ -84,34 +84,49 @@ public final class FaceDetector {
    * 16×16 and 8×8 grids), {@code Identity_2} and {@code Identity_3} (their box regressions)).
    */
   public static GraphDef graphDef(GraphDef blazeface, Options options) {
+    // Pre-processing: pad to a square (bottom/right), resize, scale to [-1, 1].
+    GraphDef pre;
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       Placeholder<TUint8> images =
           tf.withName("input_images").placeholder(TUint8.class, Placeholder.shape(Shape.of(1, -1, -1, 3)));
-
-      // Pre-processing: pad to a square (bottom/right), resize, scale to [-1, 1].
-      Ops pre = tf.withSubScope("preprocess");
-      Operand<TFloat32> x = pre.dtypes.cast(images, TFloat32.class);
-      Operand<TInt32> shape = pre.shape(x);
-      Operand<TInt32> h = pre.reshape(pre.slice(shape, pre.constant(new int[] {1}), pre.constant(new int[] {1})), pre.constant(new int[] {}));
-      Operand<TInt32> w = pre.reshape(pre.slice(shape, pre.constant(new int[] {2}), pre.constant(new int[] {1})), pre.constant(new int[] {}));
-      Operand<TInt32> side = pre.math.maximum(h, w);
-      Operand<TInt32> zero = pre.constant(0);
+      Ops p = tf.withSubScope("preprocess");
+      Operand<TFloat32> x = p.dtypes.cast(images, TFloat32.class);
+      Operand<TInt32> shape = p.shape(x);
+      Operand<TInt32> h = p.withName("height").reshape(p.slice(shape, p.constant(new int[] {1}), p.constant(new int[] {1})), p.constant(new int[] {}));
+      Operand<TInt32> w = p.withName("width").reshape(p.slice(shape, p.constant(new int[] {2}), p.constant(new int[] {1})), p.constant(new int[] {}));
+      Operand<TInt32> side = p.withName("side").math.maximum(h, w);
+      Operand<TInt32> zero = p.constant(0);
       Operand<TInt32> paddings =
-          pre.reshape(
-              pre.stack(List.of(zero, zero, zero, pre.math.sub(side, h), zero, pre.math.sub(side, w), zero, zero)),
-              pre.constant(new int[] {4, 2}));
-      Operand<TFloat32> square = pre.pad(x, paddings, pre.constant(0f));
-      Operand<TFloat32> resized = pre.image.resizeBilinear(square, pre.constant(new int[] {SIZE, SIZE}));
-      Operand<TFloat32> normalized =
-          pre.withName("normalized").math.sub(pre.math.div(resized, pre.constant(127.5f)), pre.constant(1f));
+          p.reshape(
+              p.stack(List.of(zero, zero, zero, p.math.sub(side, h), zero, p.math.sub(side, w), zero, zero)),
+              p.constant(new int[] {4, 2}));
+      Operand<TFloat32> square = p.pad(x, paddings, p.constant(0f));
+      Operand<TFloat32> resized = p.image.resizeBilinear(square, p.constant(new int[] {SIZE, SIZE}));
+      p.withName("normalized").math.sub(p.math.div(resized, p.constant(127.5f)), p.constant(1f));
+      pre = g.toGraphDef();
+    }
 
-      g.importGraphDef(blazeface, PREFIX);
+    // BlazeFace behind it: its input placeholder's readers read the normalized image.
+    GraphDef spliced;
+    try (ModelGraph preprocess = ModelGraph.of(pre);
+        ModelGraph model = ModelGraph.of(blazeface);
+        ModelGraph joined = preprocess.splice(model, PREFIX, Map.of("input:0", "preprocess/normalized:0"))) {
+      spliced = joined.graphDef();
+    }
+
+    // Post-processing on its outputs.
+    try (Graph g = new Graph()) {
+      g.importGraphDef(spliced);
+      Ops tf = Ops.create(g);
+      Operand<TInt32> h = output(g, "preprocess/height");
+      Operand<TInt32> w = output(g, "preprocess/width");
+      Operand<TInt32> side = output(g, "preprocess/side");
       Ops post = tf.withSubScope("postprocess");
-      Operand<TFloat32> scores1 = output(g, "Identity");
-      Operand<TFloat32> scores2 = output(g, "Identity_1");
-      Operand<TFloat32> regs1 = output(g, "Identity_2");
-      Operand<TFloat32> regs2 = output(g, "Identity_3");
+      Operand<TFloat32> scores1 = output(g, PREFIX + "/Identity");
+      Operand<TFloat32> scores2 = output(g, PREFIX + "/Identity_1");
+      Operand<TFloat32> regs1 = output(g, PREFIX + "/Identity_2");
+      Operand<TFloat32> regs2 = output(g, PREFIX + "/Identity_3");
       Operand<TFloat32> logits =
           post.reshape(post.concat(List.of(scores1, scores2), post.constant(1)), post.constant(new int[] {-1}));
       Operand<TFloat32> regs =
@@ -164,18 +179,14 @@ public final class FaceDetector {
       tf.withName("classes").expandDims(keep, batch);
       tf.withName("num_detections").reshape(post.dtypes.cast(valid, TFloat32.class), post.constant(new int[] {1}));
 
-      return GraphSplice.feedPlaceholder(
-          g.toGraphDef(), PREFIX + "/input", "preprocess/normalized", DataType.DT_FLOAT);
+      return g.toGraphDef();
     }
   }
 
-  private static Operand<TFloat32> output(Graph g, String node) {
-    GraphOperation op = g.operation(PREFIX + "/" + node);
-    if (op == null) {
-      throw new IllegalArgumentException("the BlazeFace graph has no output node '" + node + "'");
-    }
-    Output<TFloat32> out = op.output(0);
-    return out;
+  private static <T extends TType> Operand<T> output(Graph g, String node) {
+    GraphOperation op = g.operation(node);
+    if (op == null) throw new IllegalArgumentException("the detection graph has no node '" + node + "'");
+    return op.output(0);
   }
 
   /**

@@ -1,14 +1,18 @@
 package dev.tfkit.zoo;
 
 import dev.tfkit.graph.ModelGraph;
+import dev.tfkit.graph.TensorName;
 import java.nio.file.Path;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TUint8;
 
@@ -55,16 +59,24 @@ public final class FaceEncoder {
    * 224×224 with bilinear filtering and given to faceres as 0..255 floats, as its authors feed it.
    */
   public static GraphDef graphDef(GraphDef faceres) {
+    GraphDef pre;
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       Placeholder<TUint8> images =
           tf.withName("input_images").placeholder(TUint8.class, Placeholder.shape(Shape.of(-1, -1, -1, 3)));
-      Ops pre = tf.withSubScope("preprocess");
-      Operand<TFloat32> x = pre.dtypes.cast(images, TFloat32.class);
-      pre.withName("resized").image.resizeBilinear(x, pre.constant(new int[] {SIZE, SIZE}));
-      g.importGraphDef(faceres, PREFIX);
-      tf.withName("output").identity(g.<TFloat32>operation(PREFIX + "/" + EMBEDDING).output(0));
-      return GraphSplice.feedPlaceholder(g.toGraphDef(), PREFIX + "/" + RAW_INPUT, "preprocess/resized", DataType.DT_FLOAT);
+      Ops p = tf.withSubScope("preprocess");
+      Operand<TFloat32> x = p.dtypes.cast(images, TFloat32.class);
+      p.withName("resized").image.resizeBilinear(x, p.constant(new int[] {SIZE, SIZE}));
+      pre = g.toGraphDef();
+    }
+    try (ModelGraph preprocess = ModelGraph.of(pre);
+        ModelGraph model = ModelGraph.of(faceres);
+        ModelGraph spliced = preprocess.splice(model, PREFIX, Map.of(RAW_INPUT + ":0", "preprocess/resized:0"))) {
+      NodeDef output = NodeDef.newBuilder().setName("output").setOp("Identity")
+          .addInput(TensorName.parse(spliced.splicedTensorName(PREFIX, EMBEDDING)).asInput())
+          .putAttr("T", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build())
+          .build();
+      return spliced.graphDef().toBuilder().addNode(output).build();
     }
   }
 }

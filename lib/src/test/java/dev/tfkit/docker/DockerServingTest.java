@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tfkit.cli.TfkitCli;
+import dev.tfkit.io.Ports;
 import dev.tfkit.zoo.Fixtures;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -249,7 +250,7 @@ class DockerServingTest {
       assertThat(DockerEngine.available()).isTrue();
       DockerServing docker = DockerServing.builder(ServingConfig.of(ServedModel.of("hp2", hp2)))
           .configFile(tmp.resolve("cfg/models.config")).containerName("fake1")
-          .grpcPort(freePort()).restPort(freePort()).logSink(log::add).build();
+          .grpcPort(Ports.freeLoopbackPort()).restPort(Ports.freeLoopbackPort()).logSink(log::add).build();
       assertThatThrownBy(docker::start)
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("stopped before models [hp2]")
@@ -267,11 +268,6 @@ class DockerServingTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   /**
    * The whole start/close path with a stand-in docker client that "runs" a sleeping process, while a
@@ -317,7 +313,7 @@ class DockerServingTest {
     try {
       DockerServing docker = DockerServing.builder(ServingConfig.of(ServedModel.of("hp2", hp2)))
           .configFile(tmp.resolve("cfg/models.config")).containerName("fake2")
-          .grpcPort(modelService.getPort()).restPort(freePort()).logSink(log::add).build();
+          .grpcPort(modelService.getPort()).restPort(Ports.freeLoopbackPort()).logSink(log::add).build();
       RunningServing server = docker.start();
       assertThat(server.isDocker()).isTrue();
       assertThat(server.containerName()).hasValue("fake2");

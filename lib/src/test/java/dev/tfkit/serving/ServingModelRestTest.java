@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tfkit.io.Ports;
 import dev.tfkit.serving.rest.RestFormat;
 import dev.tfkit.serving.rest.TensorJson;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -202,10 +202,7 @@ class ServingModelRestTest {
 
   @Test
   void refusedConnectionIsUnavailableNamingTheTarget() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-      port = s.getLocalPort();
-    }
+    int port = Ports.freeLoopbackPort();
     ServingException e = catchThrowableOfType(ServingException.class,
         () -> ServingModel.rest("127.0.0.1:" + port, "half").retry(RetryPolicy.none())
             .run(Map.of("x", 1f)));

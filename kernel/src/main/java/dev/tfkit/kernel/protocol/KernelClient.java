@@ -3,8 +3,8 @@ package dev.tfkit.kernel.protocol;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.tfkit.io.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,11 +106,12 @@ public final class KernelClient implements AutoCloseable {
     JsonObject conn = new JsonObject();
     conn.addProperty("transport", "tcp");
     conn.addProperty("ip", "127.0.0.1");
-    conn.addProperty("shell_port", freePort());
-    conn.addProperty("iopub_port", freePort());
-    conn.addProperty("stdin_port", freePort());
-    conn.addProperty("control_port", freePort());
-    conn.addProperty("hb_port", freePort());
+    int[] ports = Ports.freeLoopbackPorts(5);
+    conn.addProperty("shell_port", ports[0]);
+    conn.addProperty("iopub_port", ports[1]);
+    conn.addProperty("stdin_port", ports[2]);
+    conn.addProperty("control_port", ports[3]);
+    conn.addProperty("hb_port", ports[4]);
     conn.addProperty("signature_scheme", "hmac-sha256");
     conn.addProperty("key", UUID.randomUUID().toString());
     Files.writeString(file, GSON.toJson(conn));
@@ -334,12 +335,6 @@ public final class KernelClient implements AutoCloseable {
 
   private static String str(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   /** Asks the kernel to shut down (if still running) and waits for the process to end. */

@@ -1,6 +1,6 @@
 package dev.tfkit.server.api;
 
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -14,7 +14,7 @@ final class GrpcErrors {
     T result;
     try {
       result = call.get();
-    } catch (ServingException e) {
+    } catch (RequestException e) {
       out.onError(toStatus(e));
       return;
     } catch (RuntimeException | LinkageError e) {
@@ -25,7 +25,7 @@ final class GrpcErrors {
     out.onCompleted();
   }
 
-  static StatusRuntimeException toStatus(ServingException e) {
+  static StatusRuntimeException toStatus(RequestException e) {
     Status s =
         switch (e.code()) {
           case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;

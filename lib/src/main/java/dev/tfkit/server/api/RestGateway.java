@@ -11,7 +11,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import dev.tfkit.server.tensorflow.InputValidator;
 import dev.tfkit.serving.rest.PredictJsonRequest;
 import dev.tfkit.serving.rest.TensorJson;
@@ -130,7 +130,7 @@ public final class RestGateway implements AutoCloseable {
     Reply reply;
     try {
       reply = route(ex);
-    } catch (ServingException e) {
+    } catch (RequestException e) {
       reply = error(e.code().httpStatus(), e.getMessage());
     } catch (IllegalArgumentException e) {
       reply = error(400, String.valueOf(e.getMessage()));
@@ -186,7 +186,7 @@ public final class RestGateway implements AutoCloseable {
       try {
         b.setVersion(Int64Value.of(Long.parseLong(version)));
       } catch (NumberFormatException e) {
-        throw ServingException.invalidArgument(
+        throw RequestException.invalidArgument(
             "Failed to convert version: " + version + " to numeric.");
       }
     }
@@ -200,7 +200,7 @@ public final class RestGateway implements AutoCloseable {
     try {
       return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw ServingException.invalidArgument("Failed to decode " + what + ":" + s);
+      throw RequestException.invalidArgument("Failed to decode " + what + ":" + s);
     }
   }
 
@@ -209,7 +209,7 @@ public final class RestGateway implements AutoCloseable {
     if (len != null) {
       try {
         if (Long.parseLong(len.trim()) > MAX_BODY_BYTES) {
-          throw ServingException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
+          throw RequestException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
       } catch (NumberFormatException ignored) {
         // The server itself rejects a malformed Content-Length.
@@ -218,7 +218,7 @@ public final class RestGateway implements AutoCloseable {
     try (InputStream in = ex.getRequestBody()) {
       byte[] body = in.readNBytes((int) Math.min(MAX_BODY_BYTES, Integer.MAX_VALUE - 8) + 1);
       if (body.length > MAX_BODY_BYTES) {
-        throw ServingException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
+        throw RequestException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
       }
       return body;
     }
@@ -240,7 +240,7 @@ public final class RestGateway implements AutoCloseable {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
-      throw ServingException.internal(String.valueOf(e), e);
+      throw RequestException.internal(String.valueOf(e), e);
     } finally {
       if (ctx != null) {
         ctx.cancel(null);
@@ -319,14 +319,14 @@ public final class RestGateway implements AutoCloseable {
 
   private static String signatureName(JsonNode body) {
     if (body == null || !body.isObject()) {
-      throw ServingException.invalidArgument("request body must be a JSON object");
+      throw RequestException.invalidArgument("request body must be a JSON object");
     }
     JsonNode s = body.get("signature_name");
     if (s == null) {
       return "";
     }
     if (!s.isTextual()) {
-      throw ServingException.invalidArgument("'signature_name' must be a string, got " + s);
+      throw RequestException.invalidArgument("'signature_name' must be a string, got " + s);
     }
     return s.asText();
   }
@@ -335,7 +335,7 @@ public final class RestGateway implements AutoCloseable {
   static Input examples(JsonNode body) {
     JsonNode examples = body.get("examples");
     if (examples == null || !examples.isArray()) {
-      throw ServingException.invalidArgument("Missing 'examples' array in the request body");
+      throw RequestException.invalidArgument("Missing 'examples' array in the request body");
     }
     ExampleList.Builder list = ExampleList.newBuilder();
     ExampleListWithContext.Builder withContext = ExampleListWithContext.newBuilder();
@@ -354,7 +354,7 @@ public final class RestGateway implements AutoCloseable {
 
   private static Example example(JsonNode node, String where) {
     if (!node.isObject()) {
-      throw ServingException.invalidArgument(where + " must be a JSON object of features");
+      throw RequestException.invalidArgument(where + " must be a JSON object of features");
     }
     Features.Builder f = Features.newBuilder();
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
@@ -373,14 +373,14 @@ public final class RestGateway implements AutoCloseable {
       values.add(v);
     }
     if (values.isEmpty()) {
-      throw ServingException.invalidArgument(where + " is an empty list; its type cannot be told");
+      throw RequestException.invalidArgument(where + " is an empty list; its type cannot be told");
     }
     JsonNode first = values.get(0);
     if (first.isIntegralNumber()) {
       Int64List.Builder b = Int64List.newBuilder();
       for (JsonNode x : values) {
         if (!x.isIntegralNumber() || !x.canConvertToLong()) {
-          throw ServingException.invalidArgument(where + ": expected integers, got " + x);
+          throw RequestException.invalidArgument(where + ": expected integers, got " + x);
         }
         b.addValue(x.asLong());
       }
@@ -390,7 +390,7 @@ public final class RestGateway implements AutoCloseable {
       FloatList.Builder b = FloatList.newBuilder();
       for (JsonNode x : values) {
         if (!x.isNumber()) {
-          throw ServingException.invalidArgument(where + ": expected numbers, got " + x);
+          throw RequestException.invalidArgument(where + ": expected numbers, got " + x);
         }
         b.addValue((float) x.asDouble());
       }
@@ -404,10 +404,10 @@ public final class RestGateway implements AutoCloseable {
         try {
           b.addValue(ByteString.copyFrom(Base64.getDecoder().decode(x.get("b64").asText())));
         } catch (IllegalArgumentException e) {
-          throw ServingException.invalidArgument(where + ": invalid base64: " + e.getMessage());
+          throw RequestException.invalidArgument(where + ": invalid base64: " + e.getMessage());
         }
       } else {
-        throw ServingException.invalidArgument(
+        throw RequestException.invalidArgument(
             where + ": expected a number, a string or {\"b64\": ...}, got " + x);
       }
     }
@@ -423,7 +423,7 @@ public final class RestGateway implements AutoCloseable {
     try {
       return PRINTER.print(m);
     } catch (InvalidProtocolBufferException e) {
-      throw ServingException.internal("Failed to convert proto to json. Error: " + e.getMessage(), e);
+      throw RequestException.internal("Failed to convert proto to json. Error: " + e.getMessage(), e);
     }
   }
 
@@ -433,7 +433,7 @@ public final class RestGateway implements AutoCloseable {
     try {
       map = r.getMetadataOrThrow("signature_def").unpack(SignatureDefMap.class);
     } catch (InvalidProtocolBufferException e) {
-      throw ServingException.internal("Failed to unpack 'Any' object to 'SignatureDefMap'.", e);
+      throw RequestException.internal("Failed to unpack 'Any' object to 'SignatureDefMap'.", e);
     }
     return "{\n\"model_spec\":"
         + print(r.getModelSpec())
@@ -446,7 +446,7 @@ public final class RestGateway implements AutoCloseable {
     try {
       return mapper.writeValueAsString(n);
     } catch (IOException e) {
-      throw ServingException.internal("writing JSON failed: " + e.getMessage(), e);
+      throw RequestException.internal("writing JSON failed: " + e.getMessage(), e);
     }
   }
 

@@ -3,7 +3,7 @@ package dev.tfkit.server.api;
 import com.google.protobuf.Any;
 import com.google.protobuf.Int64Value;
 import dev.tfkit.server.ServerConfigs;
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.lifecycle.ServableHandle;
@@ -41,7 +41,7 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 /**
  * TF Serving's API methods on its request and response messages, independent of transport: the
  * gRPC services and the REST gateway both call this, so both answer alike. Errors are {@link
- * ServingException}s with TF Serving's codes and wording.
+ * RequestException}s with TF Serving's codes and wording.
  */
 public final class ServingApi {
   private final ModelManager<SavedModelServable> manager;
@@ -98,7 +98,7 @@ public final class ServingApi {
             try {
               req = build.apply(h.servable());
             } catch (IllegalArgumentException e) {
-              throw ServingException.invalidArgument(e.getMessage());
+              throw RequestException.invalidArgument(e.getMessage());
             }
             String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
             Map<String, TensorProto> out =
@@ -148,18 +148,18 @@ public final class ServingApi {
         "MultiInference",
         () -> {
           if (req.getTasksCount() == 0) {
-            throw ServingException.invalidArgument("MultiInferenceRequest must specify at least one task");
+            throw RequestException.invalidArgument("MultiInferenceRequest must specify at least one task");
           }
           Set<String> signatures = new HashSet<>();
           ModelSpec first = req.getTasks(0).getModelSpec();
           for (InferenceTask t : req.getTasksList()) {
             if (!t.getModelSpec().getName().equals(first.getName())) {
-              throw ServingException.invalidArgument(
+              throw RequestException.invalidArgument(
                   "All ModelSpecs in a MultiInferenceRequest must access the same model name.");
             }
             String sig = SavedModelServable.resolveName(t.getModelSpec().getSignatureName());
             if (!signatures.add(sig)) {
-              throw ServingException.invalidArgument("Duplicate evaluation of signature: " + sig);
+              throw RequestException.invalidArgument("Duplicate evaluation of signature: " + sig);
             }
           }
           // One version for all tasks, as TF Serving resolves the first task's spec once.
@@ -175,8 +175,8 @@ public final class ServingApi {
                 case SavedModelServable.REGRESS_METHOD ->
                     r.setRegressionResult(h.servable().regress(sig, req.getInput()));
                 default ->
-                    throw new ServingException(
-                        ServingException.Code.UNIMPLEMENTED,
+                    throw new RequestException(
+                        RequestException.Code.UNIMPLEMENTED,
                         "Unsupported signature method_name: " + t.getMethodName());
               }
               resp.addResults(r);
@@ -192,12 +192,12 @@ public final class ServingApi {
         "GetModelMetadata",
         () -> {
           if (req.getMetadataFieldCount() == 0) {
-            throw ServingException.invalidArgument(
+            throw RequestException.invalidArgument(
                 "GetModelMetadataRequest must specify at least one metadata_field");
           }
           for (String f : req.getMetadataFieldList()) {
             if (!f.equals("signature_def")) {
-              throw ServingException.invalidArgument("Metadata field " + f + " is not supported");
+              throw RequestException.invalidArgument("Metadata field " + f + " is not supported");
             }
           }
           try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
@@ -226,12 +226,12 @@ public final class ServingApi {
         "GetModelStatus",
         () -> {
           if (!req.hasModelSpec()) {
-            throw ServingException.invalidArgument("Missing ModelSpec");
+            throw RequestException.invalidArgument("Missing ModelSpec");
           }
           ModelSpec spec = req.getModelSpec();
           String name = spec.getName();
           if (name.isEmpty()) {
-            throw ServingException.invalidArgument("ModelSpec has no name specified.");
+            throw RequestException.invalidArgument("ModelSpec has no name specified.");
           }
           OptionalLong version = OptionalLong.empty();
           if (spec.hasVersion()) {
@@ -240,13 +240,13 @@ public final class ServingApi {
             String label = spec.getVersionLabel();
             Optional<Long> v = manager.versionForLabel(name, label);
             if (v.isEmpty()) {
-              throw ServingException.invalidArgument("Unrecognized servable version label: " + label);
+              throw RequestException.invalidArgument("Unrecognized servable version label: " + label);
             }
             version = OptionalLong.of(v.get());
           }
           List<VersionStatus> all = manager.status(name);
           if (all.isEmpty()) {
-            throw ServingException.notFound("Could not find any versions of model " + name);
+            throw RequestException.notFound("Could not find any versions of model " + name);
           }
           GetModelStatusResponse.Builder resp = GetModelStatusResponse.newBuilder();
           for (VersionStatus s : all) {
@@ -255,7 +255,7 @@ public final class ServingApi {
             }
           }
           if (resp.getModelVersionStatusCount() == 0) {
-            throw ServingException.notFound(
+            throw RequestException.notFound(
                 "Could not find version " + version.getAsLong() + " of model " + name);
           }
           return resp.build();
@@ -287,12 +287,12 @@ public final class ServingApi {
           try {
             configs = ServerConfigs.models(req.getConfig(), configBaseDir);
           } catch (IllegalArgumentException e) {
-            throw ServingException.invalidArgument(e.getMessage());
+            throw RequestException.invalidArgument(e.getMessage());
           }
           try {
             manager.setConfig(configs);
           } catch (IllegalArgumentException e) {
-            throw ServingException.invalidArgument(e.getMessage());
+            throw RequestException.invalidArgument(e.getMessage());
           }
           return ReloadConfigResponse.newBuilder()
               .setStatus(tensorflow.serving.Status.StatusProto.newBuilder())
@@ -304,10 +304,10 @@ public final class ServingApi {
 
   private ServableHandle<SavedModelServable> acquire(boolean hasSpec, ModelSpec spec) {
     if (!hasSpec) {
-      throw ServingException.invalidArgument("Missing ModelSpec");
+      throw RequestException.invalidArgument("Missing ModelSpec");
     }
     if (spec.getName().isEmpty()) {
-      throw ServingException.invalidArgument("ModelSpec has no name specified.");
+      throw RequestException.invalidArgument("ModelSpec has no name specified.");
     }
     ServableRequest r =
         switch (spec.getVersionChoiceCase()) {
@@ -333,11 +333,11 @@ public final class ServingApi {
       T out = call.get();
       ok = true;
       return out;
-    } catch (ServingException e) {
+    } catch (RequestException e) {
       throw e;
     } catch (RuntimeException | LinkageError e) {
       // Anything unexpected still leaves as a clean INTERNAL error, never a raw trace.
-      throw ServingException.internal(api + " failed: " + e, e);
+      throw RequestException.internal(api + " failed: " + e, e);
     } finally {
       // Names of models never configured share one series, so junk requests cannot grow it.
       String label = manager.knows(model) ? model : "";

@@ -1,6 +1,6 @@
 package dev.tfkit.server.lifecycle;
 
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,7 +83,7 @@ public final class ModelManager<S> implements AutoCloseable {
    * Serves exactly these models: new ones are loaded, removed ones unloaded, changed ones
    * re-reconciled; returns once every aspired version is loaded or failed.
    *
-   * @throws ServingException FAILED_PRECONDITION if a version label points to a version that is
+   * @throws RequestException FAILED_PRECONDITION if a version label points to a version that is
    *     not available (the other changes still apply; the model keeps its previous labels)
    * @throws IllegalArgumentException if two models share a name
    */
@@ -127,7 +127,7 @@ public final class ModelManager<S> implements AutoCloseable {
     }
     labels = Map.copyOf(newLabels);
     if (!labelErrors.isEmpty()) {
-      throw ServingException.failedPrecondition(String.join("; ", labelErrors));
+      throw RequestException.failedPrecondition(String.join("; ", labelErrors));
     }
   }
 
@@ -178,7 +178,7 @@ public final class ModelManager<S> implements AutoCloseable {
   /**
    * A hold on the version {@code request} asks for; close it when done.
    *
-   * @throws ServingException NOT_FOUND ({@code Servable not found for request: Latest(x)}) when no
+   * @throws RequestException NOT_FOUND ({@code Servable not found for request: Latest(x)}) when no
    *     such version is available, INVALID_ARGUMENT for an unknown label
    */
   public ServableHandle<S> acquire(ServableRequest request) {
@@ -188,7 +188,7 @@ public final class ModelManager<S> implements AutoCloseable {
       String label = request.label().get();
       Long v = labels.getOrDefault(name, Map.of()).get(label);
       if (v == null) {
-        throw ServingException.invalidArgument("Unrecognized servable version label: " + label);
+        throw RequestException.invalidArgument("Unrecognized servable version label: " + label);
       }
       version = java.util.OptionalLong.of(v);
     }
@@ -210,7 +210,7 @@ public final class ModelManager<S> implements AutoCloseable {
       }
       Thread.onSpinWait();
     }
-    throw ServingException.notFound(
+    throw RequestException.notFound(
         "Servable not found for request: " + ServableRequest.describe(name, version));
   }
 

@@ -1,7 +1,7 @@
 package dev.tfkit.server.tensorflow;
 
 import com.google.protobuf.ByteString;
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -97,11 +97,11 @@ final class Batcher implements AutoCloseable {
     lock.lock();
     try {
       if (closed) {
-        throw new ServingException(ServingException.Code.UNAVAILABLE, "the model is unloading");
+        throw new RequestException(RequestException.Code.UNAVAILABLE, "the model is unloading");
       }
       if (queued >= (long) options.maxEnqueuedBatches() * options.maxBatchSize()) {
-        throw new ServingException(
-            ServingException.Code.UNAVAILABLE,
+        throw new RequestException(
+            RequestException.Code.UNAVAILABLE,
             "The batch scheduling queue to which this task was submitted is full");
       }
       queues.computeIfAbsent(key, k -> new ArrayDeque<>()).add(task);
@@ -118,15 +118,15 @@ final class Batcher implements AutoCloseable {
       }
       return task.result().get(Math.max(0, d.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
+      throw new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ServingException(ServingException.Code.UNAVAILABLE, "interrupted while batching");
+      throw new RequestException(RequestException.Code.UNAVAILABLE, "interrupted while batching");
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof ServingException se) {
+      if (e.getCause() instanceof RequestException se) {
         throw se;
       }
-      throw ServingException.internal("batched run failed: " + e.getCause(), e.getCause());
+      throw RequestException.internal("batched run failed: " + e.getCause(), e.getCause());
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.tfkit.server.tensorflow;
 
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -55,7 +55,7 @@ public final class InputValidator {
       extra.removeAll(want);
       Set<String> missing = new TreeSet<>(want);
       missing.removeAll(sent);
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "input size does not match signature: "
               + sent.size()
               + "!="
@@ -215,8 +215,8 @@ public final class InputValidator {
     }
   }
 
-  private static ServingException bad(String name, String what) {
-    return ServingException.invalidArgument("input '" + name + "': " + what);
+  private static RequestException bad(String name, String what) {
+    return RequestException.invalidArgument("input '" + name + "': " + what);
   }
 
   static String shapeString(TensorShapeProto s) {

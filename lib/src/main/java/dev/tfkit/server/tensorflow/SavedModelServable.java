@@ -1,7 +1,7 @@
 package dev.tfkit.server.tensorflow;
 
 import com.google.protobuf.ByteString;
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -173,13 +173,13 @@ public final class SavedModelServable implements AutoCloseable {
   /**
    * The signature called {@code name} (empty = {@code serving_default}).
    *
-   * @throws ServingException FAILED_PRECONDITION with TF Serving's message when there is none
+   * @throws RequestException FAILED_PRECONDITION with TF Serving's message when there is none
    */
   public SignatureDef signature(String name) {
     String key = resolveName(name);
     SignatureDef s = signatures.get(key);
     if (s == null) {
-      throw ServingException.failedPrecondition("Serving signature key \"" + key + "\" not found.");
+      throw RequestException.failedPrecondition("Serving signature key \"" + key + "\" not found.");
     }
     return s;
   }
@@ -225,7 +225,7 @@ public final class SavedModelServable implements AutoCloseable {
     }
     for (String alias : outputFilter) {
       if (!sig.getOutputsMap().containsKey(alias)) {
-        throw ServingException.invalidArgument(
+        throw RequestException.invalidArgument(
             "output tensor alias not found in signature: "
                 + alias
                 + " Outputs expected to be in the set {"
@@ -233,7 +233,7 @@ public final class SavedModelServable implements AutoCloseable {
                 + "}.");
       }
       if (aliases.contains(alias)) {
-        throw ServingException.invalidArgument("duplicate output tensor alias: " + alias);
+        throw RequestException.invalidArgument("duplicate output tensor alias: " + alias);
       }
       aliases.add(alias);
     }
@@ -273,11 +273,11 @@ public final class SavedModelServable implements AutoCloseable {
         }
       }
       return out;
-    } catch (ServingException e) {
+    } catch (RequestException e) {
       throw e;
     } catch (IllegalArgumentException e) {
       // TensorFlow refuses values it cannot use (e.g. a shape a kernel rejects).
-      throw ServingException.invalidArgument(String.valueOf(e.getMessage()));
+      throw RequestException.invalidArgument(String.valueOf(e.getMessage()));
     } catch (RuntimeException e) {
       throw runFailure(e);
     } finally {
@@ -296,7 +296,7 @@ public final class SavedModelServable implements AutoCloseable {
     if (d != null) {
       long ms = d.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS);
       if (ms <= 0) {
-        throw new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
+        throw new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
       }
       r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setTimeoutInMs(ms).build());
     }
@@ -304,18 +304,18 @@ public final class SavedModelServable implements AutoCloseable {
   }
 
   /** A failed session run as a serving error; a run cancelled at the deadline says so. */
-  private static ServingException runFailure(RuntimeException e) {
+  private static RequestException runFailure(RuntimeException e) {
     io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
     if (d != null && d.isExpired()) {
-      return new ServingException(ServingException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
+      return new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     }
-    return ServingException.internal("running signature failed: " + e.getMessage(), e);
+    return RequestException.internal("running signature failed: " + e.getMessage(), e);
   }
 
   private static String tensorName(TensorInfo info, String alias) {
     if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
-      throw new ServingException(
-          ServingException.Code.UNIMPLEMENTED,
+      throw new RequestException(
+          RequestException.Code.UNIMPLEMENTED,
           "tensor '" + alias + "' is a sparse or composite tensor, which is not supported");
     }
     return info.getName();
@@ -330,7 +330,7 @@ public final class SavedModelServable implements AutoCloseable {
     TensorInfo classesInfo = sig.getOutputsMap().get("classes");
     TensorInfo scoresInfo = sig.getOutputsMap().get("scores");
     if (classesInfo == null && scoresInfo == null) {
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "Expected classification signature outputs to contain at least one of {classes, scores}");
     }
     List<ByteString> examples = serializedExamples(input);
@@ -348,19 +348,19 @@ public final class SavedModelServable implements AutoCloseable {
     long k = -1;
     if (classes != null) {
       if (classes.getDtype() != DataType.DT_STRING) {
-        throw ServingException.invalidArgument(
+        throw RequestException.invalidArgument(
             "Expected classes Tensor of DT_STRING. Got: " + classes.getDtype());
       }
       k = checkBatchMatrix("classes", classes, n);
     }
     if (scores != null) {
       if (scores.getDtype() != DataType.DT_FLOAT) {
-        throw ServingException.invalidArgument(
+        throw RequestException.invalidArgument(
             "Expected scores Tensor of DT_FLOAT. Got: " + scores.getDtype());
       }
       long ks = checkBatchMatrix("scores", scores, n);
       if (k >= 0 && ks != k) {
-        throw ServingException.invalidArgument(
+        throw RequestException.invalidArgument(
             "Tensors class and score should match in dim[1]. Got " + k + " vs. " + ks);
       }
       k = ks;
@@ -389,7 +389,7 @@ public final class SavedModelServable implements AutoCloseable {
     SignatureDef sig = signature(signatureName);
     TensorInfo in = exampleInput(sig);
     if (!sig.getOutputsMap().containsKey("outputs")) {
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "Expected regression signature to have an output named 'outputs'; it has {"
               + String.join(",", new TreeSet<>(sig.getOutputsMap().keySet()))
               + "}");
@@ -398,7 +398,7 @@ public final class SavedModelServable implements AutoCloseable {
     int n = examples.size();
     TensorProto out = runExamples(sig, in, examples, List.of("outputs")).get("outputs");
     if (out.getDtype() != DataType.DT_FLOAT) {
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "Expected output Tensor of DT_FLOAT. Got: " + out.getDtype());
     }
     var shape = out.getTensorShape();
@@ -408,7 +408,7 @@ public final class SavedModelServable implements AutoCloseable {
                 && shape.getDim(0).getSize() == n
                 && shape.getDim(1).getSize() == 1);
     if (!ok) {
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got "
               + InputValidator.shapeString(shape));
     }
@@ -421,12 +421,12 @@ public final class SavedModelServable implements AutoCloseable {
 
   private static TensorInfo exampleInput(SignatureDef sig) {
     if (sig.getInputsCount() != 1) {
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "Expected one input Tensor, got " + sig.getInputsCount());
     }
     TensorInfo in = sig.getInputsMap().values().iterator().next();
     if (InputValidator.baseType(in.getDtype()) != DataType.DT_STRING) {
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "Expected the signature's input to be a DT_STRING tensor of serialized tf.Examples,"
               + " got " + in.getDtype());
     }
@@ -452,10 +452,10 @@ public final class SavedModelServable implements AutoCloseable {
         }
       }
       return out;
-    } catch (ServingException e) {
+    } catch (RequestException e) {
       throw e;
     } catch (IllegalArgumentException e) {
-      throw ServingException.invalidArgument(String.valueOf(e.getMessage()));
+      throw RequestException.invalidArgument(String.valueOf(e.getMessage()));
     } catch (RuntimeException e) {
       throw runFailure(e);
     }
@@ -464,7 +464,7 @@ public final class SavedModelServable implements AutoCloseable {
   private static long checkBatchMatrix(String what, TensorProto t, int n) {
     var shape = t.getTensorShape();
     if (shape.getDimCount() != 2 || shape.getDim(0).getSize() != n) {
-      throw ServingException.invalidArgument(
+      throw RequestException.invalidArgument(
           "Expected Tensor shape: [batch_size num_classes] but got "
               + InputValidator.shapeString(shape)
               + " for "
@@ -491,7 +491,7 @@ public final class SavedModelServable implements AutoCloseable {
       default -> {}
     }
     if (out.isEmpty()) {
-      throw ServingException.invalidArgument("Input is empty.");
+      throw RequestException.invalidArgument("Input is empty.");
     }
     return out;
   }

@@ -3,7 +3,7 @@ package dev.tfkit.server.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tfkit.server.ServingException;
+import dev.tfkit.server.RequestException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,10 +107,10 @@ class ModelManagerTest {
       assertThat(m.availableVersions("m")).containsExactly(3L);
       assertThat(latest(m, "m")).isEqualTo(3);
       assertThatThrownBy(() -> m.acquire(ServableRequest.specific("m", 1)))
-          .isInstanceOf(ServingException.class)
+          .isInstanceOf(RequestException.class)
           .hasMessage("Servable not found for request: Specific(m, 1)")
-          .extracting(e -> ((ServingException) e).code())
-          .isEqualTo(ServingException.Code.NOT_FOUND);
+          .extracting(e -> ((RequestException) e).code())
+          .isEqualTo(RequestException.Code.NOT_FOUND);
 
       m.setConfig(List.of(ModelConfig.of("m", base).withPolicy(VersionPolicy.all())));
       assertThat(m.availableVersions("m")).containsExactly(1L, 2L, 3L);
@@ -252,7 +252,7 @@ class ModelManagerTest {
                           ModelConfig.of("m", base)
                               .withPolicy(VersionPolicy.all())
                               .withLabels(Map.of("stable", 7L)))))
-          .isInstanceOf(ServingException.class)
+          .isInstanceOf(RequestException.class)
           .hasMessageContaining("version 7 of model m, which is not currently available");
       assertThat(m.versionForLabel("m", "stable")).contains(1L);
     }

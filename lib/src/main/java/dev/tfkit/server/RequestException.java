@@ -5,8 +5,10 @@ import java.util.Objects;
 /**
  * An error the server answers a request with: a canonical code (the gRPC/TensorFlow status codes
  * TF Serving uses) and a message worded like TF Serving's, so the gRPC and REST layers only map it.
+ * This is the server side; a client sees the same failure as {@link
+ * dev.tfkit.serving.ServingException}.
  */
-public final class ServingException extends RuntimeException {
+public final class RequestException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** The canonical status codes the server uses (same names and meanings as gRPC's). */
@@ -36,12 +38,12 @@ public final class ServingException extends RuntimeException {
 
   private final Code code;
 
-  public ServingException(Code code, String message) {
+  public RequestException(Code code, String message) {
     super(message);
     this.code = Objects.requireNonNull(code, "code");
   }
 
-  public ServingException(Code code, String message, Throwable cause) {
+  public RequestException(Code code, String message, Throwable cause) {
     super(message, cause);
     this.code = Objects.requireNonNull(code, "code");
   }
@@ -50,19 +52,19 @@ public final class ServingException extends RuntimeException {
     return code;
   }
 
-  public static ServingException invalidArgument(String message) {
-    return new ServingException(Code.INVALID_ARGUMENT, message);
+  public static RequestException invalidArgument(String message) {
+    return new RequestException(Code.INVALID_ARGUMENT, message);
   }
 
-  public static ServingException notFound(String message) {
-    return new ServingException(Code.NOT_FOUND, message);
+  public static RequestException notFound(String message) {
+    return new RequestException(Code.NOT_FOUND, message);
   }
 
-  public static ServingException failedPrecondition(String message) {
-    return new ServingException(Code.FAILED_PRECONDITION, message);
+  public static RequestException failedPrecondition(String message) {
+    return new RequestException(Code.FAILED_PRECONDITION, message);
   }
 
-  public static ServingException internal(String message, Throwable cause) {
-    return new ServingException(Code.INTERNAL, message, cause);
+  public static RequestException internal(String message, Throwable cause) {
+    return new RequestException(Code.INTERNAL, message, cause);
   }
 }
