@@ -152,8 +152,33 @@ public final class ServerBench {
           "gRPC echo (same bytes)",
           () -> ClientCalls.blockingUnaryCall(echoChannel, ECHO, CallOptions.DEFAULT, requestBytes));
       scenarios.put("gRPC Predict", () -> stub.predict(request));
+      // REST through a minimal keep-alive HTTP/1.1 client (one connection per client thread, as
+      // wrk does), and through the JDK's HttpClient for contrast.
+      URI rest = URI.create(server.restUrl());
+      byte[] restRequest = KeepAliveHttpClient.post("/v1/models/half_plus_two:predict", restBody);
+      List<KeepAliveHttpClient> connections = java.util.Collections.synchronizedList(new ArrayList<>());
+      ThreadLocal<KeepAliveHttpClient> connection =
+          ThreadLocal.withInitial(
+              () -> {
+                try {
+                  KeepAliveHttpClient c = new KeepAliveHttpClient(rest);
+                  connections.add(c);
+                  return c;
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
       scenarios.put(
           "REST predict",
+          () -> {
+            KeepAliveHttpClient.Response r = connection.get().send(restRequest);
+            if (r.status() != 200) {
+              throw new IllegalStateException(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return r;
+          });
+      scenarios.put(
+          "REST predict, JDK HttpClient",
           () -> {
             HttpResponse<String> r = http.send(post, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
@@ -171,6 +196,9 @@ public final class ServerBench {
       }
       echoChannel.shutdownNow();
       channel.shutdownNow();
+      for (KeepAliveHttpClient c : connections) {
+        c.close();
+      }
     } finally {
       echo.shutdownNow();
     }
