@@ -1,5 +1,6 @@
 package dev.tfkit.server;
 
+import dev.tfkit.io.AliasingMarshaller;
 import dev.tfkit.server.api.Metrics;
 import dev.tfkit.server.api.ModelServiceImpl;
 import dev.tfkit.server.api.PredictionServiceImpl;
@@ -83,7 +84,10 @@ public final class EmbeddedServer implements AutoCloseable {
       NettyServerBuilder nb =
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
               .maxInboundMessageSize(Integer.MAX_VALUE)
-              .addService(new PredictionServiceImpl(api))
+              // Requests parsed with aliasing: tensor_content is not copied a second time.
+              .addService(
+                  AliasingMarshaller.parsingRequestsWithAliasing(
+                      new PredictionServiceImpl(api).bindService()))
               .addService(new ModelServiceImpl(api, r -> stopConfigPolling()));
       GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
       grpcServer = nb.build().start();

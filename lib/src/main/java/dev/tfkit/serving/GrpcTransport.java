@@ -10,6 +10,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
+import dev.tfkit.io.AliasingMarshaller;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
@@ -63,7 +64,8 @@ final class GrpcTransport implements Transport {
   @Override
   public <Q extends Message, R extends Message> R call(
       MethodDescriptor<Q, R> method, Q request, Deadline deadline, RestFormat format) {
-    return ClientCalls.blockingUnaryCall(channel, method, options(deadline), request);
+    return ClientCalls.blockingUnaryCall(
+        channel, AliasingMarshaller.parsingResponsesWithAliasing(method), options(deadline), request);
   }
 
   @Override
@@ -71,7 +73,7 @@ final class GrpcTransport implements Transport {
       MethodDescriptor<Q, R> method, Q request, Deadline deadline, RestFormat format) {
     CompletableFuture<R> f = new CompletableFuture<>();
     ClientCalls.asyncUnaryCall(
-        channel.newCall(method, options(deadline)),
+        channel.newCall(AliasingMarshaller.parsingResponsesWithAliasing(method), options(deadline)),
         request,
         new StreamObserver<R>() {
           @Override
