@@ -52,6 +52,20 @@ public final class Tfkit {
     return graph.freeze();
   }
 
+  /** Function calls replaced by their bodies, so TF2 variables can be frozen (see {@code ModelGraph.inlineFunctions}). */
+  public static dev.tfkit.graph.ModelGraph inlineFunctions(dev.tfkit.graph.ModelGraph graph) {
+    return graph.inlineFunctions();
+  }
+
+  /**
+   * {@code inner} added to {@code outer} under {@code prefix}, its inputs fed from {@code outer}'s
+   * tensors ({@code inputMap}: inner tensor → outer tensor); see {@code ModelGraph.splice}.
+   */
+  public static dev.tfkit.graph.ModelGraph splice(
+      dev.tfkit.graph.ModelGraph outer, dev.tfkit.graph.ModelGraph inner, String prefix, java.util.Map<String, String> inputMap) {
+    return outer.splice(inner, prefix, inputMap);
+  }
+
   /** Training-only nodes dropped, Identity and CheckNumerics spliced out (like {@code graph_util.remove_training_nodes}). */
   public static dev.tfkit.graph.ModelGraph removeTrainingNodes(dev.tfkit.graph.ModelGraph graph, String... protectedNodes) {
     return graph.removeTrainingNodes(protectedNodes);

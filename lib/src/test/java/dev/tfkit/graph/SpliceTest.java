@@ -67,6 +67,16 @@ class SpliceTest {
   }
 
   @Test
+  void theJShellHelperSplicesTheSameWay() {
+    try (ModelGraph outer = ModelGraph.of(front());
+        ModelGraph inner = ModelGraph.of(affine());
+        ModelGraph s = dev.tfkit.Tfkit.splice(outer, inner, "affine", Map.of("x:0", "b:0"))) {
+      assertThat(ModelGraph.floats(s.run(Map.of("a:0", new float[] {0f}), "affine/y:0").get("affine/y:0")))
+          .containsExactly(7f);
+    }
+  }
+
+  @Test
   void splicingTwiceUnderTwoPrefixesChainsTheGraphs() {
     try (ModelGraph outer = ModelGraph.of(front());
         ModelGraph inner = ModelGraph.of(affine());

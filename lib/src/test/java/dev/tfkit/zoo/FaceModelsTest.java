@@ -130,6 +130,18 @@ class FaceModelsTest {
       float[] xvals = v.get(LatentSearch.XVALS).floats();
       String[] names = v.get(LatentSearch.FILENAMES).strings();
       for (int i = 0; i < faces.size(); i++) {
+        // Brute force in Java over the same real embeddings: the two nearest rows, in order.
+        float[] q = queries[i];
+        Integer[] order = IntStream.range(0, faces.size()).boxed().toArray(Integer[]::new);
+        double[] dist = new double[faces.size()];
+        for (int j = 0; j < faces.size(); j++) {
+          double d = 0;
+          for (int c = 0; c < q.length; c++) d += (q[c] - queries[j][c]) * (double) (q[c] - queries[j][c]);
+          dist[j] = d;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(j -> dist[j]));
+        assertThat(idx[2 * i + 1]).as("second nearest of face %d (brute force)", i).isEqualTo(order[1]);
+        assertThat((double) -xvals[2 * i + 1]).isCloseTo(Math.sqrt(dist[order[1]]), org.assertj.core.api.Assertions.within(2e-3 * Math.sqrt(dist[order[1]]) + 1e-3));
         assertThat(idx[2 * i]).as("nearest of face %d", i).isEqualTo(i);
         assertThat(names[2 * i]).isEqualTo(faces.get(i).name());
         // xvals are negated squared-or-not distances: the self match is (about) zero, the next below it.
