@@ -63,12 +63,25 @@ final class ProtoCodec {
       case DT_FLOAT: {
         int n = p.getFloatValCount();
         check(what, shape, "float_val", n, count);
+        if (n == count) {
+          // Every value present (TF Serving's answers): a tight loop, then one bulk copy.
+          float[] v = new float[count];
+          for (int i = 0; i < count; i++) v[i] = p.getFloatVal(i);
+          b.asFloatBuffer().put(v);
+          break;
+        }
         for (int i = 0; i < count; i++) b.putFloat(n == 0 ? 0f : p.getFloatVal(Math.min(i, n - 1)));
         break;
       }
       case DT_DOUBLE: {
         int n = p.getDoubleValCount();
         check(what, shape, "double_val", n, count);
+        if (n == count) {
+          double[] v = new double[count];
+          for (int i = 0; i < count; i++) v[i] = p.getDoubleVal(i);
+          b.asDoubleBuffer().put(v);
+          break;
+        }
         for (int i = 0; i < count; i++) b.putDouble(n == 0 ? 0d : p.getDoubleVal(Math.min(i, n - 1)));
         break;
       }
@@ -82,6 +95,12 @@ final class ProtoCodec {
       case DT_INT8: case DT_UINT8: case DT_INT16: case DT_UINT16: case DT_INT32: {
         int n = p.getIntValCount();
         check(what, shape, "int_val", n, count);
+        if (n == count && size == 4) {
+          int[] v = new int[count];
+          for (int i = 0; i < count; i++) v[i] = p.getIntVal(i);
+          b.asIntBuffer().put(v);
+          break;
+        }
         for (int i = 0; i < count; i++) {
           int v = n == 0 ? 0 : p.getIntVal(Math.min(i, n - 1));
           if (size == 1) b.put((byte) v);
@@ -93,6 +112,12 @@ final class ProtoCodec {
       case DT_INT64: {
         int n = p.getInt64ValCount();
         check(what, shape, "int64_val", n, count);
+        if (n == count) {
+          long[] v = new long[count];
+          for (int i = 0; i < count; i++) v[i] = p.getInt64Val(i);
+          b.asLongBuffer().put(v);
+          break;
+        }
         for (int i = 0; i < count; i++) b.putLong(n == 0 ? 0L : p.getInt64Val(Math.min(i, n - 1)));
         break;
       }
