@@ -199,9 +199,12 @@ public final class LatentSearch {
     var score = tf.linalg.matMul(query, headRows, MatMul.transposeB(true)); // [B, head]
     var grouped = tf.reshape(score, tf.constant(new int[] {-1, groups, m}));
     var best = tf.reduceMax(grouped, tf.constant(2)); // [B, groups]
-    var pickedGroups = tf.nn.topK(best, tf.math.minimum(k, tf.constant(groups)), SORTED).indices(); // [B, g]
+    var g = tf.math.minimum(k, tf.constant(groups));
+    var pickedGroups = tf.nn.topK(best, g, SORTED).indices(); // [B, g]
+    // [B, g·m], spelled out rather than inferred from a -1.
     var batch = tf.slice(tf.shape(query), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    var flat = tf.concat(List.of(batch, tf.constant(new int[] {-1})), tf.constant(0));
+    var candidates = tf.reshape(tf.math.mul(g, tf.constant(m)), tf.constant(new int[] {1}));
+    var flat = tf.concat(List.of(batch, candidates), tf.constant(0));
     Operand<TFloat32> candVals = tf.reshape(tf.gather(grouped, pickedGroups, tf.constant(1), Gather.batchDims(1L)), flat); // [B, g·m]
     var offsets = tf.constant(new int[][] {range(0, m)}); // [1, m]
     Operand<TInt32> candIdx = tf.reshape(tf.math.add(tf.expandDims(tf.math.mul(pickedGroups, tf.constant(m)), tf.constant(2)), offsets), flat);

@@ -100,6 +100,13 @@ class LatentSearchTest {
       assertThat(idx.getInt(3, 0)).isEqualTo(123);
       assertThat(xv.getFloat(3, 0)).isCloseTo(0f, within(2e-3f));
     }
+    // An empty batch and k = 0 give empty answers, not errors.
+    try (SavedModel m = SavedModel.load(dir);
+        SavedModel.Outputs none = m.run("serving_default", Map.of("target_latent", dev.tfkit.tensor.TensorValue.fromFlat(new float[0], 0, d), "k_num", k));
+        SavedModel.Outputs zero = m.run("serving_default", Map.of("target_latent", new float[][] {queries[0]}, "k_num", 0))) {
+      assertThat(none.get("indices").shape().asArray()).containsExactly(0, k);
+      assertThat(zero.get("indices").shape().asArray()).containsExactly(1, 0);
+    }
     // k larger than the gallery is clamped to it.
     try (SavedModel m = SavedModel.load(dir);
         SavedModel.Outputs out = m.run("serving_default", Map.of("target_latent", new float[][] {queries[0]}, "k_num", 5000))) {
