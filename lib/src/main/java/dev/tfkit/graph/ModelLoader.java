@@ -31,6 +31,7 @@ import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.types.TString;
 
@@ -220,7 +221,21 @@ final class ModelLoader {
       }
       values = restore(g, mg.getSaverDef(), restorePath(prefix, mg.getSaverDef()), meta.toString());
     }
-    return new ModelGraph(g, values, mg.getSignatureDefMap(), Set.copyOf(mg.getMetaInfoDef().getTagsList()), List.of(), meta, ModelFormat.CHECKPOINT);
+    Map<String, SignatureDef> sigs = mg.getSignatureDefMap();
+    if (dev.tfkit.savedmodel.LegacySignatures.present(mg)) {
+      // A legacy SessionBundle export: its serving_signatures up-converted as TF Serving 1.x did,
+      // with dtypes from TensorFlow's own view of the graph.
+      try (ModelGraph probe = new ModelGraph(g, values, sigs, Set.of(), List.of(), meta, ModelFormat.CHECKPOINT)) {
+        sigs = dev.tfkit.savedmodel.LegacySignatures.signatureDefs(mg, t -> {
+          try {
+            return probe.spec(t).dtype();
+          } catch (RuntimeException e) {
+            return null;
+          }
+        });
+      }
+    }
+    return new ModelGraph(g, values, sigs, Set.copyOf(mg.getMetaInfoDef().getTagsList()), List.of(), meta, ModelFormat.CHECKPOINT);
   }
 
   static boolean hasVariables(GraphDef g) {

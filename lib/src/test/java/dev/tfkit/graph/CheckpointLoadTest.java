@@ -53,6 +53,11 @@ class CheckpointLoadTest {
   void legacyShardedSessionBundleCutAtInternalTensor() {
     try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("session_bundle_half_plus_two/00000123"))) {
       assertThat(g.variables()).isNotEmpty();
+      // The legacy serving_signatures, up-converted as TF Serving 1.x did.
+      assertThat(g.signatures()).containsOnlyKeys("serving_default", "serving_default_from_named");
+      assertThat(g.signatures().get("serving_default").getMethodName()).isEqualTo("tensorflow/serving/regress");
+      assertThat(g.signatures().get("serving_default_from_named").getInputsOrThrow("x").getDtype())
+          .isEqualTo(org.tensorflow.proto.DataType.DT_FLOAT);
       try (ModelGraph cut = g.cutAt("x:0").freeze().extractSubGraph("y:0")) {
         assertThat(cut.find("^ParseExample$|ParseExample")).isEmpty();
         assertThat(cut.likelyInputs()).containsExactly("x");

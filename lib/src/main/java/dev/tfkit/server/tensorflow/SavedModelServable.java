@@ -111,13 +111,35 @@ public final class SavedModelServable implements AutoCloseable {
       s = new Session(g, threads.configProto());
       SaverDef saver = meta.getSaverDef();
       if (!saver.getRestoreOpName().isEmpty()) {
-        try (TString prefix = TString.scalarOf(dir.resolve("export").toString())) {
+        try (TString prefix = TString.scalarOf(legacyVariables(dir))) {
           s.runner()
               .feed(saver.getFilenameTensorName(), prefix)
               .addTarget(saver.getRestoreOpName())
               .run()
               .close();
         }
+      }
+      // As TF Serving 1.x loaded a SessionBundle: the legacy init op after the restore, asset
+      // tensors fed with the files' real paths, and the legacy signatures up-converted.
+      java.util.Optional<String> init = dev.tfkit.savedmodel.LegacySignatures.initOp(meta);
+      if (init.isPresent()) {
+        List<Tensor> assetPaths = new ArrayList<>();
+        try {
+          Session.Runner r = s.runner().addTarget(init.get());
+          for (Map.Entry<String, String> a : dev.tfkit.savedmodel.LegacySignatures.assets(meta).entrySet()) {
+            TString path = TString.scalarOf(dir.resolve("assets").resolve(a.getValue()).toString());
+            assetPaths.add(path);
+            r.feed(a.getKey(), path);
+          }
+          r.run().close();
+        } finally {
+          assetPaths.forEach(Tensor::close);
+        }
+      }
+      if (dev.tfkit.savedmodel.LegacySignatures.present(meta)) {
+        Map<String, org.tensorflow.proto.SignatureDef> sigs =
+            dev.tfkit.savedmodel.LegacySignatures.signatureDefs(meta, t -> dtypeOf(g, t));
+        meta = meta.toBuilder().clearSignatureDef().putAllSignatureDef(sigs).build();
       }
     } catch (RuntimeException e) {
       if (s != null) {
@@ -133,6 +155,42 @@ public final class SavedModelServable implements AutoCloseable {
           g.close();
         };
     return new SavedModelServable(owner, session, meta, validator);
+  }
+
+  /**
+   * The checkpoint a legacy export restores from, as its loader found it: {@code export} (one V1
+   * file, or a V2 prefix), else the sharded V1 pattern {@code export-?????-of-?????}.
+   */
+  private static String legacyVariables(Path dir) throws IOException {
+    if (Files.exists(dir.resolve("export")) || Files.exists(dir.resolve("export.index"))) {
+      return dir.resolve("export").toString();
+    }
+    try (var files = Files.list(dir)) {
+      if (files.anyMatch(f -> f.getFileName().toString().matches("export-\\d{5}-of-\\d{5}"))) {
+        return dir.resolve("export-?????-of-?????").toString();
+      }
+    }
+    throw new IOException("legacy export " + dir + " has export.meta but no checkpoint (export, export.index or export-NNNNN-of-NNNNN)");
+  }
+
+  /** The dtype of tensor {@code node:index} in {@code g} (a ref dtype as its value dtype), or null. */
+  private static DataType dtypeOf(Graph g, String tensor) {
+    int colon = tensor.lastIndexOf(':');
+    String node = colon < 0 ? tensor : tensor.substring(0, colon);
+    int index = 0;
+    if (colon >= 0) {
+      try {
+        index = Integer.parseInt(tensor.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    var op = g.operation(node);
+    if (op == null || index < 0 || index >= op.numOutputs()) {
+      return null;
+    }
+    DataType d = op.output(index).dataType();
+    return d.getNumber() > 100 ? DataType.forNumber(d.getNumber() - 100) : d;
   }
 
   /** The model's meta graph as loaded. */
