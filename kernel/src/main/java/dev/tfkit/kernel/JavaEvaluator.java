@@ -56,6 +56,14 @@ public final class JavaEvaluator implements AutoCloseable {
           "import static dev.tfkit.Tfkit.*;",
           "import static dev.tfkit.kernel.Notebook.*;");
 
+  /**
+   * JVM options that let the {@code System.exit} guard be installed without Java's "terminally
+   * deprecated" warning on stderr (kernel.json and {@code ./tfkit} pass them); without them the
+   * guard is skipped quietly and {@link #exitGuarded()} is false.
+   */
+  public static final List<String> EXIT_GUARD_JVM_OPTIONS =
+      List.of("-Djava.security.manager=allow", "--add-opens=java.base/java.lang=ALL-UNNAMED");
+
   private static final InheritableThreadLocal<JavaEvaluator> CURRENT = new InheritableThreadLocal<>();
   private static volatile JavaEvaluator lastActive;
   private static final ScheduledExecutorService FLUSHER =
