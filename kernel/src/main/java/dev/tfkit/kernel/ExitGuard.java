@@ -1,7 +1,5 @@
 package dev.tfkit.kernel;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.security.Permission;
 
 /**
@@ -9,8 +7,11 @@ import java.security.Permission;
  * everything except exiting from a cell's thread (or from code a cell defined), which gets a
  * {@link SecurityException} that the cell reports as its error.
  *
- * <p>Security managers are deprecated for removal but still work on Java 17; where one cannot be
- * installed (a later JDK without {@code -Djava.security.manager=allow}) the guard is skipped.
+ * <p>Security managers are deprecated for removal but still work on Java 17. Installing one makes
+ * the JDK print a deprecation warning on the process's stderr, so the guard is installed only where
+ * the JVM was started with {@link JavaEvaluator#EXIT_GUARD_JVM_OPTIONS} (kernel.json, {@code ./tfkit}, the tests), which let
+ * it be installed without the warning; elsewhere (an evaluator embedded in another program's JVM)
+ * the guard is skipped quietly and {@code System.exit} in a cell ends that JVM.
  */
 @SuppressWarnings("removal")
 final class ExitGuard extends SecurityManager {
@@ -27,18 +28,35 @@ final class ExitGuard extends SecurityManager {
     SecurityManager current = System.getSecurityManager();
     if (current instanceof ExitGuard) return installed = true;
     if (current != null) return false;
-    PrintStream err = System.err;
+    // Java 17+ prints "A terminally deprecated method ... has been called" for the first call of
+    // each caller class, on the JVM's initial stderr (System.setErr cannot hide it): the user's
+    // terminal or Jupyter's log. It is only silent when this class is already on the JDK's list of
+    // warned callers, which needs java.lang opened to us (JavaEvaluator.EXIT_GUARD_JVM_OPTIONS); without that, no guard.
+    if (!markWarned()) return false;
     try {
-      // Java 17 prints a deprecation warning on stderr for this call; it is expected here.
-      System.setErr(new PrintStream(OutputStream.nullOutputStream()));
       System.setSecurityManager(new ExitGuard());
       installed = true;
     } catch (UnsupportedOperationException | SecurityException notAllowed) {
+      // Java 18+ without -Djava.security.manager=allow, or a JDK without security managers.
       installed = false;
-    } finally {
-      System.setErr(err);
     }
     return installed;
+  }
+
+  /** Records this class as already warned by System.setSecurityManager; false when that is not possible. */
+  @SuppressWarnings("unchecked")
+  private static boolean markWarned() {
+    try {
+      Class<?> holder = Class.forName("java.lang.System$CallersHolder");
+      if (!System.class.getModule().isOpen("java.lang", ExitGuard.class.getModule())) return false;
+      java.lang.reflect.Field f = holder.getDeclaredField("callers");
+      f.setAccessible(true);
+      ((java.util.Map<Class<?>, Boolean>) f.get(null)).put(ExitGuard.class, Boolean.TRUE);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // Another JDK's internals: installing would warn, so the guard is skipped.
+      return false;
+    }
   }
 
   @Override

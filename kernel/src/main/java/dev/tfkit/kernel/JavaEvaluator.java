@@ -1,8 +1,10 @@
 package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.display.DisplayRegistry;
+import dev.tfkit.kernel.magic.CellMagic;
 import dev.tfkit.kernel.magic.LineMagics;
 import dev.tfkit.kernel.magic.MavenResolver;
+import dev.tfkit.kernel.magic.PomFragment;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,6 +58,14 @@ public final class JavaEvaluator implements AutoCloseable {
           "import static dev.tfkit.Tfkit.*;",
           "import static dev.tfkit.kernel.Notebook.*;");
 
+  /**
+   * JVM options that let the {@code System.exit} guard be installed without Java's "terminally
+   * deprecated" warning on stderr (kernel.json and {@code ./tfkit} pass them); without them the
+   * guard is skipped quietly and {@link #exitGuarded()} is false.
+   */
+  public static final List<String> EXIT_GUARD_JVM_OPTIONS =
+      List.of("-Djava.security.manager=allow", "--add-opens=java.base/java.lang=ALL-UNNAMED");
+
   private static final InheritableThreadLocal<JavaEvaluator> CURRENT = new InheritableThreadLocal<>();
   private static volatile JavaEvaluator lastActive;
   private static final ScheduledExecutorService FLUSHER =
@@ -71,6 +81,7 @@ public final class JavaEvaluator implements AutoCloseable {
   private final DisplayRegistry displays;
   private final OutputCapture capture;
   private final LineMagics magics;
+  private final MavenResolver maven;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, ErrorFormat.Origin> origins = new ConcurrentHashMap<>();
   private final int maxOutputChars;
@@ -98,7 +109,8 @@ public final class JavaEvaluator implements AutoCloseable {
     if (!b.compilerOptions.isEmpty()) jb.compilerOptions(b.compilerOptions.toArray(String[]::new));
     this.shell = jb.build();
     for (String cp : b.classpath) shell.addToClasspath(cp);
-    this.magics = new LineMagics(new MagicHost(), new MavenResolver(b.mavenLocalRepository));
+    this.maven = new MavenResolver(b.mavenLocalRepository);
+    this.magics = new LineMagics(new MagicHost(), maven);
     for (String imp : b.imports) shell.eval(imp);
     for (Startup s : b.startup) {
       EvalResult r = evalInternal(s.code, EvalListener.NONE, s.origin);
@@ -191,7 +203,8 @@ public final class JavaEvaluator implements AutoCloseable {
     String linePrefix = code.substring(lineStart, cursor);
     if (linePrefix.stripLeading().startsWith("%") && !linePrefix.contains(" ")) {
       String typed = linePrefix.strip().replaceFirst("^%+", "");
-      List<String> names = magics.names().stream().filter(n -> n.startsWith(typed)).sorted().toList();
+      Set<String> known = linePrefix.strip().startsWith("%%") ? CellMagic.NAMES : magics.names();
+      List<String> names = known.stream().filter(n -> n.startsWith(typed)).sorted().toList();
       return new Completion(names, cursor - typed.length(), cursor);
     }
     int[] bounds = snippetAround(code, cursor);
@@ -240,6 +253,16 @@ public final class JavaEvaluator implements AutoCloseable {
   public record Completeness(String status, String indent) {}
 
   public Completeness isComplete(String code) {
+    try {
+      Optional<CellMagic> cm = CellMagic.parse(code);
+      if (cm.isPresent()) {
+        // Only %%time's body is Java; other cell magics take their text as it is.
+        if (!cm.get().name().equals("time")) return new Completeness("complete", "");
+        code = cm.get().body();
+      }
+    } catch (IllegalArgumentException e) {
+      return new Completeness("invalid", "");
+    }
     StringBuilder javaOnly = new StringBuilder();
     for (String line : code.split("\n", -1)) {
       if (!line.stripLeading().startsWith("%")) javaOnly.append(line).append('\n');
@@ -280,27 +303,19 @@ public final class JavaEvaluator implements AutoCloseable {
     Object value = null;
     boolean hasValue = false;
     try {
-      List<Segment> segments = Segment.split(code);
-      for (int i = 0; i < segments.size() && run.error == null; i++) {
-        Segment s = segments.get(i);
-        hasValue = false;
-        if (s.magic) {
-          try {
-            Object r = magics.apply(s.name, LineMagics.split(s.args));
-            if (r != null) {
-              value = r;
-              hasValue = true;
-            }
-          } catch (Exception e) {
-            run.fail(new EvalError(
-                "MagicException", String.valueOf(e.getMessage()),
-                List.of("line " + s.firstLine + ": %" + s.name + ": " + e.getMessage())));
-          }
-        } else {
-          Object[] v = new Object[1];
-          hasValue = evalJava(code, s.start, s.text, origin, run, v);
-          value = v[0];
-        }
+      Optional<CellMagic> cellMagic;
+      try {
+        cellMagic = CellMagic.parse(code);
+      } catch (IllegalArgumentException e) {
+        cellMagic = Optional.empty();
+        run.fail(magicError(1, e.getMessage()));
+      }
+      Object[] v = new Object[1];
+      if (run.error == null) {
+        hasValue = cellMagic.isPresent()
+            ? evalCellMagic(cellMagic.get(), code, origin, run, v)
+            : evalSegments(code, 0, origin, run, v);
+        value = v[0];
       }
       MimeBundle bundle = null;
       if (run.error == null && hasValue && value != null) {
@@ -314,6 +329,85 @@ public final class JavaEvaluator implements AutoCloseable {
       currentRun = outer;
       control.clearValues();
     }
+  }
+
+  /** Magic lines and Java code of {@code code} from {@code from} on, in order; true when the last has a value. */
+  private boolean evalSegments(String code, int from, String origin, CellRun run, Object[] valueOut) {
+    boolean hasValue = false;
+    for (Segment s : Segment.split(code, from)) {
+      if (run.error != null) break;
+      hasValue = false;
+      valueOut[0] = null;
+      if (s.magic && s.name.startsWith("%")) {
+        run.fail(magicError(s.firstLine, "cell magic %" + s.name + " must be on the cell's first line"));
+      } else if (s.magic) {
+        try {
+          Object r = magics.apply(s.name, LineMagics.split(s.args));
+          if (r != null) {
+            valueOut[0] = r;
+            hasValue = true;
+          }
+        } catch (Exception e) {
+          run.fail(magicError(s.firstLine, "%" + s.name + ": " + e.getMessage()));
+        }
+      } else {
+        hasValue = evalJava(code, s.start, s.text, origin, run, valueOut);
+      }
+    }
+    return hasValue;
+  }
+
+  /** Runs a {@code %%} cell magic; true when it leaves a value to show (%%time's body). */
+  private boolean evalCellMagic(CellMagic m, String code, String origin, CellRun run, Object[] valueOut) {
+    String usage = "%%" + m.name();
+    try {
+      switch (m.name()) {
+        case "html", "markdown" -> {
+          if (!m.args().isEmpty()) throw new IllegalArgumentException(usage + " takes no arguments");
+          String mime = m.name().equals("html") ? "text/html" : "text/markdown";
+          run.emit(new CellOutput.Display(
+              MimeBundle.builder().put(mime, m.body()).put("text/plain", m.body()).build(), false));
+          return false;
+        }
+        case "loadFromPOM" -> {
+          // IJava's default scopes; arguments replace them.
+          List<String> scopes = m.args().isEmpty() ? List.of("compile", "runtime", "system", "import") : m.args();
+          List<Path> jars = maven.resolve(PomFragment.parse(m.body()), scopes);
+          for (Path p : jars) shell.addToClasspath(p.toAbsolutePath().toString());
+          return false;
+        }
+        case "time" -> {
+          if (!m.args().isEmpty()) throw new IllegalArgumentException(usage + " takes no arguments (the cell is the code)");
+          long t0 = System.nanoTime();
+          boolean hasValue = evalSegments(code, m.bodyStart(), origin, run, valueOut);
+          run.write("stdout", "Wall time: " + wallTime(System.nanoTime() - t0) + "\n");
+          return hasValue;
+        }
+        default -> throw new IllegalArgumentException(
+            "unknown cell magic %%" + m.name() + " (known: " + CellMagic.known() + ")");
+      }
+    } catch (RuntimeException e) {
+      if (run.error == null) run.fail(magicError(m.bodyFirstLine() - 1, e.getMessage()));
+      return false;
+    }
+  }
+
+  private static EvalError magicError(int line, String message) {
+    return new EvalError("MagicException", String.valueOf(message), List.of("line " + line + ": " + message));
+  }
+
+  /** IPython's way of showing a time: three significant digits, in s, ms, µs or ns. */
+  static String wallTime(long nanos) {
+    double seconds = nanos / 1e9;
+    String[] units = {"s", "ms", "\u00b5s", "ns"};
+    int u = 0;
+    double v = seconds;
+    while (u < units.length - 1 && v < 1 && v > 0) {
+      v *= 1000;
+      u++;
+    }
+    String digits = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    return digits + " " + units[u];
   }
 
   /** Evaluates Java source statement by statement; true when the last one has a value to show. */
@@ -672,18 +766,20 @@ public final class JavaEvaluator implements AutoCloseable {
 
   /** A cell split into Java code and magic lines, in order. */
   private record Segment(boolean magic, String name, String args, int start, String text, int firstLine) {
-    static List<Segment> split(String code) {
+    /** The segments of {@code code} from {@code from} on (offsets and lines count from the cell's start). */
+    static List<Segment> split(String code, int from) {
       List<Segment> out = new ArrayList<>();
-      int pos = 0;
-      int codeStart = 0;
+      int pos = from;
+      int codeStart = from;
       int line = 1;
-      int codeLine = 1;
+      for (int i = 0; i < from; i++) if (code.charAt(i) == '\n') line++;
+      int codeLine = line;
       while (pos <= code.length()) {
         int nl = code.indexOf('\n', pos);
         int end = nl < 0 ? code.length() : nl;
         String l = code.substring(pos, end);
         String t = l.strip();
-        if (t.startsWith("%") && !t.startsWith("%%")) {
+        if (t.startsWith("%")) { // "%%name" lands here too, named "%name", to be refused
           if (pos > codeStart) out.add(new Segment(false, null, null, codeStart, code.substring(codeStart, pos), codeLine));
           String body = t.substring(1);
           int sp = body.indexOf(' ');

@@ -35,10 +35,21 @@ public final class NotebookRunner {
   public static final String PARAMETERS_TAG = "parameters";
   /** Tag of the cell tfkit writes with the given parameters. */
   public static final String INJECTED_TAG = "injected-parameters";
-  /** Tag of the error banner cell added at the top of a failed notebook. */
-  public static final String ERROR_TAG = "tfkit-error-cell-tag";
-  /** Key of tfkit's run metadata, shaped like papermill's {@code metadata.papermill}. */
-  public static final String METADATA_KEY = "tfkit";
+  /** Tag of the error banner and anchor cells of a failed notebook (papermill's, so it removes them too). */
+  public static final String ERROR_TAG = "papermill-error-cell-tag";
+  /** The error tag tfkit used before; such cells from an earlier run are removed as well. */
+  static final String LEGACY_ERROR_TAG = "tfkit-error-cell-tag";
+  /**
+   * Key of the run metadata, notebook and cell level: papermill's own ({@code metadata.papermill}),
+   * with papermill's fields and value formats, so tools that read papermill output read tfkit's.
+   */
+  public static final String METADATA_KEY = "papermill";
+  /** Key of the tfkit-only notebook metadata: {@code engine} and tfkit's {@code version}. */
+  public static final String TFKIT_METADATA_KEY = "tfkit";
+  /** papermill's timestamps: UTC without an offset, microseconds (Python's {@code utcnow().isoformat()}). */
+  private static final java.time.format.DateTimeFormatter TIMESTAMP =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS", Locale.ROOT)
+          .withZone(java.time.ZoneOffset.UTC);
 
   /** Starts the engine for a notebook. */
   @FunctionalInterface
@@ -104,7 +115,9 @@ public final class NotebookRunner {
     ArrayNode cells = nb.cells();
     for (int i = cells.size() - 1; i >= 0; i--) {
       List<String> tags = NotebookDocument.tags(cells.get(i));
-      if (tags.contains(INJECTED_TAG) || tags.contains(ERROR_TAG)) cells.remove(i);
+      if (tags.contains(INJECTED_TAG) || tags.contains(ERROR_TAG) || tags.contains(LEGACY_ERROR_TAG)) {
+        cells.remove(i);
+      }
     }
     int paramsAt = nb.indexOfTag(PARAMETERS_TAG);
     ParameterLanguage.Injection injection = null;
@@ -125,6 +138,7 @@ public final class NotebookRunner {
         cell.putArray("outputs");
       }
       if (!cell.path("metadata").isObject()) cell.putObject("metadata");
+      ((ObjectNode) cell.get("metadata")).remove(TFKIT_METADATA_KEY); // where an older tfkit kept it
       ObjectNode m = ((ObjectNode) cell.get("metadata")).putObject(METADATA_KEY);
       m.putNull("start_time");
       m.putNull("end_time");
@@ -132,12 +146,19 @@ public final class NotebookRunner {
       m.put("status", "pending");
       m.putNull("exception");
     }
+    // papermill's notebook metadata, in papermill's order; default_parameters and
+    // environment_variables are empty as papermill leaves them.
     ObjectNode meta = nb.metadata().putObject(METADATA_KEY);
+    meta.putObject("default_parameters");
     ObjectNode p = meta.putObject("parameters");
     if (injection != null) injection.typedValues().forEach((k, v) -> p.set(k, toJson(v)));
+    meta.putObject("environment_variables");
+    meta.put("version", tfkitVersion());
     meta.put("input_path", input == null ? null : input.toString());
     meta.put("output_path", output == null ? null : output.toString());
-    meta.put("engine", engineName);
+    ObjectNode tfkit = nb.metadata().putObject(TFKIT_METADATA_KEY);
+    tfkit.put("engine", engineName);
+    tfkit.put("version", tfkitVersion());
     meta.putNull("start_time");
     meta.putNull("end_time");
     meta.putNull("duration");
@@ -160,7 +181,7 @@ public final class NotebookRunner {
     }
     ObjectNode meta = (ObjectNode) nb.metadata().get(METADATA_KEY);
     Instant started = Instant.now();
-    meta.put("start_time", started.toString());
+    meta.put("start_time", timestamp(started));
     List<ObjectNode> cells = nb.cellList();
     long codeCells = cells.stream().filter(NotebookRunner::isCode).count();
     int codeSeen = 0;
@@ -173,18 +194,19 @@ public final class NotebookRunner {
         ObjectNode cell = cells.get(i);
         ObjectNode cm = (ObjectNode) cell.get("metadata").get(METADATA_KEY);
         Instant t0 = Instant.now();
-        cm.put("start_time", t0.toString());
+        cm.put("start_time", timestamp(t0));
         cm.put("status", "running");
+        cm.put("exception", false);
         if (isCode(cell)) {
           codeSeen++;
           progress(String.format(Locale.ROOT, "[%d/%d] cell %d ...", codeSeen, codeCells, i + 1));
           failure = runCell(engine, watchdog, cell, i, displays);
         }
         Instant t1 = Instant.now();
-        cm.put("end_time", t1.toString());
+        cm.put("end_time", timestamp(t1));
         cm.put("duration", seconds(t0, t1));
         cm.put("status", failure == null ? "completed" : "failed");
-        cm.put("exception", failure != null);
+        if (failure != null) cm.put("exception", true);
         if (isCode(cell)) {
           progress(String.format(Locale.ROOT, "[%d/%d] cell %d %s (%.2f s)", codeSeen, codeCells, i + 1,
               failure == null ? "ok" : "FAILED: " + failure.summary(), seconds(t0, t1)));
@@ -311,20 +333,22 @@ public final class NotebookRunner {
   private void finish(NotebookDocument nb, Instant started, boolean exception) {
     ObjectNode meta = (ObjectNode) nb.metadata().get(METADATA_KEY);
     Instant end = Instant.now();
-    meta.put("end_time", end.toString());
+    meta.put("end_time", timestamp(end));
     meta.put("duration", seconds(started, end));
-    meta.put("exception", exception);
+    // As papermill: true when a cell failed, else null (not false).
+    if (exception) meta.put("exception", true);
+    else meta.putNull("exception");
   }
 
   /** Papermill's banner: a red line at the top linking to an anchor right before the failing cell. */
   private static void addErrorBanner(NotebookDocument nb, Failure f) {
     ArrayNode cells = nb.cells();
-    String anchor = "<span id=\"tfkit-error-cell\" style=\"color:red; font-family:Helvetica Neue, Helvetica, "
+    String anchor = "<span id=\"papermill-error-cell\" style=\"color:red; font-family:Helvetica Neue, Helvetica, "
         + "Arial, sans-serif; font-size:2em;\">Execution using tfkit run-notebook encountered an exception "
         + "here and stopped:</span>";
     cells.insert(f.cellIndex, nb.newMarkdownCell(anchor, ERROR_TAG));
     String banner = "<span style=\"color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; "
-        + "font-size:2em;\">An Exception was encountered at '<a href=\"#tfkit-error-cell\">cell "
+        + "font-size:2em;\">An Exception was encountered at '<a href=\"#papermill-error-cell\">cell "
         + (f.cellIndex + 1) + f.prompt() + "</a>': " + NotebookHtml.escape(f.summary()) + "</span>";
     cells.insert(0, nb.newMarkdownCell(banner, ERROR_TAG));
   }
@@ -345,6 +369,14 @@ public final class NotebookRunner {
 
   private static boolean isCode(JsonNode cell) {
     return "code".equals(cell.path("cell_type").asText());
+  }
+
+  static String timestamp(Instant t) {
+    return TIMESTAMP.format(t);
+  }
+
+  private static String tfkitVersion() {
+    return dev.tfkit.Tfkit.versions().getOrDefault("tfkit", "unknown");
   }
 
   private static double seconds(Instant a, Instant b) {

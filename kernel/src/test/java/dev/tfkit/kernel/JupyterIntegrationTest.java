@@ -128,6 +128,14 @@ class JupyterIntegrationTest {
     JsonArray progress = rich(cells, 6);
     assertThat(progress).hasSize(1);
     assertThat(text(progress.get(0).getAsJsonObject().getAsJsonObject("data").get("text/plain"))).contains("100% 3/3");
+
+    // Cell magics: %%html is display_data; %%time prints the wall time and keeps the value.
+    JsonObject html = rich(cells, 7).get(0).getAsJsonObject();
+    assertThat(html.get("output_type").getAsString()).isEqualTo("display_data");
+    assertThat(text(html.getAsJsonObject("data").get("text/html"))).isEqualTo("<p class='note'>from a cell magic</p>");
+    JsonArray timed = outputs(cells, 8);
+    assertThat(text(timed.get(0).getAsJsonObject().get("text"))).startsWith("Wall time: ");
+    assertThat(text(rich(cells, 8).get(0).getAsJsonObject().getAsJsonObject("data").get("text/plain"))).isEqualTo("55");
   }
 
   private static JsonArray outputs(JsonArray cells, int i) {

@@ -231,6 +231,8 @@ class KernelProtocolTest {
     assertThat(r.content().get("ename").getAsString()).isEqualTo("java.lang.SecurityException");
     assertThat(kernel.process().isAlive()).isTrue();
     assertThat(kernel.execute("1 + 1").content().get("status").getAsString()).isEqualTo("ok");
+    // The guard went in without the JDK's security-manager warning in Jupyter's log.
+    assertThat(kernel.kernelLog()).doesNotContain("terminally deprecated");
   }
 
   @Test

@@ -19,7 +19,7 @@ class MagicsAndEnvironmentTest {
   @TempDir Path tmp;
 
   /** Compiles {@code pkg.Name} returning {@code text} from {@code greet()} into a jar. */
-  private Path jar(Path dir, String pkg, String name, String text) throws IOException {
+  static Path jar(Path dir, String pkg, String name, String text) throws IOException {
     Path src = dir.resolve("src").resolve(pkg).resolve(name + ".java");
     Files.createDirectories(src.getParent());
     Files.writeString(src, "package " + pkg + "; public class " + name
@@ -123,5 +123,88 @@ class MagicsAndEnvironmentTest {
   @Test
   void magicArgumentsKeepQuotedParts() {
     assertThat(dev.tfkit.kernel.magic.LineMagics.split("a \"b c\" 'd e' f")).isEqualTo(List.of("a", "b c", "d e", "f"));
+  }
+
+  /** A local Maven repository holding org.example:hello:1.0, which depends on org.example:world:1.0. */
+  static Path localRepoWithHelloAndWorld(Path tmp) throws IOException {
+    Path repo = tmp.resolve("m2");
+    Path w = repo.resolve("org/example/world/1.0");
+    Files.createDirectories(w);
+    Files.copy(jar(tmp.resolve("w"), "world", "World", "world jar"), w.resolve("world-1.0.jar"));
+    Files.writeString(w.resolve("world-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion>"
+        + "<groupId>org.example</groupId><artifactId>world</artifactId><version>1.0</version></project>");
+    Path h = repo.resolve("org/example/hello/1.0");
+    Files.createDirectories(h);
+    Files.copy(jar(tmp.resolve("h"), "hello", "Hello", "hello from the pom"), h.resolve("hello-1.0.jar"));
+    Files.writeString(h.resolve("hello-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion>"
+        + "<groupId>org.example</groupId><artifactId>hello</artifactId><version>1.0</version>"
+        + "<dependencies><dependency><groupId>org.example</groupId><artifactId>world</artifactId>"
+        + "<version>1.0</version></dependency></dependencies></project>");
+    return repo;
+  }
+
+  @Test
+  void loadFromPomCellMagicAddsTheDependenciesAndTheirDependencies() throws Exception {
+    Path repo = localRepoWithHelloAndWorld(tmp);
+    try (JavaEvaluator ev = JavaEvaluator.builder().mavenLocalRepository(repo).build()) {
+      EvalResult testScoped = ev.eval("%%loadFromPOM\n<dependency><groupId>org.example</groupId>"
+          + "<artifactId>hello</artifactId><version>1.0</version><scope>test</scope></dependency>");
+      assertThat(testScoped.error()).isEmpty();
+      assertThat(ev.eval("new hello.Hello()").error()).as("test scope is not loaded by default").isPresent();
+      EvalResult r = ev.eval("\n%%loadFromPOM\n<dependencies>\n  <dependency>\n    <groupId>org.example</groupId>\n"
+          + "    <artifactId>hello</artifactId>\n    <version>1.0</version>\n  </dependency>\n</dependencies>\n");
+      assertThat(r.error()).as(String.valueOf(r.error())).isEmpty();
+      assertThat(ev.eval("new hello.Hello().greet() + \", \" + new world.World().greet()").value().get().plainText())
+          .isEqualTo("hello from the pom, world jar");
+      EvalResult missing = ev.eval("%%loadFromPOM\n<dependency><groupId>org.example</groupId>"
+          + "<artifactId>absent</artifactId><version>9</version></dependency>");
+      assertThat(missing.error().get().ename()).isEqualTo("MagicException");
+      assertThat(missing.error().get().evalue()).contains("org.example:absent");
+    }
+  }
+
+  @Test
+  void htmlMarkdownAndTimeCellMagics() throws Exception {
+    Path script = tmp.resolve("helpers.jsh");
+    Files.writeString(script, "int triple(int x) { return 3 * x; }\n");
+    try (JavaEvaluator ev = JavaEvaluator.builder().build()) {
+      EvalResult html = ev.eval("%%html\n<b>bold</b>\n");
+      assertThat(html.displays()).hasSize(1);
+      assertThat(html.displays().get(0).get("text/html")).isEqualTo("<b>bold</b>\n");
+      assertThat(html.value()).isEmpty();
+      EvalResult md = ev.eval("%%markdown\n# Title\n*x*");
+      assertThat(md.displays().get(0).get("text/markdown")).isEqualTo("# Title\n*x*");
+      // %%time runs its body like a cell: a line magic inside, Java, the last value shown
+      EvalResult timed = ev.eval("\n%%time\n%load " + script + "\nint y = triple(5);\ny + 1");
+      assertThat(timed.error()).as(String.valueOf(timed.error())).isEmpty();
+      assertThat(timed.stdout()).matches("Wall time: [0-9.]+ (s|ms|\u00b5s|ns)\n");
+      assertThat(timed.value().get().plainText()).isEqualTo("16");
+      // errors in the body name cell lines (the magic's line counts)
+      EvalResult failing = ev.eval("%%time\nint a = 1;\nint b = a / 0;");
+      assertThat(failing.stdout()).startsWith("Wall time: ");
+      assertThat(failing.error().get().ename()).isEqualTo("java.lang.ArithmeticException");
+      assertThat(String.join("\n", failing.error().get().traceback())).contains("line 3");
+      EvalResult compile = ev.eval("%%time\nint c = \"text\";");
+      assertThat(String.join("\n", compile.error().get().traceback())).contains("line 2");
+    }
+  }
+
+  @Test
+  void unknownMisplacedAndNamelessCellMagicsAreClearErrors() {
+    try (JavaEvaluator ev = JavaEvaluator.builder().build()) {
+      EvalResult unknown = ev.eval("%%bash\nls");
+      assertThat(unknown.error().get().ename()).isEqualTo("MagicException");
+      assertThat(unknown.error().get().evalue()).isEqualTo(
+          "unknown cell magic %%bash (known: %%html %%loadFromPOM %%markdown %%time)");
+      EvalResult late = ev.eval("int x = 1;\n%%time\nx");
+      assertThat(late.error().get().evalue()).contains("%%time must be on the cell's first line");
+      assertThat(late.error().get().traceback().get(0)).startsWith("line 2:");
+      EvalResult nameless = ev.eval("%%\n1");
+      assertThat(nameless.error().get().evalue()).contains("needs a cell magic name").contains("%%time");
+      assertThat(ev.eval("%lsmagic").stdout()).contains("cell magics: %%html %%loadFromPOM %%markdown %%time");
+      assertThat(ev.complete("%%ti", 4).matches()).containsExactly("time");
+      assertThat(ev.isComplete("%%html\n<b>").status()).isEqualTo("complete");
+      assertThat(ev.isComplete("%%time\nfor (int i = 0; i < 3; i++) {").status()).isEqualTo("incomplete");
+    }
   }
 }

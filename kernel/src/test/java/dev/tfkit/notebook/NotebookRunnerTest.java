@@ -54,7 +54,7 @@ class NotebookRunnerTest {
         "// Parameters\nint epochs = 20;\nString model = \"b\";\n", "print first", "value 42");
     assertThat(NotebookDocument.tags(out.cells().get(2))).containsExactly("injected-parameters");
     assertThat(engine.executed.get(1)).isEqualTo("// Parameters\nint epochs = 20;\nString model = \"b\";\n");
-    JsonNode params = out.metadata().path("tfkit").path("parameters");
+    JsonNode params = out.metadata().path("papermill").path("parameters");
     assertThat(params.path("epochs").isInt()).isTrue();
     assertThat(params.path("epochs").asInt()).isEqualTo(20);
     assertThat(params.path("model").asText()).isEqualTo("b");
@@ -69,12 +69,12 @@ class NotebookRunnerTest {
         "print first", "value 42");
     assertThat(out.indexOfTag("injected-parameters")).isEqualTo(-1);
     assertThat(engine.executed).containsExactly("int epochs = 10;\nString model = \"a\";", "print first", "value 42");
-    assertThat(out.metadata().path("tfkit").path("parameters").size()).isZero();
-    assertThat(out.metadata().path("tfkit").path("exception").asBoolean()).isFalse();
+    assertThat(out.metadata().path("papermill").path("parameters").size()).isZero();
+    assertThat(out.metadata().path("papermill").path("exception").asBoolean()).isFalse();
     JsonNode printed = out.cells().get(2);
     assertThat(printed.path("outputs").get(0).path("text").asText()).isEqualTo("first\n");
     assertThat(printed.path("execution_count").asInt()).isEqualTo(2);
-    assertThat(printed.path("metadata").path("tfkit").path("status").asText()).isEqualTo("completed");
+    assertThat(printed.path("metadata").path("papermill").path("status").asText()).isEqualTo("completed");
     assertThat(out.cells().get(3).path("outputs").get(0).path("output_type").asText()).isEqualTo("execute_result");
   }
 
@@ -130,13 +130,13 @@ class NotebookRunnerTest {
     JsonNode err = failed.path("outputs").get(1);
     assertThat(err.path("output_type").asText()).isEqualTo("error");
     assertThat(err.path("evalue").asText()).isEqualTo("boom");
-    assertThat(failed.path("metadata").path("tfkit").path("status").asText()).isEqualTo("failed");
-    assertThat(failed.path("metadata").path("tfkit").path("exception").asBoolean()).isTrue();
+    assertThat(failed.path("metadata").path("papermill").path("status").asText()).isEqualTo("failed");
+    assertThat(failed.path("metadata").path("papermill").path("exception").asBoolean()).isTrue();
     JsonNode later = cells.get(4);
     assertThat(later.path("outputs")).isEmpty();
     assertThat(later.path("execution_count").isNull()).isTrue();
-    assertThat(later.path("metadata").path("tfkit").path("status").asText()).isEqualTo("pending");
-    assertThat(out.metadata().path("tfkit").path("exception").asBoolean()).isTrue();
+    assertThat(later.path("metadata").path("papermill").path("status").asText()).isEqualTo("pending");
+    assertThat(out.metadata().path("papermill").path("exception").asBoolean()).isTrue();
     assertThat(engine.wasClosed).isTrue();
   }
 
@@ -198,5 +198,81 @@ class NotebookRunnerTest {
         .contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
             java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)
         .isEqualTo(Files.getPosixFilePermissions(in));
+  }
+
+  /** papermill's timestamp format: Python's {@code datetime.utcnow().isoformat()}. */
+  private static final java.util.regex.Pattern ISO = java.util.regex.Pattern.compile(
+      "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}");
+
+  @Test
+  void runMetadataHasPapermillsShapesSoPapermillReadersWork() throws Exception {
+    // a successful run: every cell completed, notebook exception null (as papermill leaves it)
+    NotebookDocument ok = runner(sample()).parameters(NotebookParameters.none().with("epochs", "3")).build().run();
+    JsonNode pm = ok.metadata().path("papermill");
+    assertThat(pm.path("parameters").path("epochs").isInt()).isTrue();
+    assertThat(pm.path("default_parameters").isObject()).isTrue();
+    assertThat(pm.path("environment_variables").isObject()).isTrue();
+    assertThat(pm.path("version").isTextual()).isTrue();
+    assertThat(pm.path("input_path").asText()).isEqualTo(tmp.resolve("in.ipynb").toString());
+    assertThat(pm.path("output_path").asText()).isEqualTo(tmp.resolve("out.ipynb").toString());
+    assertThat(pm.path("start_time").asText()).matches(ISO);
+    assertThat(pm.path("end_time").asText()).matches(ISO);
+    assertThat(pm.path("duration").isDouble()).isTrue();
+    assertThat(pm.path("exception").isNull()).isTrue();
+    assertThat(ok.metadata().path("tfkit").path("engine").asText()).isEqualTo("scripted");
+    for (JsonNode cell : ok.cells()) {
+      JsonNode cm = cell.path("metadata").path("papermill");
+      assertThat(cm.path("status").asText()).isEqualTo("completed");
+      assertThat(cm.path("start_time").asText()).matches(ISO);
+      assertThat(cm.path("end_time").asText()).matches(ISO);
+      assertThat(cm.path("duration").isDouble()).isTrue();
+      assertThat(cm.path("exception").isBoolean()).isTrue();
+      assertThat(cm.path("exception").asBoolean()).isFalse();
+      assertThat(cell.path("metadata").has("tfkit")).isFalse();
+    }
+    // a failed run: failed cell, pending ones after it with nulls, papermill's banner tag and anchor
+    Path failedOut = tmp.resolve("failed.ipynb");
+    assertThatThrownBy(() -> runner(TestNotebooks.java().code("print a").code("fail boom").code("print b"))
+        .output(failedOut).build().run()).isInstanceOf(NotebookExecutionException.class);
+    NotebookDocument bad = NotebookDocument.read(failedOut);
+    assertThat(bad.metadata().path("papermill").path("exception").asBoolean()).isTrue();
+    List<com.fasterxml.jackson.databind.node.ObjectNode> cells = bad.cellList();
+    assertThat(NotebookDocument.tags(cells.get(0))).containsExactly("papermill-error-cell-tag");
+    assertThat(NotebookDocument.source(cells.get(0))).contains("href=\"#papermill-error-cell\"");
+    assertThat(NotebookDocument.source(cells.get(2))).contains("id=\"papermill-error-cell\"");
+    JsonNode failed = cells.get(3).path("metadata").path("papermill");
+    assertThat(failed.path("status").asText()).isEqualTo("failed");
+    assertThat(failed.path("exception").asBoolean()).isTrue();
+    JsonNode pending = cells.get(4).path("metadata").path("papermill");
+    assertThat(pending.path("status").asText()).isEqualTo("pending");
+    assertThat(pending.path("start_time").isNull()).isTrue();
+    assertThat(pending.path("duration").isNull()).isTrue();
+    assertThat(pending.path("exception").isNull()).isTrue();
+
+    // A papermill-style reader in Python: nbformat's schema, then the fields as papermill's code uses them.
+    String py = TestNotebooks.pythonWith("nbformat").orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(py != null, "Debian python3-nbformat is not installed");
+    assertThat(TestNotebooks.nbformatErrors(tmp.resolve("out.ipynb"))).isEmpty();
+    assertThat(TestNotebooks.nbformatErrors(failedOut)).isEmpty();
+    TestNotebooks.Result r = TestNotebooks.runCapturing(List.of(py, "-c", String.join("\n",
+        "import sys, datetime, nbformat",
+        "for path, failed in ((sys.argv[1], False), (sys.argv[2], True)):",
+        "    nb = nbformat.read(path, as_version=4)",
+        "    pm = nb.metadata.papermill",
+        "    start = datetime.datetime.fromisoformat(pm['start_time'])",
+        "    end = datetime.datetime.fromisoformat(pm['end_time'])",
+        "    assert start.tzinfo is None and end >= start, (start, end)",
+        "    assert isinstance(pm['duration'], float) and abs((end - start).total_seconds() - pm['duration']) < 0.01",
+        "    assert bool(pm['exception']) == failed, pm['exception']",
+        "    for key in ('parameters', 'default_parameters', 'environment_variables'): assert isinstance(pm[key], dict)",
+        "    statuses = [c.metadata.papermill['status'] for c in nb.cells if 'papermill' in c.metadata]",
+        "    assert set(statuses) <= {'pending', 'running', 'completed', 'failed'}, statuses",
+        "    assert ('failed' in statuses) == failed, statuses",
+        "    for c in nb.cells:",
+        "        cm = c.metadata.get('papermill')",
+        "        if cm and cm['status'] != 'pending': assert isinstance(cm['duration'], float)",
+        "print('papermill reader ok')"),
+        tmp.resolve("out.ipynb").toString(), failedOut.toString()));
+    assertThat(r.output()).contains("papermill reader ok");
   }
 }

@@ -85,7 +85,7 @@ class RunNotebookCommandTest {
     assertThat(err.toString()).contains("[1/3] cell 1 ok").contains("[2/3] cell 2 FAILED");
     assertThat(out.toString()).contains("one\n").contains("KeyError").doesNotContain("three");
     NotebookDocument nb = NotebookDocument.read(tmp.resolve("fails.out.ipynb"));
-    assertThat(nb.metadata().path("tfkit").path("exception").asBoolean()).isTrue();
+    assertThat(nb.metadata().path("papermill").path("exception").asBoolean()).isTrue();
     assertThat(Files.readString(html)).contains("An Exception was encountered").contains("KeyError");
   }
 

@@ -79,7 +79,7 @@ public final class LineMagics {
         return null;
       }
       case "lsmagic" -> {
-        host.print("line magics: %" + String.join(" %", names()) + "\n");
+        host.print("line magics: %" + String.join(" %", names()) + "\ncell magics: " + CellMagic.known() + "\n");
         return null;
       }
       default -> throw new IllegalArgumentException(

@@ -94,6 +94,61 @@ public final class MavenResolver {
     }
   }
 
+  /**
+   * The jars of a POM's dependencies whose scope is one of {@code scopes}, with their transitive
+   * dependencies in those scopes ({@code %%loadFromPOM}). Like IJava, the repositories are the POM's
+   * own and Maven Central, not those added with {@code %mavenRepo}; {@code system} dependencies are
+   * their {@code systemPath}.
+   */
+  public List<Path> resolve(PomFragment pom, java.util.Collection<String> scopes) {
+    List<Path> jars = new ArrayList<>();
+    List<Dependency> roots = new ArrayList<>();
+    for (PomFragment.Dependency d : pom.dependencies()) {
+      if (!scopes.contains(d.scope())) continue;
+      if ("system".equals(d.scope())) {
+        if (d.systemPath() == null) {
+          throw new IllegalArgumentException(d.coordinates() + " has scope system but no <systemPath>");
+        }
+        jars.add(d.systemPath());
+        continue;
+      }
+      DefaultArtifact artifact;
+      try {
+        artifact = new DefaultArtifact(d.coordinates());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("'" + d.coordinates() + "' is not a Maven coordinate", e);
+      }
+      List<org.eclipse.aether.graph.Exclusion> exclusions = new ArrayList<>();
+      for (String ex : d.exclusions()) {
+        String[] ga = ex.split(":", 2);
+        exclusions.add(new org.eclipse.aether.graph.Exclusion(ga[0], ga.length > 1 ? ga[1] : "*", "*", "*"));
+      }
+      roots.add(new Dependency(artifact, d.scope(), false, exclusions));
+    }
+    if (roots.isEmpty()) return jars;
+    Map<String, String> repoUrls = new LinkedHashMap<>(pom.repositories());
+    String central = centralUrl();
+    if (central != null) repoUrls.putIfAbsent("central", central);
+    RepositorySystem sys = system();
+    DefaultRepositorySystemSession session = MavenRepositorySystemUtils.newSession();
+    session.setLocalRepositoryManager(
+        sys.newLocalRepositoryManager(session, new LocalRepository(localRepository.toFile(), "simple")));
+    List<RemoteRepository> repos = new ArrayList<>();
+    repoUrls.forEach((id, url) -> repos.add(new RemoteRepository.Builder(id, "default", url).build()));
+    CollectRequest collect = new CollectRequest(roots, List.of(), repos);
+    DependencyRequest request = new DependencyRequest(
+        collect, DependencyFilterUtils.classpathFilter(scopes.toArray(String[]::new)));
+    try {
+      for (ArtifactResult r : sys.resolveDependencies(session, request).getArtifactResults()) {
+        if (r.getArtifact() != null && r.getArtifact().getFile() != null) jars.add(r.getArtifact().getFile().toPath());
+      }
+      return jars;
+    } catch (DependencyResolutionException e) {
+      throw new IllegalArgumentException("cannot resolve the POM's dependencies (local repository "
+          + localRepository + ", remotes " + repoUrls.keySet() + "): " + e.getMessage(), e);
+    }
+  }
+
   private synchronized RepositorySystem system() {
     if (system == null) system = new RepositorySystemSupplier().get();
     return system;

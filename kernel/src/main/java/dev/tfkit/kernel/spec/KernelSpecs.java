@@ -51,8 +51,9 @@ public final class KernelSpecs {
     List<String> argv = new ArrayList<>();
     argv.add(java);
     argv.add("-Djava.awt.headless=true");
-    // Lets the kernel answer System.exit in a cell with an error (a security manager, Java 17+).
-    argv.add("-Djava.security.manager=allow");
+    // Lets the kernel answer System.exit in a cell with an error (a security manager), without
+    // Java's deprecation warning in Jupyter's log.
+    argv.addAll(dev.tfkit.kernel.JavaEvaluator.EXIT_GUARD_JVM_OPTIONS);
     argv.addAll(javaOptions);
     argv.add("-cp");
     argv.add(classpath);
