@@ -354,6 +354,13 @@ public final class KernelClient implements AutoCloseable {
       process.destroyForcibly();
     } finally {
       open = false;
+      // ZeroMQ sockets belong to one thread: let the IOPub reader leave its recv (100 ms timeout)
+      // before the context closes its socket, or closing the context can wait forever.
+      try {
+        iopubReader.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       zmq.close();
       try {
         Files.deleteIfExists(connectionFile);

@@ -141,6 +141,12 @@ public final class KernelConnection implements AutoCloseable {
     } catch (Exception e) {
       LOG.log(Level.SEVERE, "handling " + type.getName() + " failed", e);
     } finally {
+      // Abort what was queued behind a failed cell *before* its reply leaves: a request the client
+      // sends after seeing the error reply must run, not race the abort.
+      if (abortQueued && socket == shell) {
+        abortQueued = false;
+        abortWaiting(socket);
+      }
       env.resolveDeferrals();
     }
     if (env.isMarkedForShutdown()) {
@@ -148,10 +154,6 @@ public final class KernelConnection implements AutoCloseable {
       running = false;
       closed.countDown();
       return;
-    }
-    if (abortQueued && socket == shell) {
-      abortQueued = false;
-      abortWaiting(socket);
     }
   }
 
