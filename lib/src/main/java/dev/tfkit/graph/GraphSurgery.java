@@ -106,7 +106,7 @@ final class GraphSurgery {
       String name = n.getName();
       if (frozenRef.contains(name) || frozenResource.contains(name)) {
         TensorProto v = values.get(name);
-        DataType dt = baseType(v.getDtype());
+        DataType dt = dev.tfkit.tensor.DataTypes.base(v.getDtype());
         out.add(NodeDef.newBuilder()
             .setName(name)
             .setOp("Const")
@@ -121,7 +121,7 @@ final class GraphSurgery {
         out.add(b.build());
       } else if (n.getOp().equals("VariableShape") && n.getInputCount() > 0
           && frozenResource.contains(TensorName.parse(n.getInput(0)).node())) {
-        DataType dt = baseType(values.get(TensorName.parse(n.getInput(0)).node()).getDtype());
+        DataType dt = dev.tfkit.tensor.DataTypes.base(values.get(TensorName.parse(n.getInput(0)).node()).getDtype());
         out.add(n.toBuilder().setOp("Shape").clearAttr()
             .putAttr("T", AttrValue.newBuilder().setType(dt).build())
             .putAttr("out_type", n.getAttrOrDefault("out_type", AttrValue.newBuilder().setType(DataType.DT_INT32).build()))
@@ -149,9 +149,6 @@ final class GraphSurgery {
     return dropWithDependents(rebuild(g, out), drop, Set.of());
   }
 
-  static DataType baseType(DataType dt) {
-    return dt.getNumber() > 100 ? DataType.forNumber(dt.getNumber() - 100) : dt;
-  }
 
   /**
    * Drops {@code seeds}, every node that reads one of their outputs, NoOps left with only dropped
@@ -307,7 +304,7 @@ final class GraphSurgery {
       NodeDef n = byName.get(c.tensor().node());
       NodeDef ph = NodeDef.newBuilder()
           .setOp("Placeholder")
-          .putAttr("dtype", AttrValue.newBuilder().setType(baseType(c.dtype())).build())
+          .putAttr("dtype", AttrValue.newBuilder().setType(dev.tfkit.tensor.DataTypes.base(c.dtype())).build())
           .putAttr("shape", AttrValue.newBuilder().setShape(c.shape()).build())
           .buildPartial();
       if (n.getOp().equals("Placeholder") && c.tensor().index() == 0) {

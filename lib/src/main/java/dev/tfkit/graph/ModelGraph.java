@@ -261,7 +261,7 @@ public final class ModelGraph implements AutoCloseable {
   private static TensorSpec spec(Output<?> out) {
     Shape s = out.shape();
     long[] dims = s.isUnknown() ? null : s.asArray();
-    return new TensorSpec(out.op().name() + ":" + out.index(), GraphSurgery.baseType(out.dataType()), dims);
+    return new TensorSpec(out.op().name() + ":" + out.index(), dev.tfkit.tensor.DataTypes.base(out.dataType()), dims);
   }
 
   // ---- surgery ----
@@ -428,7 +428,7 @@ public final class ModelGraph implements AutoCloseable {
     for (Map.Entry<TensorName, TensorName> e : map.entrySet()) {
       TensorSpec want = inputSpec(inner, e.getKey());
       TensorSpec have = spec(e.getValue().toString());
-      if (GraphSurgery.baseType(want.dtype()) != GraphSurgery.baseType(have.dtype())) {
+      if (dev.tfkit.tensor.DataTypes.base(want.dtype()) != dev.tfkit.tensor.DataTypes.base(have.dtype())) {
         throw new IllegalArgumentException("splice input '" + want.name() + "' is " + dtypeName(want.dtype())
             + " but '" + have.name() + "' is " + dtypeName(have.dtype()));
       }
@@ -490,7 +490,7 @@ public final class ModelGraph implements AutoCloseable {
   }
 
   private static String dtypeName(DataType dt) {
-    return GraphSurgery.baseType(dt).name().replace("DT_", "").toLowerCase(java.util.Locale.ROOT);
+    return dev.tfkit.tensor.DataTypes.base(dt).name().replace("DT_", "").toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Nodes, weight bytes and GraphDef bytes of {@code before} against this graph. */
@@ -585,7 +585,7 @@ public final class ModelGraph implements AutoCloseable {
         if (v == null) continue;
         Tensor t = NativeTensors.fromProto(e.getValue(), "variable '" + e.getKey() + "'");
         owned.add(t);
-        DataType dt = GraphSurgery.baseType(e.getValue().getDtype());
+        DataType dt = dev.tfkit.tensor.DataTypes.base(e.getValue().getDtype());
         GraphOperation c = g.opBuilder("Const", "tfkit_init/" + e.getKey() + "/value", g.baseScope())
             .setAttr("dtype", dt).setAttr("value", t).build();
         GraphOperation assign = GraphSurgery.RESOURCE_VARIABLE_OPS.contains(v.type())

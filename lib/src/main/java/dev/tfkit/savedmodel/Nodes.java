@@ -91,9 +91,4 @@ final class Nodes {
     return opName(ref) + ":" + outputIndex(ref);
   }
 
-  /** A base (non-reference) dtype: {@code DT_FLOAT_REF} → {@code DT_FLOAT}. */
-  static DataType baseType(DataType t) {
-    int n = t.getNumber();
-    return n > 100 ? DataType.forNumber(n - 100) : t;
-  }
 }

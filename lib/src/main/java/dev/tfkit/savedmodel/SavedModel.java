@@ -101,7 +101,7 @@ public final class SavedModel implements AutoCloseable {
         TensorInfo ti = sig.getInputsOrThrow(e.getKey());
         Tensor t = toTensor("input '" + e.getKey() + "'", e.getValue(), ti);
         if (t != e.getValue()) owned.add(t);
-        if (Nodes.baseType(t.dataType()) != Nodes.baseType(ti.getDtype())) {
+        if (dev.tfkit.tensor.DataTypes.base(t.dataType()) != dev.tfkit.tensor.DataTypes.base(ti.getDtype())) {
           throw new IllegalArgumentException("input '" + e.getKey() + "' is " + t.dataType() + " but the signature wants " + ti.getDtype());
         }
         r.feed(ti.getName(), t);
@@ -130,7 +130,7 @@ public final class SavedModel implements AutoCloseable {
     }
     TensorValue tv;
     try {
-      tv = TensorValue.of(v, Nodes.baseType(ti.getDtype()));
+      tv = TensorValue.of(v, dev.tfkit.tensor.DataTypes.base(ti.getDtype()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
     }

@@ -673,7 +673,7 @@ public final class SavedModelExport {
     Output<?> o = op.output(index);
     return TensorInfo.newBuilder()
         .setName(opName + ":" + index)
-        .setDtype(Nodes.baseType(o.dataType()))
+        .setDtype(dev.tfkit.tensor.DataTypes.base(o.dataType()))
         .setTensorShape(shapeProto(o.shape()))
         .build();
   }

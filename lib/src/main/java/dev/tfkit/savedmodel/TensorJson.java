@@ -21,7 +21,7 @@ public final class TensorJson {
    */
   public static Tensor toTensor(String what, JsonNode json, DataType dtype, TensorShapeProto shape) {
     // The values follow TF Serving's REST JSON rules (one codec for the REST API and tfkit run).
-    TensorValue v = dev.tfkit.serving.rest.TensorJson.valueFromJson(json, Nodes.baseType(dtype), what);
+    TensorValue v = dev.tfkit.serving.rest.TensorJson.valueFromJson(json, dev.tfkit.tensor.DataTypes.base(dtype), what);
     return v.reshape(fit(what, v.shape(), v.size(), shape)).toTensor();
   }
 

@@ -47,7 +47,7 @@ final class Warmup {
       String w = what + " input '" + in.getKey() + "'";
       TensorValue tv;
       try {
-        tv = TensorValue.of(v, Nodes.baseType(in.getValue().getDtype()));
+        tv = TensorValue.of(v, dev.tfkit.tensor.DataTypes.base(in.getValue().getDtype()));
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException(w + ": " + ex.getMessage(), ex);
       }

@@ -272,7 +272,7 @@ public final class RestGateway implements AutoCloseable {
                         Map<String, org.tensorflow.proto.DataType> types = new LinkedHashMap<>();
                         for (Map.Entry<String, TensorInfo> e :
                             new java.util.TreeMap<>(servable.signature(sigName).getInputsMap()).entrySet()) {
-                          types.put(e.getKey(), InputValidator.baseType(e.getValue().getDtype()));
+                          types.put(e.getKey(), dev.tfkit.tensor.DataTypes.base(e.getValue().getDtype()));
                         }
                         return types;
                       });

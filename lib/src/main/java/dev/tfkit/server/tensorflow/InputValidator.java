@@ -34,12 +34,7 @@ public final class InputValidator {
 
   /** The dtype a value of {@code dtype} has when fed or fetched: {@code DT_FLOAT_REF} is float. */
   public static DataType baseType(DataType dtype) {
-    int n = dtype.getNumber();
-    if (n > 100) {
-      DataType base = DataType.forNumber(n - 100);
-      return base == null ? dtype : base;
-    }
-    return dtype;
+    return dev.tfkit.tensor.DataTypes.base(dtype);
   }
 
   /**

@@ -190,7 +190,7 @@ public final class SavedModelServable implements AutoCloseable {
       return null;
     }
     DataType d = op.output(index).dataType();
-    return d.getNumber() > 100 ? DataType.forNumber(d.getNumber() - 100) : d;
+    return dev.tfkit.tensor.DataTypes.base(d);
   }
 
   /** The model's meta graph as loaded. */
@@ -219,7 +219,7 @@ public final class SavedModelServable implements AutoCloseable {
   }
 
   private static TensorInfo derefed(TensorInfo info) {
-    DataType base = InputValidator.baseType(info.getDtype());
+    DataType base = dev.tfkit.tensor.DataTypes.base(info.getDtype());
     return base == info.getDtype() ? info : info.toBuilder().setDtype(base).build();
   }
 
@@ -483,7 +483,7 @@ public final class SavedModelServable implements AutoCloseable {
           "Expected one input Tensor, got " + sig.getInputsCount());
     }
     TensorInfo in = sig.getInputsMap().values().iterator().next();
-    if (InputValidator.baseType(in.getDtype()) != DataType.DT_STRING) {
+    if (dev.tfkit.tensor.DataTypes.base(in.getDtype()) != DataType.DT_STRING) {
       throw RequestException.invalidArgument(
           "Expected the signature's input to be a DT_STRING tensor of serialized tf.Examples,"
               + " got " + in.getDtype());

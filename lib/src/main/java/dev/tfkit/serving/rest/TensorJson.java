@@ -655,7 +655,7 @@ public final class TensorJson {
 
   private static TensorProto toProto(
       long[] shape, List<JsonNode> leaves, DataType dtype, String what) {
-    DataType dt = dtype == null ? inferDtype(leaves, shape, what) : baseType(dtype);
+    DataType dt = dtype == null ? inferDtype(leaves, shape, what) : dev.tfkit.tensor.DataTypes.base(dtype);
     TensorProto.Builder b = TensorProto.newBuilder().setDtype(dt);
     TensorShapeProto.Builder sb = TensorShapeProto.newBuilder();
     for (long d : shape) sb.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
@@ -673,18 +673,6 @@ public final class TensorJson {
     return b.build();
   }
 
-  /**
-   * The value type of a reference dtype ({@code DT_FLOAT_REF} → {@code DT_FLOAT}): signatures of
-   * TF1 models with variables as outputs report ref types, but the values are plain tensors.
-   */
-  static DataType baseType(DataType dt) {
-    int n = dt.getNumber();
-    if (n > 100 && n < 200) {
-      DataType base = DataType.forNumber(n - 100);
-      if (base != null) return base;
-    }
-    return dt;
-  }
 
   private static void addValue(TensorProto.Builder b, DataType dt, JsonNode n) {
     switch (dt) {

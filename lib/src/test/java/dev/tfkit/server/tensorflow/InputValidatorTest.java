@@ -82,7 +82,7 @@ class InputValidatorTest {
 
   @Test
   void refDtypesAcceptTheirValueType() {
-    assertThat(InputValidator.baseType(DataType.DT_FLOAT_REF)).isEqualTo(DataType.DT_FLOAT);
+    assertThat(dev.tfkit.tensor.DataTypes.base(DataType.DT_FLOAT_REF)).isEqualTo(DataType.DT_FLOAT);
     assertThat(v.validate("d", info(DataType.DT_FLOAT_REF), floats(new long[] {}, 1))).isEqualTo(1);
   }
 
