@@ -184,19 +184,17 @@ public final class LatentSearch {
    * score, a TopK over those picks min(k, groups) groups, and a TopK over the picked groups' scores
    * (plus the few rows after the last whole group) gives the answer.
    */
-  private TopKResult topK(Ops tf, Operand<TFloat32> query, Operand<TFloat32> gallery, Operand<TInt32> k) {
+  private TopKResult topK(
+      Ops tf, Operand<TFloat32> query, Operand<TFloat32> gallery, Operand<TFloat32> galleryTail, Operand<TInt32> k) {
     int m = groupSize;
-    int groups = rows / m;
-    if (m == 1 || groups < 2) {
+    int head = headRows();
+    if (head == rows && !grouped()) {
       var score = tf.linalg.matMul(query, gallery, MatMul.transposeB(true)); // [B, N]
       var t = tf.nn.topK(score, k, SORTED);
       return new TopKResult(t.values(), t.indices());
     }
-    int head = groups * m;
-    int tail = rows - head;
-    int width = dim + 1;
-    var headRows = tf.slice(gallery, tf.constant(new int[] {0, 0}), tf.constant(new int[] {head, width}));
-    var score = tf.linalg.matMul(query, headRows, MatMul.transposeB(true)); // [B, head]
+    int groups = head / m;
+    var score = tf.linalg.matMul(query, gallery, MatMul.transposeB(true)); // [B, head]
     var grouped = tf.reshape(score, tf.constant(new int[] {-1, groups, m}));
     var best = tf.reduceMax(grouped, tf.constant(2)); // [B, groups]
     var g = tf.math.minimum(k, tf.constant(groups));
@@ -208,9 +206,8 @@ public final class LatentSearch {
     Operand<TFloat32> candVals = tf.reshape(tf.gather(grouped, pickedGroups, tf.constant(1), Gather.batchDims(1L)), flat); // [B, g·m]
     var offsets = tf.constant(new int[][] {range(0, m)}); // [1, m]
     Operand<TInt32> candIdx = tf.reshape(tf.math.add(tf.expandDims(tf.math.mul(pickedGroups, tf.constant(m)), tf.constant(2)), offsets), flat);
-    if (tail > 0) {
-      var tailRows = tf.slice(gallery, tf.constant(new int[] {head, 0}), tf.constant(new int[] {tail, width}));
-      var tailScore = tf.linalg.matMul(query, tailRows, MatMul.transposeB(true)); // [B, tail]
+    if (galleryTail != null) {
+      var tailScore = tf.linalg.matMul(query, galleryTail, MatMul.transposeB(true)); // [B, tail]
       var tailIdx = tf.math.add(tf.zerosLike(tf.dtypes.cast(tailScore, TInt32.class)), tf.constant(new int[][] {range(head, rows)}));
       candVals = tf.concat(List.of(candVals, tailScore), tf.constant(1));
       candIdx = tf.concat(List.of(candIdx, tailIdx), tf.constant(1));
@@ -218,6 +215,16 @@ public final class LatentSearch {
     var t = tf.nn.topK(candVals, k, SORTED);
     var idx = tf.gather(candIdx, t.indices(), tf.constant(1), Gather.batchDims(1L));
     return new TopKResult(t.values(), idx);
+  }
+
+  /** Whether the top-k is grouped (group size above 1 and at least two whole groups). */
+  private boolean grouped() {
+    return groupSize > 1 && rows / groupSize >= 2;
+  }
+
+  /** Rows in the main gallery variable: the whole groups when grouped, else every row. */
+  private int headRows() {
+    return grouped() ? (rows / groupSize) * groupSize : rows;
   }
 
   private static int[] range(int from, int to) {
@@ -233,14 +240,28 @@ public final class LatentSearch {
       var latentsPath = tf.withName("latents_path").constant(LATENTS_ASSET);
       var namesPath = tf.withName("names_path").constant(NAMES_ASSET);
 
-      // The gallery, each row followed by −½‖y‖²: a variable the init op fills from the asset, so
+      // The gallery, each row followed by −½‖y‖²: variables the init op fills from the asset, so
       // that with the query followed by 1 one MatMul gives score = x·y − ½‖y‖², which ranks rows
-      // nearest first (‖x − y‖² = ‖x‖² − 2·score).
-      var gallery = tf.withName("gallery").variable(Shape.of(rows, dim + 1L), TFloat32.class);
+      // nearest first (‖x − y‖² = ‖x‖² − 2·score). With grouping, the rows after the last whole
+      // group live in a second variable: slicing one variable per request would copy it.
+      int head = headRows();
+      int tail = rows - head;
       var raw = tf.io.decodeRaw(tf.io.readFile(latentsPath), TFloat32.class, DecodeRaw.littleEndian(true));
       var rowsD = tf.reshape(raw, tf.constant(new long[] {rows, dim}));
       var negHalfNorms = tf.math.mul(tf.reduceSum(tf.math.square(rowsD), tf.constant(1), ReduceSum.keepDims(true)), tf.constant(-0.5f));
-      tf.withName("gallery_init").assign(gallery, tf.concat(List.of(rowsD, negHalfNorms), tf.constant(1)), Assign.validateShape(true));
+      var scored = tf.concat(List.of(rowsD, negHalfNorms), tf.constant(1)); // [N, D+1]
+      var gallery = tf.withName("gallery").variable(Shape.of(head, dim + 1L), TFloat32.class);
+      tf.withName("gallery_init").assign(gallery,
+          tail == 0 ? scored : tf.slice(scored, tf.constant(new int[] {0, 0}), tf.constant(new int[] {head, dim + 1})),
+          Assign.validateShape(true));
+      Operand<TFloat32> galleryTail = null;
+      if (tail > 0) {
+        var v = tf.withName("gallery_tail").variable(Shape.of(tail, dim + 1L), TFloat32.class);
+        tf.withName("gallery_tail_init").assign(v,
+            tf.slice(scored, tf.constant(new int[] {head, 0}), tf.constant(new int[] {tail, dim + 1})),
+            Assign.validateShape(true));
+        galleryTail = v;
+      }
 
       var table = tf.withName("names_table").hashTable(TInt64.class, TString.class);
       // key -1: the line number; value -2: the whole line.
@@ -252,7 +273,7 @@ public final class LatentSearch {
       var one = tf.onesLike(tf.slice(target, tf.constant(new int[] {0, 0}), tf.constant(new int[] {-1, 1})));
       var query = tf.concat(List.of(target, one), tf.constant(1)); // [B, D+1]
       var k = tf.math.minimum(kNum, tf.constant(rows));
-      TopKResult top = topK(tf, query, gallery, k);
+      TopKResult top = topK(tf, query, gallery, galleryTail, k);
       var d2 = tf.math.sub(xx, tf.math.mul(tf.constant(2f), top.values()));
       // Rounding can make a squared distance slightly negative: clamp before the square root.
       tf.withName(XVALS).math.neg(tf.math.sqrt(tf.math.maximum(d2, tf.constant(0f))));
@@ -264,10 +285,14 @@ public final class LatentSearch {
 
   /** An exporter for the search model (signature {@code serving_default}), ready for a folder or version. */
   public SavedModelExport exporter() {
-    return SavedModelExport.from(graphDef())
+    SavedModelExport e = SavedModelExport.from(graphDef())
         .asset("latents_path", latents)
         .asset("names_path", names)
-        .initOp("gallery_init")
+        .initOp("gallery_init");
+    if (headRows() < rows) {
+      e.initOp("gallery_tail_init");
+    }
+    return e
         .signature(
             SignatureSpec.predict()
                 .input(TARGET_LATENT, TARGET_LATENT)

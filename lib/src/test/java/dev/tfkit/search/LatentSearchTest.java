@@ -71,6 +71,25 @@ class LatentSearchTest {
     topKEqualsBruteForce(7); // 142 groups of 7, 6 rows after them
   }
 
+  @Test
+  void requestsReadTheGalleryVariablesWithoutSlicingThem() {
+    Random r = new Random(3);
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) names.add("n" + i);
+    // 31 groups of 32 and 8 rows after them: two variables, each read whole by a MatMul (a Slice
+    // of a variable per request copies the whole gallery, 5× the cost of the search itself).
+    org.tensorflow.proto.GraphDef g = LatentSearch.fromEmbeddings(random(r, 1000, 16), names).graphDef();
+    java.util.Map<String, List<String>> readers = new java.util.HashMap<>();
+    for (org.tensorflow.proto.NodeDef n : g.getNodeList()) {
+      for (String in : n.getInputList()) {
+        String src = in.replaceFirst("^\\^", "").replaceFirst(":\\d+$", "");
+        if (src.equals("gallery") || src.equals("gallery_tail")) readers.computeIfAbsent(src, k -> new ArrayList<>()).add(n.getOp());
+      }
+    }
+    assertThat(readers).containsOnlyKeys("gallery", "gallery_tail");
+    assertThat(readers.values()).allSatisfy(ops -> assertThat(ops).containsOnly("Assign", "MatMul"));
+  }
+
   void topKEqualsBruteForce(int groupSize) {
     Random r = new Random(42);
     int n = 1000, d = 16, k = 10;
