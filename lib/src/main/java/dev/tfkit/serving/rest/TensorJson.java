@@ -943,28 +943,13 @@ public final class TensorJson {
             + " (bool, string, integer and floating point only); use gRPC");
   }
 
+  /** Bytes per element of a dtype REST can carry (numbers and bool); others refused naming REST. */
   private static int byteSize(DataType dt, String what) {
-    switch (dt) {
-      case DT_INT8:
-      case DT_UINT8:
-      case DT_BOOL:
-        return 1;
-      case DT_INT16:
-      case DT_UINT16:
-      case DT_HALF:
-      case DT_BFLOAT16:
-        return 2;
-      case DT_FLOAT:
-      case DT_INT32:
-      case DT_UINT32:
-        return 4;
-      case DT_DOUBLE:
-      case DT_INT64:
-      case DT_UINT64:
-        return 8;
-      default:
-        throw unsupported(dt, what);
+    if (dt == DataType.DT_STRING || dt == DataType.DT_COMPLEX64 || dt == DataType.DT_COMPLEX128
+        || !dev.tfkit.tensor.DataTypes.isSupported(dt)) {
+      throw unsupported(dt, what);
     }
+    return dev.tfkit.tensor.DataTypes.byteSize(dt);
   }
 
   private static int typedCount(TensorProto t, DataType dt, String what) {
