@@ -320,27 +320,42 @@ public final class SavedModelServable implements AutoCloseable {
         fed.add(t);
         runner.feed(tensorName(sig.getInputsMap().get(e.getKey()), e.getKey()), t);
       }
-      for (String alias : aliases) {
-        runner.fetch(tensorName(sig.getOutputsMap().get(alias), alias));
-      }
-      Map<String, TensorProto> out = new LinkedHashMap<>();
-      try (Result r = runner.run()) {
-        for (int i = 0; i < aliases.size(); i++) {
-          Tensor t = r.get(i);
-          out.put(aliases.get(i), typed ? Tensors.toTypedProto(t) : Tensors.toPackedProto(t));
-        }
-      }
-      return out;
-    } catch (RequestException e) {
-      throw e;
-    } catch (IllegalArgumentException e) {
-      // TensorFlow refuses values it cannot use (e.g. a shape a kernel rejects).
-      throw RequestException.invalidArgument(String.valueOf(e.getMessage()));
+      return fetchAll(runner, sig, aliases, typed);
     } catch (RuntimeException e) {
-      throw runFailure(e);
+      throw requestFailure(e);
     } finally {
       fed.forEach(Tensor::close);
     }
+  }
+
+  /** Fetches {@code aliases}' tensors in one run, typed fields or packed. */
+  private static Map<String, TensorProto> fetchAll(
+      Session.Runner runner, SignatureDef sig, List<String> aliases, boolean typed) {
+    for (String alias : aliases) {
+      runner.fetch(tensorName(sig.getOutputsMap().get(alias), alias));
+    }
+    Map<String, TensorProto> out = new LinkedHashMap<>();
+    try (Result r = runner.run()) {
+      for (int i = 0; i < aliases.size(); i++) {
+        Tensor t = r.get(i);
+        out.put(aliases.get(i), typed ? Tensors.toTypedProto(t) : Tensors.toPackedProto(t));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A failed run as the request's error: TensorFlow refusing values it cannot use (e.g. a shape a
+   * kernel rejects) is INVALID_ARGUMENT; anything else goes through {@link #runFailure}.
+   */
+  private static RequestException requestFailure(RuntimeException e) {
+    if (e instanceof RequestException r) {
+      return r;
+    }
+    if (e instanceof IllegalArgumentException) {
+      return RequestException.invalidArgument(String.valueOf(e.getMessage()));
+    }
+    return runFailure(e);
   }
 
   /**
@@ -500,22 +515,9 @@ public final class SavedModelServable implements AutoCloseable {
     Session.Runner runner = runner();
     try (TString t = TString.tensorOfBytes(Shape.of(rows.length), DataBuffers.ofObjects(rows))) {
       runner.feed(tensorName(in, "inputs"), t);
-      for (String alias : aliases) {
-        runner.fetch(tensorName(sig.getOutputsMap().get(alias), alias));
-      }
-      Map<String, TensorProto> out = new LinkedHashMap<>();
-      try (Result r = runner.run()) {
-        for (int i = 0; i < aliases.size(); i++) {
-          out.put(aliases.get(i), Tensors.toTypedProto(r.get(i)));
-        }
-      }
-      return out;
-    } catch (RequestException e) {
-      throw e;
-    } catch (IllegalArgumentException e) {
-      throw RequestException.invalidArgument(String.valueOf(e.getMessage()));
+      return fetchAll(runner, sig, aliases, true);
     } catch (RuntimeException e) {
-      throw runFailure(e);
+      throw requestFailure(e);
     }
   }
 
