@@ -132,6 +132,14 @@ public final class ServerBench {
                 .fileSystemPollWait(java.time.Duration.ZERO)
                 .restTimeout(java.time.Duration.ofMillis(Long.getLong("bench.restTimeoutMs", 30000)))
                 .start();
+        EmbeddedServer workersOnly =
+            EmbeddedServer.builder()
+                .model("half_plus_two", Fixtures.tfServing("saved_model_half_plus_two_cpu"))
+                .grpcPort(0)
+                .noRest()
+                .fileSystemPollWait(java.time.Duration.ZERO)
+                .inlineRunThreshold(java.time.Duration.ZERO)
+                .start();
         SavedModelServable inProcess =
             SavedModelServable.load(Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123"))) {
       ManagedChannel echoChannel =
@@ -139,6 +147,9 @@ public final class ServerBench {
       ManagedChannel channel =
           NettyChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
       var stub = PredictionServiceGrpc.newBlockingStub(channel);
+      ManagedChannel workersChannel =
+          NettyChannelBuilder.forTarget(workersOnly.grpcTarget()).usePlaintext().build();
+      var workersStub = PredictionServiceGrpc.newBlockingStub(workersChannel);
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       HttpRequest post =
           HttpRequest.newBuilder(URI.create(server.restUrl() + "/v1/models/half_plus_two:predict"))
@@ -152,6 +163,8 @@ public final class ServerBench {
           "gRPC echo (same bytes)",
           () -> ClientCalls.blockingUnaryCall(echoChannel, ECHO, CallOptions.DEFAULT, requestBytes));
       scenarios.put("gRPC Predict", () -> stub.predict(request));
+      // Contrast: every request handed to a worker thread (grpc-java's usual placement).
+      scenarios.put("gRPC Predict, no inline runs", () -> workersStub.predict(request));
       // REST through a minimal keep-alive HTTP/1.1 client (one connection per client thread, as
       // wrk does), and through the JDK's HttpClient for contrast.
       URI rest = URI.create(server.restUrl());
@@ -196,6 +209,7 @@ public final class ServerBench {
       }
       echoChannel.shutdownNow();
       channel.shutdownNow();
+      workersChannel.shutdownNow();
       for (KeepAliveHttpClient c : connections) {
         c.close();
       }

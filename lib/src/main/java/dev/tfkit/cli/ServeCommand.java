@@ -95,6 +95,12 @@ final class ServeCommand implements Callable<Integer> {
       description = "Ops run at once per session (0 = auto: a request's ops run on its own thread; -1 the same explicitly).")
   int interOpParallelism;
 
+  @Option(names = "--inline_run_threshold_micros",
+      defaultValue = "" + EmbeddedServer.DEFAULT_INLINE_RUN_THRESHOLD_MICROS,
+      description = "tfkit's flag: gRPC requests to a model whose recent requests each took less"
+          + " run on the thread that read them, without a hand-off (default ${DEFAULT-VALUE}; 0: never).")
+  long inlineRunThresholdMicros;
+
   @CommandLine.Unmatched List<String> unmatched = new ArrayList<>();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -134,6 +140,10 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "unknown flag(s) " + String.join(" ", unmatched) + "; known flags: " + String.join(", ", known));
     }
+    if (inlineRunThresholdMicros < 0) {
+      throw new IllegalArgumentException(
+          "--inline_run_threshold_micros must be 0 (never) or positive, got " + inlineRunThresholdMicros);
+    }
     if (modelBasePath == null && modelConfigFile == null) {
       throw new IllegalArgumentException(
           "Both --model_base_path and --model_config_file are empty: give one of them");
@@ -150,6 +160,7 @@ final class ServeCommand implements Callable<Integer> {
             .fileSystemPollWait(Duration.ofSeconds(fsPollSeconds))
             .warmup(enableModelWarmup)
             .grpcChannelArguments(grpcChannelArguments)
+            .inlineRunThreshold(Duration.ofNanos(Math.multiplyExact(inlineRunThresholdMicros, 1000L)))
             .sessionThreads(
                 new dev.tfkit.server.tensorflow.SessionThreads(
                     sessionParallelism, intraOpParallelism, interOpParallelism));

@@ -118,4 +118,18 @@ class ServeCommandTest {
     assertThat(bad.code()).isNotZero();
     assertThat(bad.err()).contains("--tensorflow_intra_op_parallelism").contains("-2");
   }
+
+  @Test
+  void inlineRunThresholdFlagIsTfkitsAndRefusesNegatives() {
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs("--model_base_path=x", "--inline_run_threshold_micros=0");
+    assertThat(cmd.inlineRunThresholdMicros).isZero();
+    ServeCommand dflt = new ServeCommand();
+    new CommandLine(dflt).parseArgs("--model_base_path=x");
+    assertThat(dflt.inlineRunThresholdMicros).isEqualTo(dev.tfkit.server.EmbeddedServer.DEFAULT_INLINE_RUN_THRESHOLD_MICROS);
+    Run bad = run("serve", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+        "--port=0", "--rest_api_port=0", "--inline_run_threshold_micros=-5");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("inline_run_threshold_micros").contains("-5");
+  }
 }

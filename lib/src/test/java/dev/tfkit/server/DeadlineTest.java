@@ -46,7 +46,7 @@ class DeadlineTest {
   private Path blockingModel() {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
-      var q = tf.withName("queue").io.fifoQueue(List.of(TFloat32.class), FifoQueue.sharedName("queue"), FifoQueue.capacity(16L));
+      var q = tf.withName("queue").io.fifoQueue(List.of(TFloat32.class), FifoQueue.sharedName("queue"), FifoQueue.capacity(64L));
       var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       var got = tf.io.queueDequeue(q, List.of(TFloat32.class));
       tf.withName("y").math.add((org.tensorflow.Operand<TFloat32>) got.components().get(0), x);
@@ -112,6 +112,46 @@ class DeadlineTest {
         // The value is there for the next request, which now completes.
         PredictResponse y = stub.withDeadlineAfter(30, TimeUnit.SECONDS).predict(request("", "x", 1f));
         assertThat(y.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(8f);
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aRunOnTheTransportThreadIsCancelledAtItsDeadlineToo() throws Exception {
+    blockingModel();
+    try (EmbeddedServer server =
+        EmbeddedServer.builder()
+            .model("blocking", tmp.resolve("blocking"))
+            .grpcPort(0)
+            .noRest()
+            .inlineRunThreshold(Duration.ofMillis(100))
+            .start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+      try {
+        var stub = PredictionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
+        // While the queue has values, serving_default is fast: after a window of such runs it
+        // runs on the transport thread.
+        int n = 40;
+        for (int i = 0; i < n; i++) {
+          stub.predict(request("push", "v", i));
+        }
+        for (int i = 0; i < n; i++) {
+          assertThat(stub.predict(request("", "x", 1f)).getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(i + 1f);
+        }
+        var stats = server.models().peek(dev.tfkit.server.lifecycle.ServableRequest.latest("blocking")).orElseThrow().runStats("");
+        long inline = stats.inlineRuns();
+        assertThat(inline).isPositive();
+        // The queue is empty now: this run blocks on the transport thread until its deadline.
+        assertThatThrownBy(() -> stub.withDeadlineAfter(300, TimeUnit.MILLISECONDS).predict(request("", "x", 1f)))
+            .isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(stats.inlineRuns()).as("the blocked run was placed inline").isEqualTo(inline + 1);
+        stub.predict(request("push", "v", 7f));
+        assertThat(stub.predict(request("size", "v", 0f)).getOutputsOrThrow("n").getIntVal(0))
+            .as("a dequeue still pending would have taken the pushed value")
+            .isEqualTo(1);
       } finally {
         ch.shutdownNow();
       }

@@ -7,6 +7,7 @@ import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
 import tensorflow.serving.Inference.MultiInferenceRequest;
 import tensorflow.serving.Inference.MultiInferenceResponse;
+import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
 import tensorflow.serving.PredictionServiceGrpc;
@@ -16,30 +17,52 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 /** TF Serving's gRPC {@code PredictionService} over {@link ServingApi}. */
 public final class PredictionServiceImpl extends PredictionServiceGrpc.PredictionServiceImplBase {
   private final ServingApi api;
+  private final RunPlacement placement;
 
-  public PredictionServiceImpl(ServingApi api) {
+  /**
+   * @param workers where requests run that do not run on the transport thread (see {@link
+   *     RunPlacement}); the inference methods must be called on the transport thread
+   *     ({@link #INLINE_METHODS}) for inline runs to save anything
+   * @param inlineThresholdNanos a model whose recent requests all took less runs inline (0: never)
+   */
+  public PredictionServiceImpl(
+      ServingApi api, java.util.concurrent.Executor workers, long inlineThresholdNanos) {
     this.api = api;
+    this.placement = new RunPlacement(api, workers, inlineThresholdNanos);
   }
+
+  /** The methods that place their own runs (the others may run anywhere). */
+  public static final java.util.Set<String> INLINE_METHODS =
+      java.util.Set.of(
+          PredictionServiceGrpc.getPredictMethod().getFullMethodName(),
+          PredictionServiceGrpc.getClassifyMethod().getFullMethodName(),
+          PredictionServiceGrpc.getRegressMethod().getFullMethodName(),
+          PredictionServiceGrpc.getMultiInferenceMethod().getFullMethodName());
 
   @Override
   public void predict(PredictRequest request, StreamObserver<PredictResponse> out) {
-    GrpcErrors.answer(out, () -> api.predict(request));
+    placement.run(request.getModelSpec(), out, () -> api.predict(request));
   }
 
   @Override
   public void classify(ClassificationRequest request, StreamObserver<ClassificationResponse> out) {
-    GrpcErrors.answer(out, () -> api.classify(request));
+    placement.run(request.getModelSpec(), out, () -> api.classify(request));
   }
 
   @Override
   public void regress(RegressionRequest request, StreamObserver<RegressionResponse> out) {
-    GrpcErrors.answer(out, () -> api.regress(request));
+    placement.run(request.getModelSpec(), out, () -> api.regress(request));
   }
 
   @Override
   public void multiInference(
       MultiInferenceRequest request, StreamObserver<MultiInferenceResponse> out) {
-    GrpcErrors.answer(out, () -> api.multiInference(request));
+    placement.run(
+        request.getTasksCount() == 0
+            ? ModelSpec.getDefaultInstance()
+            : request.getTasks(0).getModelSpec(),
+        out,
+        () -> api.multiInference(request));
   }
 
   @Override

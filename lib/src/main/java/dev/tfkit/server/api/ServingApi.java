@@ -9,6 +9,7 @@ import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.lifecycle.ServableHandle;
 import dev.tfkit.server.lifecycle.ServableRequest;
 import dev.tfkit.server.lifecycle.VersionStatus;
+import dev.tfkit.server.tensorflow.RunStats;
 import dev.tfkit.server.tensorflow.SavedModelServable;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -302,6 +303,25 @@ public final class ServingApi {
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * The run statistics of the version and signature {@code spec} reaches now, or null when it
+   * reaches none (the request will fail). Holds nothing: for placement decisions.
+   */
+  RunStats runStats(ModelSpec spec) {
+    if (spec.getName().isEmpty()) {
+      return null;
+    }
+    return manager.peek(request(spec)).map(s -> s.runStats(spec.getSignatureName())).orElse(null);
+  }
+
+  private static ServableRequest request(ModelSpec spec) {
+    return switch (spec.getVersionChoiceCase()) {
+      case VERSION -> ServableRequest.specific(spec.getName(), spec.getVersion().getValue());
+      case VERSION_LABEL -> ServableRequest.labeled(spec.getName(), spec.getVersionLabel());
+      default -> ServableRequest.latest(spec.getName());
+    };
+  }
+
   private ServableHandle<SavedModelServable> acquire(boolean hasSpec, ModelSpec spec) {
     if (!hasSpec) {
       throw RequestException.invalidArgument("Missing ModelSpec");
@@ -309,13 +329,7 @@ public final class ServingApi {
     if (spec.getName().isEmpty()) {
       throw RequestException.invalidArgument("ModelSpec has no name specified.");
     }
-    ServableRequest r =
-        switch (spec.getVersionChoiceCase()) {
-          case VERSION -> ServableRequest.specific(spec.getName(), spec.getVersion().getValue());
-          case VERSION_LABEL -> ServableRequest.labeled(spec.getName(), spec.getVersionLabel());
-          default -> ServableRequest.latest(spec.getName());
-        };
-    return manager.acquire(r);
+    return manager.acquire(request(spec));
   }
 
   static ModelSpec spec(String name, long version, String signature) {

@@ -182,26 +182,10 @@ public final class ModelManager<S> implements AutoCloseable {
    *     such version is available, INVALID_ARGUMENT for an unknown label
    */
   public ServableHandle<S> acquire(ServableRequest request) {
-    String name = request.name();
-    java.util.OptionalLong version = request.version();
-    if (request.label().isPresent()) {
-      String label = request.label().get();
-      Long v = labels.getOrDefault(name, Map.of()).get(label);
-      if (v == null) {
-        throw RequestException.invalidArgument("Unrecognized servable version label: " + label);
-      }
-      version = java.util.OptionalLong.of(v);
-    }
+    java.util.OptionalLong version = resolveLabel(request, true);
     // A version being retired refuses new references; the next snapshot no longer lists it.
     for (int attempt = 0; attempt < 100; attempt++) {
-      NavigableMap<Long, LoadedVersion<S>> versions = serving.get(name);
-      if (versions == null || versions.isEmpty()) {
-        break;
-      }
-      LoadedVersion<S> lv =
-          version.isPresent()
-              ? versions.get(version.getAsLong())
-              : versions.lastEntry().getValue();
+      LoadedVersion<S> lv = lookup(request.name(), version);
       if (lv == null) {
         break;
       }
@@ -211,7 +195,45 @@ public final class ModelManager<S> implements AutoCloseable {
       Thread.onSpinWait();
     }
     throw RequestException.notFound(
-        "Servable not found for request: " + ServableRequest.describe(name, version));
+        "Servable not found for request: " + ServableRequest.describe(request.name(), version));
+  }
+
+  /**
+   * The servable {@code request} would reach now, without holding it (it may be unloaded at any
+   * moment): for decisions that only read its statistics. Empty where {@link #acquire} would fail.
+   */
+  public Optional<S> peek(ServableRequest request) {
+    java.util.OptionalLong version = resolveLabel(request, false);
+    if (version == null) {
+      return Optional.empty();
+    }
+    LoadedVersion<S> lv = lookup(request.name(), version);
+    return lv == null ? Optional.empty() : Optional.of(lv.servable());
+  }
+
+  /** The requested version: the label's when there is one (unknown: throw, or null). */
+  private java.util.OptionalLong resolveLabel(ServableRequest request, boolean throwIfUnknown) {
+    if (request.label().isEmpty()) {
+      return request.version();
+    }
+    String label = request.label().get();
+    Long v = labels.getOrDefault(request.name(), Map.of()).get(label);
+    if (v == null) {
+      if (throwIfUnknown) {
+        throw RequestException.invalidArgument("Unrecognized servable version label: " + label);
+      }
+      return null;
+    }
+    return java.util.OptionalLong.of(v);
+  }
+
+  /** The loaded version {@code version} (latest when empty) of {@code name}, or null. */
+  private LoadedVersion<S> lookup(String name, java.util.OptionalLong version) {
+    NavigableMap<Long, LoadedVersion<S>> versions = serving.get(name);
+    if (versions == null || versions.isEmpty()) {
+      return null;
+    }
+    return version.isPresent() ? versions.get(version.getAsLong()) : versions.lastEntry().getValue();
   }
 
   /** The version a label points to, if the model has that label. */

@@ -50,6 +50,7 @@ public final class SavedModelServable implements AutoCloseable {
   private final Map<String, SignatureDef> signatures;
   private final InputValidator validator;
   private volatile Batcher batcher;
+  private final Map<String, RunStats> runStats = new java.util.concurrent.ConcurrentHashMap<>();
 
   private SavedModelServable(
       AutoCloseable owner, Session session, MetaGraphDef metaGraph, InputValidator validator) {
@@ -249,6 +250,19 @@ public final class SavedModelServable implements AutoCloseable {
   public long mergedRuns() {
     Batcher b = batcher;
     return b == null ? 0 : b.stats()[0];
+  }
+
+  /**
+   * Requests in flight and recent run times of one signature ({@code ""}: the default), for the
+   * transport's placement; null when there is no such signature. Kept per signature because one
+   * model may have a fast signature and a slow one.
+   */
+  public RunStats runStats(String signatureName) {
+    String name = resolveName(signatureName);
+    if (!signatures.containsKey(name)) {
+      return null;
+    }
+    return runStats.computeIfAbsent(name, n -> new RunStats(() -> batcher == null));
   }
 
   /** Merges concurrent predict calls through {@code b} from now on (null: run each alone). */

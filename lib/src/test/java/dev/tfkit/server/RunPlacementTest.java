@@ -1,0 +1,157 @@
+package dev.tfkit.server;
+
+import static dev.tfkit.server.Protos.example;
+import static dev.tfkit.server.Protos.examples;
+import static dev.tfkit.server.Protos.floats;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tfkit.server.lifecycle.ServableRequest;
+import dev.tfkit.server.tensorflow.BatchingOptions;
+import dev.tfkit.server.tensorflow.RunStats;
+import dev.tfkit.zoo.Fixtures;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.PredictionServiceGrpc;
+import tensorflow.serving.RegressionOuterClass.RegressionRequest;
+
+/**
+ * Where gRPC inference requests run: a fast, idle signature runs on the transport thread once its
+ * window is full; a zero threshold or batching keeps every request on workers. Answers must be the
+ * same wherever they run. The threshold is generous (100 ms) so that a loaded test machine does
+ * not push half_plus_two's runs over it.
+ */
+class RunPlacementTest {
+  private static PredictRequest predict(float x) {
+    return PredictRequest.newBuilder()
+        .setModelSpec(ModelSpec.newBuilder().setName("hpt"))
+        .putInputs("x", floats(new long[] {1, 1}, x))
+        .build();
+  }
+
+  private static EmbeddedServer.Builder server() {
+    return EmbeddedServer.builder()
+        .model("hpt", Fixtures.tfServing("saved_model_half_plus_two_cpu"))
+        .grpcPort(0)
+        .noRest()
+        .fileSystemPollWait(Duration.ZERO);
+  }
+
+  private static RunStats stats(EmbeddedServer s, String signature) {
+    return s.models().peek(ServableRequest.latest("hpt")).orElseThrow().runStats(signature);
+  }
+
+  /** Sends {@code n} sequential predicts and checks every answer (y = x / 2 + 2). */
+  private static void predictSequentially(PredictionServiceGrpc.PredictionServiceBlockingStub stub, int n) {
+    for (int i = 0; i < n; i++) {
+      float y = stub.predict(predict(2f * i)).getOutputsOrThrow("y").getFloatVal(0);
+      assertThat(y).as("request %d", i).isEqualTo(i + 2f);
+    }
+  }
+
+  @Test
+  void fastSequentialRequestsRunInlineWithTheSameAnswersAndErrors() throws Exception {
+    try (EmbeddedServer s = server().inlineRunThreshold(Duration.ofMillis(100)).start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
+      try {
+        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+        predictSequentially(stub, 200);
+        RunStats st = stats(s, "");
+        assertThat(st.inlineRuns())
+            .as("the first %d requests go to workers; most later ones run inline", RunStats.WINDOW)
+            .isBetween(100L, 200L - RunStats.WINDOW);
+        assertThat(st.inFlight()).isZero();
+        // Errors found while running inline are answered as before.
+        long before = st.inlineRuns();
+        assertThatThrownBy(
+                () ->
+                    stub.predict(
+                        PredictRequest.newBuilder(predict(1f))
+                            .putInputs(
+                                "x",
+                                org.tensorflow.proto.TensorProto.newBuilder()
+                                    .setDtype(org.tensorflow.proto.DataType.DT_INT32)
+                                    .setTensorShape(Protos.shape(1, 1))
+                                    .addIntVal(1)
+                                    .build())
+                            .build()))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        assertThat(st.inlineRuns()).as("the bad request ran inline").isEqualTo(before + 1);
+        // Statistics are per signature: regress_x_to_y starts its own window.
+        RunStats regress = stats(s, "regress_x_to_y");
+        for (int i = 0; i < 40; i++) {
+          float v =
+              stub.regress(
+                      RegressionRequest.newBuilder()
+                          .setModelSpec(ModelSpec.newBuilder().setName("hpt").setSignatureName("regress_x_to_y"))
+                          .setInput(examples(example("x", 2f * i)))
+                          .build())
+                  .getResult()
+                  .getRegressions(0)
+                  .getValue();
+          assertThat(v).isEqualTo(i + 2f);
+        }
+        assertThat(regress.inlineRuns()).isBetween(1L, 40L - RunStats.WINDOW);
+        assertThat(stats(s, "no_such_signature")).isNull();
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void concurrentClientsGetTheirOwnAnswers() throws Exception {
+    try (EmbeddedServer s = server().inlineRunThreshold(Duration.ofMillis(100)).start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+        predictSequentially(stub, 50);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+          done.add(pool.submit(() -> predictSequentially(stub, 300)));
+        }
+        for (Future<?> f : done) {
+          f.get();
+        }
+        assertThat(stats(s, "").inFlight()).isZero();
+      } finally {
+        pool.shutdownNow();
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void zeroThresholdOrBatchingKeepsEveryRequestOnWorkers() throws Exception {
+    try (EmbeddedServer off = server().inlineRunThreshold(Duration.ZERO).start();
+        EmbeddedServer batched =
+            server()
+                .inlineRunThreshold(Duration.ofMillis(100))
+                .batching(BatchingOptions.defaults())
+                .start()) {
+      for (EmbeddedServer s : List.of(off, batched)) {
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
+        try {
+          predictSequentially(PredictionServiceGrpc.newBlockingStub(ch), 100);
+          assertThat(stats(s, "").inlineRuns()).isZero();
+        } finally {
+          ch.shutdownNow();
+        }
+      }
+    }
+  }
+}
