@@ -62,6 +62,41 @@ class DeadlineTest {
     }
   }
 
+  /**
+   * Like {@link #blockingModel} but batchable: {@code x} is a vector with a free batch dimension
+   * and {@code y = x + one dequeued value}, so a merged run dequeues one value for all its rows.
+   */
+  private Path batchableBlockingModel() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      var q = tf.withName("queue").io.fifoQueue(List.of(TFloat32.class),
+          FifoQueue.sharedName("bqueue"), FifoQueue.capacity(64L), FifoQueue.shapes(List.of(Shape.scalar())));
+      var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+      var got = tf.io.queueDequeue(q, List.of(TFloat32.class));
+      // EnsureShape: a scalar statically, so y keeps x's free batch dimension in the signature.
+      var one = tf.ensureShape((org.tensorflow.Operand<TFloat32>) got.components().get(0), Shape.scalar());
+      tf.withName("y").math.add(x, one);
+      var v = tf.withName("v").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+      var push = tf.io.queueEnqueue(q, List.of(v));
+      tf.withControlDependencies(List.of(push)).withName("pushed").identity(v);
+      tf.withName("n").io.queueSize(q);
+      return SavedModelExport.from(g)
+          .signature(SignatureSpec.predict().input("x", "x").output("y", "y"))
+          .signature("push", SignatureSpec.predict().input("v", "v").output("v", "pushed"))
+          .signature("size", SignatureSpec.predict().input("v", "v").output("n", "n"))
+          .exportTo(tmp.resolve("batchable/1"));
+    }
+  }
+
+  private static TensorProto vector(float... values) {
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
+        .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(values.length)));
+    for (float f : values) {
+      b.addFloatVal(f);
+    }
+    return b.build();
+  }
+
   private static TensorProto scalar(float f) {
     return TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(TensorShapeProto.getDefaultInstance()).addFloatVal(f).build();
   }
@@ -153,6 +188,73 @@ class DeadlineTest {
             .as("a dequeue still pending would have taken the pushed value")
             .isEqualTo(1);
       } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aMergedBatchRunIsCancelledAtTheLatestDeadlineOfItsRequests() throws Exception {
+    batchableBlockingModel();
+    try (EmbeddedServer server =
+        EmbeddedServer.builder()
+            .model("batchable", tmp.resolve("batchable"))
+            .grpcPort(0)
+            .noRest()
+            // A batch of 3 rows runs as soon as both requests (1 + 2 rows) are queued.
+            .batching(new dev.tfkit.server.tensorflow.BatchingOptions(3, 2_000_000, 1, 100))
+            .start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+        java.util.function.BiFunction<Integer, float[], java.util.concurrent.Future<PredictResponse>> send =
+            (deadlineMs, x) ->
+                pool.submit(
+                    () ->
+                        stub.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+                            .predict(
+                                PredictRequest.newBuilder()
+                                    .setModelSpec(ModelSpec.newBuilder().setName("batchable"))
+                                    .putInputs("x", vector(x))
+                                    .build()));
+        java.util.function.Function<String, PredictRequest> named =
+            sig -> PredictRequest.newBuilder()
+                .setModelSpec(ModelSpec.newBuilder().setName("batchable").setSignatureName(sig))
+                .putInputs("v", scalar(0f))
+                .build();
+        // The queue is empty: the merged run blocks until TensorFlow cancels it.
+        var a = send.apply(300, new float[] {1f});
+        var b = send.apply(600, new float[] {2f, 3f});
+        for (var f : List.of(a, b)) {
+          assertThatThrownBy(f::get)
+              .hasCauseInstanceOf(StatusRuntimeException.class)
+              .cause()
+              .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+                  .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        }
+        // The server's deadline for b is b's arrival + 600 ms, a little after the client's: give
+        // TensorFlow that moment before pushing (without the cancellation the dequeue never ends).
+        Thread.sleep(500);
+        stub.predict(PredictRequest.newBuilder(named.apply("push")).putInputs("v", scalar(10f)).build());
+        assertThat(stub.predict(named.apply("size")).getOutputsOrThrow("n").getIntVal(0))
+            .as("a merged dequeue still pending would have taken the pushed value")
+            .isEqualTo(1);
+        assertThat(server.models().peek(dev.tfkit.server.lifecycle.ServableRequest.latest("batchable"))
+                .orElseThrow().signature("").getOutputsOrThrow("y").getTensorShape().getDim(0).getSize())
+            .as("y has a free batch dimension, so the requests were batched")
+            .isEqualTo(-1);
+        // With values queued, the same pair runs merged: one dequeue (10) for all three rows.
+        stub.predict(PredictRequest.newBuilder(named.apply("push")).putInputs("v", scalar(20f)).build());
+        var c = send.apply(30_000, new float[] {1f});
+        var d = send.apply(30_000, new float[] {2f, 3f});
+        assertThat(c.get().getOutputsOrThrow("y").getFloatValList()).containsExactly(11f);
+        assertThat(d.get().getOutputsOrThrow("y").getFloatValList()).containsExactly(12f, 13f);
+        assertThat(stub.predict(named.apply("size")).getOutputsOrThrow("n").getIntVal(0))
+            .as("one run served both requests")
+            .isEqualTo(1);
+      } finally {
+        pool.shutdownNow();
         ch.shutdownNow();
       }
     }

@@ -42,6 +42,7 @@ final class Batcher implements AutoCloseable {
       List<String> aliases,
       long rows,
       long enqueuedNanos,
+      io.grpc.Deadline deadline,
       CompletableFuture<Map<String, TensorProto>> result) {}
 
   Batcher(BatchingOptions options, String name) {
@@ -92,8 +93,11 @@ final class Batcher implements AutoCloseable {
       List<String> aliases) {
     long rows = inputs.values().iterator().next().getTensorShape().getDim(0).getSize();
     String key = signatureName + "\u0000" + String.join("\u0000", aliases);
+    // The caller's deadline (gRPC, or the REST timeout) bounds the wait for the batch and the run.
+    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
     Task task =
-        new Task(servable, key, sig, inputs, aliases, rows, System.nanoTime(), new CompletableFuture<>());
+        new Task(
+            servable, key, sig, inputs, aliases, rows, System.nanoTime(), deadline, new CompletableFuture<>());
     lock.lock();
     try {
       if (closed) {
@@ -111,12 +115,10 @@ final class Batcher implements AutoCloseable {
       lock.unlock();
     }
     try {
-      // The caller's deadline (gRPC, or the REST timeout) bounds the wait for the batch too.
-      io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
-      if (d == null) {
+      if (deadline == null) {
         return task.result().get();
       }
-      return task.result().get(Math.max(0, d.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
+      return task.result().get(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     } catch (InterruptedException e) {
@@ -182,16 +184,28 @@ final class Batcher implements AutoCloseable {
     }
   }
 
-  private void run(List<Task> batch) {
+  private void run(List<Task> queuedBatch) {
+    // Requests whose caller gave up while queued are not run at all.
+    List<Task> batch = new ArrayList<>();
+    for (Task t : queuedBatch) {
+      if (t.deadline() != null && t.deadline().isExpired()) {
+        t.result()
+            .completeExceptionally(
+                new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded"));
+      } else {
+        batch.add(t);
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
     Task first = batch.get(0);
     if (batch.size() == 1) {
-      complete(first, () -> first.servable().runTyped(first.sig(), first.inputs(), first.aliases()));
+      runAlone(first);
       return;
     }
     if (!sameRowShapes(batch)) {
-      for (Task t : batch) {
-        complete(t, () -> t.servable().runTyped(t.sig(), t.inputs(), t.aliases()));
-      }
+      batch.forEach(Batcher::runAlone);
       return;
     }
     try {
@@ -207,7 +221,10 @@ final class Batcher implements AutoCloseable {
         }
         merged.put(name, concat(parts, total));
       }
-      Map<String, TensorProto> out = first.servable().runPacked(first.sig(), merged, first.aliases());
+      // The merged run serves every request in it: TensorFlow cancels it at the latest of their
+      // deadlines (none when one of them has none).
+      Map<String, TensorProto> out =
+          first.servable().runPacked(first.sig(), merged, first.aliases(), latest(batch));
       long offset = 0;
       List<Map<String, TensorProto>> results = new ArrayList<>();
       for (Task t : batch) {
@@ -223,12 +240,33 @@ final class Batcher implements AutoCloseable {
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).result().complete(results.get(i));
       }
+    } catch (RequestException e) {
+      if (e.code() == RequestException.Code.DEADLINE_EXCEEDED) {
+        // Cancelled at the latest deadline: every request in it is past its own.
+        batch.forEach(t -> t.result().completeExceptionally(e));
+      } else {
+        batch.forEach(Batcher::runAlone);
+      }
     } catch (RuntimeException e) {
       // One bad merge must not fail the others: run them one by one.
-      for (Task t : batch) {
-        complete(t, () -> t.servable().runTyped(t.sig(), t.inputs(), t.aliases()));
-      }
+      batch.forEach(Batcher::runAlone);
     }
+  }
+
+  private static void runAlone(Task t) {
+    complete(t, () -> t.servable().runTyped(t.sig(), t.inputs(), t.aliases(), t.deadline()));
+  }
+
+  /** The latest deadline of {@code batch}, or null when a request in it has none. */
+  static io.grpc.Deadline latest(List<Task> batch) {
+    io.grpc.Deadline latest = null;
+    for (Task t : batch) {
+      if (t.deadline() == null) {
+        return null;
+      }
+      latest = latest == null ? t.deadline() : latest.isBefore(t.deadline()) ? t.deadline() : latest;
+    }
+    return latest;
   }
 
   /** Whether every task's inputs agree beyond dimension 0, so they can be stacked. */
@@ -320,9 +358,7 @@ final class Batcher implements AutoCloseable {
       lock.unlock();
     }
     // Requests still queued run alone on the closing thread before the model goes away.
-    for (Task t : orphans) {
-      complete(t, () -> t.servable().runTyped(t.sig(), t.inputs(), t.aliases()));
-    }
+    orphans.forEach(Batcher::runAlone);
     for (Thread t : threads) {
       try {
         t.join(TimeUnit.SECONDS.toMillis(10));

@@ -286,7 +286,7 @@ public final class SavedModelServable implements AutoCloseable {
     if (b != null && b.accepts(sig, inputs)) {
       return b.submit(this, resolveName(signatureName), sig, inputs, aliases);
     }
-    return runTyped(sig, inputs, aliases);
+    return runTyped(sig, inputs, aliases, io.grpc.Context.current().getDeadline());
   }
 
   static List<String> outputAliases(SignatureDef sig, List<String> outputFilter) {
@@ -312,23 +312,30 @@ public final class SavedModelServable implements AutoCloseable {
     return aliases;
   }
 
-  /** Runs validated inputs and returns outputs in typed fields. */
+  /**
+   * Runs validated inputs and returns outputs in typed fields; TensorFlow cancels the run at
+   * {@code deadline} (null: none).
+   */
   Map<String, TensorProto> runTyped(
-      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases) {
-    return run(sig, inputs, aliases, true);
+      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, io.grpc.Deadline deadline) {
+    return run(sig, inputs, aliases, true, deadline);
   }
 
   /** Runs validated inputs and returns outputs packed (for the batcher to split). */
   Map<String, TensorProto> runPacked(
-      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases) {
-    return run(sig, inputs, aliases, false);
+      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, io.grpc.Deadline deadline) {
+    return run(sig, inputs, aliases, false, deadline);
   }
 
   private Map<String, TensorProto> run(
-      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, boolean typed) {
+      SignatureDef sig,
+      Map<String, TensorProto> inputs,
+      List<String> aliases,
+      boolean typed,
+      io.grpc.Deadline deadline) {
     List<Tensor> fed = new ArrayList<>();
     try {
-      Session.Runner runner = runner();
+      Session.Runner runner = runner(deadline);
       for (Map.Entry<String, TensorProto> e : inputs.entrySet()) {
         Tensor t = Tensors.toTensor(e.getValue());
         fed.add(t);
@@ -336,7 +343,7 @@ public final class SavedModelServable implements AutoCloseable {
       }
       return fetchAll(runner, sig, aliases, typed);
     } catch (RuntimeException e) {
-      throw requestFailure(e);
+      throw requestFailure(e, deadline);
     } finally {
       fed.forEach(Tensor::close);
     }
@@ -362,14 +369,14 @@ public final class SavedModelServable implements AutoCloseable {
    * A failed run as the request's error: TensorFlow refusing values it cannot use (e.g. a shape a
    * kernel rejects) is INVALID_ARGUMENT; anything else goes through {@link #runFailure}.
    */
-  private static RequestException requestFailure(RuntimeException e) {
+  private static RequestException requestFailure(RuntimeException e, io.grpc.Deadline deadline) {
     if (e instanceof RequestException r) {
       return r;
     }
     if (e instanceof IllegalArgumentException) {
       return RequestException.invalidArgument(String.valueOf(e.getMessage()));
     }
-    return runFailure(e);
+    return runFailure(e, deadline);
   }
 
   /**
@@ -377,9 +384,8 @@ public final class SavedModelServable implements AutoCloseable {
    * {@code --rest_api_timeout_in_ms}): TensorFlow gets the time left as {@code
    * RunOptions.timeout_in_ms} and cancels the run when it is up, as TF Serving does.
    */
-  private Session.Runner runner() {
+  private Session.Runner runner(io.grpc.Deadline d) {
     Session.Runner r = session.runner();
-    io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
     if (d != null) {
       long ms = d.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS);
       if (ms <= 0) {
@@ -391,8 +397,7 @@ public final class SavedModelServable implements AutoCloseable {
   }
 
   /** A failed session run as a serving error; a run cancelled at the deadline says so. */
-  private static RequestException runFailure(RuntimeException e) {
-    io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+  private static RequestException runFailure(RuntimeException e, io.grpc.Deadline d) {
     if (d != null && d.isExpired()) {
       return new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     }
@@ -526,12 +531,13 @@ public final class SavedModelServable implements AutoCloseable {
     for (int i = 0; i < rows.length; i++) {
       rows[i] = examples.get(i).toByteArray();
     }
-    Session.Runner runner = runner();
+    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+    Session.Runner runner = runner(deadline);
     try (TString t = TString.tensorOfBytes(Shape.of(rows.length), DataBuffers.ofObjects(rows))) {
       runner.feed(tensorName(in, "inputs"), t);
       return fetchAll(runner, sig, aliases, true);
     } catch (RuntimeException e) {
-      throw requestFailure(e);
+      throw requestFailure(e, deadline);
     }
   }
 
