@@ -14,6 +14,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.tfkit.server.RequestException;
 import dev.tfkit.server.tensorflow.InputValidator;
 import dev.tfkit.serving.rest.PredictJsonRequest;
+import dev.tfkit.serving.rest.StreamedPredictBody;
 import dev.tfkit.serving.rest.TensorJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -251,31 +252,35 @@ public final class RestGateway implements AutoCloseable {
   // ---------------------------------------------------------------- predict / classify / regress
 
   private String call(String verb, ModelSpec spec, byte[] body) {
+    if (verb.equals("predict")) {
+      // Numeric tensors are streamed without a JSON tree; other bodies (and malformed JSON, whose
+      // error comes before the model lookup as before) take the tree.
+      StreamedPredictBody fast = StreamedPredictBody.read(body);
+      return predict(spec, fast, fast == null ? TensorJson.parse(body) : null, body);
+    }
     JsonNode json = TensorJson.parse(body);
-    return switch (verb) {
-      case "predict" -> predict(spec, json);
-      case "classify" -> classify(spec, json);
-      default -> regress(spec, json);
-    };
+    return verb.equals("classify") ? classify(spec, json) : regress(spec, json);
   }
 
-  private String predict(ModelSpec spec, JsonNode body) {
+  private String predict(ModelSpec spec, StreamedPredictBody fast, JsonNode tree, byte[] body) {
     dev.tfkit.serving.rest.RestFormat[] format = new dev.tfkit.serving.rest.RestFormat[1];
     PredictResponse resp =
         api.predict(
             spec,
             servable -> {
-              PredictJsonRequest r =
-                  TensorJson.readPredictRequest(
-                      body,
-                      sigName -> {
-                        Map<String, org.tensorflow.proto.DataType> types = new LinkedHashMap<>();
-                        for (Map.Entry<String, TensorInfo> e :
-                            new java.util.TreeMap<>(servable.signature(sigName).getInputsMap()).entrySet()) {
-                          types.put(e.getKey(), dev.tfkit.tensor.DataTypes.base(e.getValue().getDtype()));
-                        }
-                        return types;
-                      });
+              java.util.function.Function<String, Map<String, org.tensorflow.proto.DataType>> types =
+                  sigName -> {
+                    Map<String, org.tensorflow.proto.DataType> t = new LinkedHashMap<>();
+                    for (Map.Entry<String, TensorInfo> e :
+                        new java.util.TreeMap<>(servable.signature(sigName).getInputsMap()).entrySet()) {
+                      t.put(e.getKey(), dev.tfkit.tensor.DataTypes.base(e.getValue().getDtype()));
+                    }
+                    return t;
+                  };
+              PredictJsonRequest r = fast == null ? null : fast.toRequest(types);
+              if (r == null) {
+                r = TensorJson.readPredictRequest(tree != null ? tree : TensorJson.parse(body), types);
+              }
               format[0] = r.format();
               return PredictRequest.newBuilder()
                   .setModelSpec(spec.toBuilder().setSignatureName(r.signatureName()))

@@ -241,7 +241,24 @@ public final class TensorJson {
   }
 
   /**
-   * Reads a predict request body as TF Serving does.
+   * Reads a predict request body as TF Serving does, from its bytes: numeric tensors (nested lists
+   * of numbers) are streamed into packed {@code tensor_content} without a JSON tree; any other body
+   * goes through {@link #readPredictRequest(JsonNode, Function)}, with the same results and errors.
+   *
+   * @param inputTypes the signature's inputs (name → dtype, in order) for a signature name ({@code
+   *     ""} for the default); may throw to report an unknown signature
+   * @throws IllegalArgumentException naming what is wrong with the body
+   */
+  public static PredictJsonRequest readPredictRequest(
+      byte[] body, Function<String, Map<String, DataType>> inputTypes) {
+    StreamedPredictBody fast = StreamedPredictBody.read(body);
+    PredictJsonRequest r = fast == null ? null : fast.toRequest(inputTypes);
+    return r != null ? r : readPredictRequest(parse(body), inputTypes);
+  }
+
+  /**
+   * Reads a predict request body (see {@link #readPredictRequest(byte[], Function)}, which reads
+   * numeric tensors without building this tree).
    *
    * @param body the parsed body
    * @param inputTypes the signature's inputs (name → dtype, in order) for a signature name ({@code

@@ -1,0 +1,336 @@
+package dev.tfkit.serving.rest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * The fast path for predict request bodies whose tensors are nested lists of numbers (images,
+ * embeddings, feature vectors): the body's tokens are streamed straight into primitive arrays and
+ * packed into {@code tensor_content}, with no JSON tree of a node per number. It takes only bodies
+ * it can answer exactly as {@link TensorJson#readPredictRequest(com.fasterxml.jackson.databind.JsonNode,
+ * Function)} would; for anything else — strings, booleans, {@code b64} objects, named rows, ragged
+ * or empty lists, values a dtype cannot hold, unknown fields, malformed JSON — it answers null and
+ * the caller takes the tree path, which gives the same result or the same error message.
+ */
+public final class StreamedPredictBody {
+  private final String signatureName;
+  private final RestFormat format;
+  /** Named tensors, or a single entry with a null key for a bare value. */
+  private final Map<String, Numbers> tensors;
+
+  private StreamedPredictBody(String signatureName, RestFormat format, Map<String, Numbers> tensors) {
+    this.signatureName = signatureName;
+    this.format = format;
+    this.tensors = tensors;
+  }
+
+  /** Numbers of one tensor in row-major order, as read: every one as a double, whole ones also as longs. */
+  static final class Numbers {
+    long[] shape;
+    double[] doubles = new double[64];
+    long[] longs = new long[64];
+    int size;
+    boolean allIntegral = true;
+    long maxAbsLong;
+
+    void add(JsonParser p, JsonToken t) throws IOException {
+      if (size == doubles.length) {
+        int n = Math.max(64, Math.multiplyExact(size, 2));
+        doubles = Arrays.copyOf(doubles, n);
+        longs = Arrays.copyOf(longs, n);
+      }
+      if (t == JsonToken.VALUE_NUMBER_INT) {
+        JsonParser.NumberType nt = p.getNumberType();
+        if (nt == JsonParser.NumberType.BIG_INTEGER) {
+          throw Unhandled.INSTANCE;
+        }
+        long v = p.getLongValue();
+        longs[size] = v;
+        doubles[size] = v;
+        maxAbsLong = Math.max(maxAbsLong, v == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(v));
+      } else {
+        allIntegral = false;
+        doubles[size] = p.getDoubleValue();
+      }
+      size++;
+    }
+  }
+
+  /** Thrown inside the parse to give up on the fast path (no stack trace: it is not an error). */
+  private static final class Unhandled extends RuntimeException {
+    static final Unhandled INSTANCE = new Unhandled();
+
+    private Unhandled() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** Reads {@code body}, or null when the fast path does not take it (the tree path must). */
+  public static StreamedPredictBody read(byte[] body) {
+    return read(body, TensorJson.mapper().getFactory());
+  }
+
+  static StreamedPredictBody read(byte[] body, JsonFactory factory) {
+    try (JsonParser p = factory.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String signature = "";
+      RestFormat format = null;
+      Map<String, Numbers> tensors = null;
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (field) {
+          case TensorJson.SIGNATURE_NAME -> {
+            if (v != JsonToken.VALUE_STRING) {
+              return null;
+            }
+            signature = p.getText();
+          }
+          case "instances", "inputs" -> {
+            if (format != null) {
+              return null;
+            }
+            format = field.equals("instances") ? RestFormat.ROW : RestFormat.COLUMNAR;
+            tensors = new LinkedHashMap<>();
+            if (v == JsonToken.START_OBJECT && format == RestFormat.COLUMNAR) {
+              for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                String name = p.currentName();
+                if (tensors.containsKey(name)) {
+                  return null;
+                }
+                tensors.put(name, value(p, p.nextToken()));
+              }
+              if (tensors.isEmpty()) {
+                return null;
+              }
+            } else if (v == JsonToken.START_ARRAY || (format == RestFormat.COLUMNAR && v.isNumeric())) {
+              tensors.put(null, value(p, v));
+            } else {
+              return null;
+            }
+          }
+          default -> {
+            return null;
+          }
+        }
+      }
+      if (format == null || p.nextToken() != null) {
+        return null;
+      }
+      return new StreamedPredictBody(signature, format, tensors);
+    } catch (IOException | RuntimeException e) {
+      // Malformed JSON and everything unusual: the tree path reports it.
+      return null;
+    }
+  }
+
+  /** One tensor's value: a number (a scalar) or nested lists of numbers of a regular shape. */
+  private static Numbers value(JsonParser p, JsonToken t) throws IOException {
+    Numbers n = new Numbers();
+    if (t.isNumeric()) {
+      n.shape = new long[0];
+      n.add(p, t);
+      return n;
+    }
+    if (t != JsonToken.START_ARRAY) {
+      throw Unhandled.INSTANCE;
+    }
+    List<Long> dims = new ArrayList<>();
+    int[] leafDepth = {-1};
+    list(p, 0, dims, leafDepth, n);
+    n.shape = dims.stream().mapToLong(Long::longValue).toArray();
+    return n;
+  }
+
+  /**
+   * Reads the list whose START_ARRAY was just read, at nesting {@code depth}. The first list seen
+   * at each depth fixes that dimension; every later one must have the same length, and numbers
+   * may only appear at the depth of the first.
+   */
+  private static void list(JsonParser p, int depth, List<Long> dims, int[] leafDepth, Numbers n)
+      throws IOException {
+    long count = 0;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t == JsonToken.START_ARRAY) {
+        if (leafDepth[0] >= 0 && depth + 1 >= leafDepth[0]) {
+          throw Unhandled.INSTANCE;
+        }
+        list(p, depth + 1, dims, leafDepth, n);
+      } else if (t.isNumeric()) {
+        if (leafDepth[0] < 0) {
+          leafDepth[0] = depth + 1;
+        } else if (leafDepth[0] != depth + 1) {
+          throw Unhandled.INSTANCE;
+        }
+        n.add(p, t);
+      } else {
+        throw Unhandled.INSTANCE;
+      }
+      count++;
+    }
+    if (count == 0) {
+      throw Unhandled.INSTANCE;
+    }
+    // Inner lists end first: the first list to end at a depth fixes its dimension.
+    while (dims.size() <= depth) {
+      dims.add(-1L);
+    }
+    if (dims.get(depth) == -1L) {
+      dims.set(depth, count);
+    } else if (dims.get(depth) != count) {
+      throw Unhandled.INSTANCE;
+    }
+  }
+
+  /**
+   * The request for the signature's inputs, or null when the tree path must answer (a dtype the
+   * fast path does not pack, a value the dtype cannot hold, inputs that do not match by name).
+   */
+  public PredictJsonRequest toRequest(Function<String, Map<String, DataType>> inputTypes) {
+    Map<String, DataType> types = inputTypes.apply(signatureName);
+    if (types == null || types.isEmpty()) {
+      return null;
+    }
+    Map<String, TensorProto> out = new LinkedHashMap<>();
+    if (tensors.containsKey(null)) {
+      // A bare value (columnar) or the rows of the only input (row format).
+      if (types.size() != 1 || tensors.size() != 1) {
+        return null;
+      }
+      Map.Entry<String, DataType> only = types.entrySet().iterator().next();
+      TensorProto t = pack(tensors.get(null), only.getValue());
+      if (t == null) {
+        return null;
+      }
+      out.put(only.getKey(), t);
+    } else {
+      for (Map.Entry<String, DataType> e : types.entrySet()) {
+        Numbers n = tensors.get(e.getKey());
+        TensorProto t = n == null ? null : pack(n, e.getValue());
+        if (t == null) {
+          return null;
+        }
+        out.put(e.getKey(), t);
+      }
+    }
+    return new PredictJsonRequest(signatureName, format, out);
+  }
+
+  /** The numbers as a {@code tensor_content} TensorProto of {@code dtype}, or null. */
+  static TensorProto pack(Numbers n, DataType dtype) {
+    DataType dt = dev.tfkit.tensor.DataTypes.base(dtype);
+    int width;
+    switch (dt) {
+      case DT_FLOAT -> {
+        // As the tree path: whole numbers must fit the mantissa, decimals the range.
+        if (n.maxAbsLong >= (1L << 24) || !finiteWithin(n, Float.MAX_VALUE)) {
+          return null;
+        }
+        width = 4;
+      }
+      case DT_DOUBLE -> {
+        if (n.maxAbsLong >= (1L << 53)) {
+          return null;
+        }
+        width = 8;
+      }
+      case DT_INT32, DT_INT64, DT_INT16, DT_INT8, DT_UINT8, DT_UINT16 -> {
+        if (!n.allIntegral || !integersWithin(n, dt)) {
+          return null;
+        }
+        width = switch (dt) {
+          case DT_INT64 -> 8;
+          case DT_INT32 -> 4;
+          case DT_INT16, DT_UINT16 -> 2;
+          default -> 1;
+        };
+      }
+      default -> {
+        return null;
+      }
+    }
+    ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(n.size, width)).order(ByteOrder.LITTLE_ENDIAN);
+    switch (dt) {
+      case DT_FLOAT -> {
+        var f = b.asFloatBuffer();
+        for (int i = 0; i < n.size; i++) {
+          f.put((float) n.doubles[i]);
+        }
+      }
+      case DT_DOUBLE -> b.asDoubleBuffer().put(n.doubles, 0, n.size);
+      case DT_INT64 -> b.asLongBuffer().put(n.longs, 0, n.size);
+      case DT_INT32 -> {
+        var ib = b.asIntBuffer();
+        for (int i = 0; i < n.size; i++) {
+          ib.put((int) n.longs[i]);
+        }
+      }
+      case DT_INT16, DT_UINT16 -> {
+        var sb = b.asShortBuffer();
+        for (int i = 0; i < n.size; i++) {
+          sb.put((short) n.longs[i]);
+        }
+      }
+      default -> {
+        for (int i = 0; i < n.size; i++) {
+          b.put((byte) n.longs[i]);
+        }
+      }
+    }
+    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+    for (long d : n.shape) {
+      shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
+    }
+    return TensorProto.newBuilder()
+        .setDtype(dt)
+        .setTensorShape(shape)
+        // The buffer is ours alone and never written again: no copy.
+        .setTensorContent(com.google.protobuf.UnsafeByteOperations.unsafeWrap(b.array()))
+        .build();
+  }
+
+  private static boolean finiteWithin(Numbers n, double max) {
+    for (int i = 0; i < n.size; i++) {
+      double d = n.doubles[i];
+      if (Double.isFinite(d) && Math.abs(d) > max) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean integersWithin(Numbers n, DataType dt) {
+    long min;
+    long max;
+    switch (dt) {
+      case DT_INT8 -> { min = Byte.MIN_VALUE; max = Byte.MAX_VALUE; }
+      case DT_UINT8 -> { min = 0; max = 255; }
+      case DT_INT16 -> { min = Short.MIN_VALUE; max = Short.MAX_VALUE; }
+      case DT_UINT16 -> { min = 0; max = 65535; }
+      case DT_INT32 -> { min = Integer.MIN_VALUE; max = Integer.MAX_VALUE; }
+      default -> { min = Long.MIN_VALUE; max = Long.MAX_VALUE; }
+    }
+    for (int i = 0; i < n.size; i++) {
+      long v = n.longs[i];
+      if (v < min || v > max) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
