@@ -33,8 +33,9 @@ import org.tensorflow.proto.DataType;
  * (numbers straight into packed {@code tensor_content}) and the JSON-tree reader it falls back to,
  * beside the floor measured in the same run — Jackson's token stream over the same bytes, reading
  * every number and keeping nothing. The body is {@code {"instances": [[[[r, g, b], ...]]]}} for a
- * 480×640 RGB image, with 0–255 integers or floats in [0, 1) ({@code float32} input). See
- * docs/bench-server.md.
+ * 480×640 RGB image, with 0–255 integers or floats in [0, 1) ({@code float32} input). Also the
+ * other direction: writing that image as a body, beside Jackson writing the same floats as one flat
+ * list. See docs/bench-server.md.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,11 +45,19 @@ public class RestRequestBench {
   public String values;
 
   private byte[] body;
+  private float[] pixels;
+  private Map<String, org.tensorflow.proto.TensorProto> image;
   private static final Map<String, DataType> TYPES = Map.of("image", DataType.DT_FLOAT);
 
   @Setup
   public void setup() {
     Random r = new Random(1);
+    pixels = new float[480 * 640 * 3];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = values.equals("int") ? r.nextInt(256) : r.nextFloat();
+    }
+    image = Map.of("image", dev.tfkit.tensor.TensorValue.fromFlat(pixels, 1, 480, 640, 3).toProto());
+    r = new Random(1);
     StringBuilder sb = new StringBuilder("{\"instances\": [[");
     for (int y = 0; y < 480; y++) {
       sb.append(y == 0 ? "[" : ", [");
@@ -93,6 +102,26 @@ public class RestRequestBench {
     return TensorJson.readPredictRequest(TensorJson.parse(body), s -> TYPES);
   }
 
+  /** Writing the image as a request body (the REST client's side; the server writes responses alike). */
+  @Benchmark
+  public byte[] write() {
+    return TensorJson.predictRequest("", image, dev.tfkit.serving.rest.RestFormat.ROW);
+  }
+
+  /** The writing floor: Jackson writing the same floats as one flat list ({@code writeNumber(float)}). */
+  @Benchmark
+  public int writeNumberFloor() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (com.fasterxml.jackson.core.JsonGenerator g = TensorJson.mapper().getFactory().createGenerator(out)) {
+      g.writeStartArray();
+      for (float f : pixels) {
+        g.writeNumber(f);
+      }
+      g.writeEndArray();
+    }
+    return out.size();
+  }
+
   /** Runs with short settings and prints each reader's time and its ratio to the floor. */
   public static void main(String[] args) throws Exception {
     CommandLineOptions cli = new CommandLineOptions(args);
@@ -115,11 +144,11 @@ public class RestRequestBench {
       byValues.computeIfAbsent(r.getParams().getParam("values"), k -> new LinkedHashMap<>())
           .put(name, r.getPrimaryResult().getScore());
     }
-    StringBuilder out = new StringBuilder("\n| values | reader | ms per body | × token-stream floor |\n");
+    StringBuilder out = new StringBuilder("\n| values | benchmark | ms per body | × its floor |\n");
     out.append("|---|---|---:|---:|\n");
     for (Map.Entry<String, Map<String, Double>> e : byValues.entrySet()) {
-      Double floor = e.getValue().get("tokenStreamFloor");
       for (Map.Entry<String, Double> b : e.getValue().entrySet()) {
+        Double floor = e.getValue().get(b.getKey().startsWith("write") ? "writeNumberFloor" : "tokenStreamFloor");
         out.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.2f |%n", e.getKey(), b.getKey(),
             b.getValue(), floor == null ? Double.NaN : b.getValue() / floor));
       }

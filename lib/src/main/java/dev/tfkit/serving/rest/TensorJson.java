@@ -834,6 +834,32 @@ public final class TensorJson {
   }
 
   /** Writes the sub-tensor of {@code shape[dim..]} whose first element is at flat index {@code offset}. */
+  /**
+   * Writes a float as {@link JsonGenerator#writeNumber(float)} does, with a shortcut for whole
+   * values below 10^7 (pixels, counts, class ids stored as float32): their shortest representation
+   * is the integer followed by {@code .0}, written from {@code buf} without a String. Negative zero
+   * and everything else go through Jackson.
+   */
+  static void writeFloat(JsonGenerator g, float f, char[] buf) throws IOException {
+    int v = (int) f;
+    if (v != f || v <= -10_000_000 || v >= 10_000_000 || (v == 0 && Float.floatToRawIntBits(f) != 0)) {
+      g.writeNumber(f);
+      return;
+    }
+    int end = buf.length;
+    buf[--end] = '0';
+    buf[--end] = '.';
+    int a = Math.abs(v);
+    do {
+      buf[--end] = (char) ('0' + a % 10);
+      a /= 10;
+    } while (a != 0);
+    if (v < 0) {
+      buf[--end] = '-';
+    }
+    g.writeNumber(buf, end, buf.length - end);
+  }
+
   private static void writeNested(JsonGenerator g, ElementWriter w, long[] shape, int dim, long offset)
       throws IOException {
     if (dim == shape.length) {
@@ -867,7 +893,10 @@ public final class TensorJson {
         }
         switch (dt) {
           case DT_FLOAT:
-            return (g, i) -> g.writeNumber(bb.getFloat(i * 4));
+            {
+              char[] buf = new char[16];
+              return (g, i) -> writeFloat(g, bb.getFloat(i * 4), buf);
+            }
           case DT_DOUBLE:
             return (g, i) -> g.writeNumber(bb.getDouble(i * 8));
           case DT_HALF:
@@ -906,7 +935,10 @@ public final class TensorJson {
       int last = count - 1;
       switch (dt) {
         case DT_FLOAT:
-          return (g, i) -> g.writeNumber(t.getFloatVal(Math.min(i, last)));
+          {
+            char[] buf = new char[16];
+            return (g, i) -> writeFloat(g, t.getFloatVal(Math.min(i, last)), buf);
+          }
         case DT_DOUBLE:
           return (g, i) -> g.writeNumber(t.getDoubleVal(Math.min(i, last)));
         case DT_HALF:

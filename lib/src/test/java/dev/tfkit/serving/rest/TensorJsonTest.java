@@ -345,4 +345,34 @@ class TensorJsonTest {
     assertThat(got.get("output").getDtype()).isEqualTo(DataType.DT_FLOAT);
     assertThat(got.get("output").getFloatValList()).containsExactly(3f);
   }
+
+  @Test
+  void wholeFloatsAreWrittenExactlyAsJacksonWritesThem() throws Exception {
+    java.util.Random r = new java.util.Random(5);
+    List<Float> values = new java.util.ArrayList<>(List.of(
+        0f, -0f, 1f, -1f, 255f, 9_999_999f, -9_999_999f, 10_000_000f, -10_000_000f, 16_777_216f,
+        0.5f, -2.5f, 1e-45f, Float.MAX_VALUE, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+        (float) Integer.MIN_VALUE, 2.1474836E9f));
+    for (int i = 0; i < 20_000; i++) {
+      values.add((float) (r.nextInt(2_000_000) - 1_000_000));
+      values.add((float) r.nextInt(20_000_001) - 10_000_000);
+      values.add(r.nextFloat() * 1000);
+    }
+    java.io.StringWriter fast = new java.io.StringWriter();
+    java.io.StringWriter jackson = new java.io.StringWriter();
+    char[] buf = new char[16];
+    try (var a = TensorJson.mapper().getFactory().createGenerator(fast);
+        var b = TensorJson.mapper().getFactory().createGenerator(jackson)) {
+      a.writeStartArray();
+      b.writeStartArray();
+      for (float f : values) {
+        TensorJson.writeFloat(a, f, buf);
+        b.writeNumber(f);
+      }
+      a.writeEndArray();
+      b.writeEndArray();
+    }
+    assertThat(fast.toString()).isEqualTo(jackson.toString());
+    assertThat(jackson.toString()).contains("255.0", "-0.0", "1.0E7");
+  }
 }
