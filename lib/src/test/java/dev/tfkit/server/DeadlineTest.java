@@ -44,38 +44,24 @@ class DeadlineTest {
   @TempDir Path tmp;
 
   private Path blockingModel() {
-    try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
-      var q = tf.withName("queue").io.fifoQueue(List.of(TFloat32.class), FifoQueue.sharedName("queue"), FifoQueue.capacity(64L));
-      var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-      var got = tf.io.queueDequeue(q, List.of(TFloat32.class));
-      tf.withName("y").math.add((org.tensorflow.Operand<TFloat32>) got.components().get(0), x);
-      var v = tf.withName("v").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-      var push = tf.io.queueEnqueue(q, List.of(v));
-      tf.withControlDependencies(List.of(push)).withName("pushed").identity(v);
-      tf.withName("n").io.queueSize(q);
-      return SavedModelExport.from(g)
-          .signature(SignatureSpec.predict().input("x", "x").output("y", "y"))
-          .signature("push", SignatureSpec.predict().input("v", "v").output("v", "pushed"))
-          .signature("size", SignatureSpec.predict().input("v", "v").output("n", "n"))
-          .exportTo(tmp.resolve("blocking/1"));
-    }
+    return blockingModel(false);
   }
 
   /**
-   * Like {@link #blockingModel} but batchable: {@code x} is a vector with a free batch dimension
+   * The blocking model; when {@code batchable}, {@code x} is a vector with a free batch dimension
    * and {@code y = x + one dequeued value}, so a merged run dequeues one value for all its rows.
    */
-  private Path batchableBlockingModel() {
+  private Path blockingModel(boolean batchable) {
+    String name = batchable ? "batchable" : "blocking";
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       var q = tf.withName("queue").io.fifoQueue(List.of(TFloat32.class),
-          FifoQueue.sharedName("bqueue"), FifoQueue.capacity(64L), FifoQueue.shapes(List.of(Shape.scalar())));
-      var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+          FifoQueue.sharedName(name), FifoQueue.capacity(64L), FifoQueue.shapes(List.of(Shape.scalar())));
+      var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(batchable ? Shape.of(-1) : Shape.scalar()));
       var got = tf.io.queueDequeue(q, List.of(TFloat32.class));
       // EnsureShape: a scalar statically, so y keeps x's free batch dimension in the signature.
       var one = tf.ensureShape((org.tensorflow.Operand<TFloat32>) got.components().get(0), Shape.scalar());
-      tf.withName("y").math.add(x, one);
+      tf.withName("y").math.add(one, x);
       var v = tf.withName("v").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       var push = tf.io.queueEnqueue(q, List.of(v));
       tf.withControlDependencies(List.of(push)).withName("pushed").identity(v);
@@ -84,7 +70,7 @@ class DeadlineTest {
           .signature(SignatureSpec.predict().input("x", "x").output("y", "y"))
           .signature("push", SignatureSpec.predict().input("v", "v").output("v", "pushed"))
           .signature("size", SignatureSpec.predict().input("v", "v").output("n", "n"))
-          .exportTo(tmp.resolve("batchable/1"));
+          .exportTo(tmp.resolve(name + "/1"));
     }
   }
 
@@ -195,7 +181,7 @@ class DeadlineTest {
 
   @Test
   void aMergedBatchRunIsCancelledAtTheLatestDeadlineOfItsRequests() throws Exception {
-    batchableBlockingModel();
+    blockingModel(true);
     try (EmbeddedServer server =
         EmbeddedServer.builder()
             .model("batchable", tmp.resolve("batchable"))
