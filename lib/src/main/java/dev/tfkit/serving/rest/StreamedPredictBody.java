@@ -37,35 +37,41 @@ public final class StreamedPredictBody {
     this.tensors = tensors;
   }
 
-  /** Numbers of one tensor in row-major order, as read: every one as a double, whole ones also as longs. */
+  /**
+   * Numbers of one tensor in row-major order, 8 bytes each: whole numbers as longs, decimals as
+   * their double's bits, a bit per number telling which.
+   */
   static final class Numbers {
     long[] shape;
-    double[] doubles = new double[64];
-    long[] longs = new long[64];
+    long[] raw = new long[16];
+    long[] decimal = new long[1];
     int size;
     boolean allIntegral = true;
     long maxAbsLong;
 
     void add(JsonParser p, JsonToken t) throws IOException {
-      if (size == doubles.length) {
-        int n = Math.max(64, Math.multiplyExact(size, 2));
-        doubles = Arrays.copyOf(doubles, n);
-        longs = Arrays.copyOf(longs, n);
+      if (size == raw.length) {
+        raw = Arrays.copyOf(raw, Math.multiplyExact(size, 2));
+        decimal = Arrays.copyOf(decimal, (raw.length + 63) >>> 6);
       }
       if (t == JsonToken.VALUE_NUMBER_INT) {
-        JsonParser.NumberType nt = p.getNumberType();
-        if (nt == JsonParser.NumberType.BIG_INTEGER) {
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
           throw Unhandled.INSTANCE;
         }
         long v = p.getLongValue();
-        longs[size] = v;
-        doubles[size] = v;
+        raw[size] = v;
         maxAbsLong = Math.max(maxAbsLong, v == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(v));
       } else {
         allIntegral = false;
-        doubles[size] = p.getDoubleValue();
+        raw[size] = Double.doubleToRawLongBits(p.getDoubleValue());
+        decimal[size >>> 6] |= 1L << size;
       }
       size++;
+    }
+
+    /** Number {@code i} as a double (whole numbers converted, as the tree path does). */
+    double asDouble(int i) {
+      return (decimal[i >>> 6] & (1L << i)) != 0 ? Double.longBitsToDouble(raw[i]) : (double) raw[i];
     }
   }
 
@@ -135,6 +141,10 @@ public final class StreamedPredictBody {
       return new StreamedPredictBody(signature, format, tensors);
     } catch (IOException | RuntimeException e) {
       // Malformed JSON and everything unusual: the tree path reports it.
+      return null;
+    } catch (OutOfMemoryError e) {
+      // A body with more numbers than the heap holds: only our arrays were being allocated, and
+      // they are garbage now; the tree path answers as it did before this fast path existed.
       return null;
     }
   }
@@ -269,26 +279,31 @@ public final class StreamedPredictBody {
       case DT_FLOAT -> {
         var f = b.asFloatBuffer();
         for (int i = 0; i < n.size; i++) {
-          f.put((float) n.doubles[i]);
+          f.put((float) n.asDouble(i));
         }
       }
-      case DT_DOUBLE -> b.asDoubleBuffer().put(n.doubles, 0, n.size);
-      case DT_INT64 -> b.asLongBuffer().put(n.longs, 0, n.size);
+      case DT_DOUBLE -> {
+        var d = b.asDoubleBuffer();
+        for (int i = 0; i < n.size; i++) {
+          d.put(n.asDouble(i));
+        }
+      }
+      case DT_INT64 -> b.asLongBuffer().put(n.raw, 0, n.size);
       case DT_INT32 -> {
         var ib = b.asIntBuffer();
         for (int i = 0; i < n.size; i++) {
-          ib.put((int) n.longs[i]);
+          ib.put((int) n.raw[i]);
         }
       }
       case DT_INT16, DT_UINT16 -> {
         var sb = b.asShortBuffer();
         for (int i = 0; i < n.size; i++) {
-          sb.put((short) n.longs[i]);
+          sb.put((short) n.raw[i]);
         }
       }
       default -> {
         for (int i = 0; i < n.size; i++) {
-          b.put((byte) n.longs[i]);
+          b.put((byte) n.raw[i]);
         }
       }
     }
@@ -306,7 +321,7 @@ public final class StreamedPredictBody {
 
   private static boolean finiteWithin(Numbers n, double max) {
     for (int i = 0; i < n.size; i++) {
-      double d = n.doubles[i];
+      double d = n.asDouble(i);
       if (Double.isFinite(d) && Math.abs(d) > max) {
         return false;
       }
@@ -326,7 +341,7 @@ public final class StreamedPredictBody {
       default -> { min = Long.MIN_VALUE; max = Long.MAX_VALUE; }
     }
     for (int i = 0; i < n.size; i++) {
-      long v = n.longs[i];
+      long v = n.raw[i];
       if (v < min || v > max) {
         return false;
       }

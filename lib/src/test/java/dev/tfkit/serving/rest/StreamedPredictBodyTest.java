@@ -165,7 +165,9 @@ class StreamedPredictBodyTest {
             "{\"inputs\": {\"y\": [1]}}",
             "{\"inputs\": {\"x\": [1], \"x\": [2]}}",
             "{\"inputs\": {}}",
-            "{\"inputs\": {\"b64\": \"AAE=\"}}")) {
+            "{\"inputs\": {\"b64\": \"AAE=\"}}",
+            "{\"inputs\": [1, 2.5, -3, 4e2, 5.0]}", // whole and decimal numbers mixed
+            "{\"inputs\": " + "[".repeat(5000) + "1" + "]".repeat(5000) + "}")) { // deeper than Jackson allows
       for (Map<String, DataType> types : List.of(f, u8, i32, two)) {
         agree(body, types);
       }
@@ -188,6 +190,9 @@ class StreamedPredictBodyTest {
         .as("int64 beyond 2^53 is taken and kept exact")
         .isTrue();
     assertThat(agree("{\"inputs\": [[1, 2], [3]]}", f)).as("ragged lists are left to the tree").isFalse();
+    assertThat(agree("{\"inputs\": [1, 2.5, -3, 4e2, 5.0]}", Map.of("x", DataType.DT_DOUBLE)))
+        .as("whole and decimal numbers mixed")
+        .isTrue();
   }
 
   @Test
