@@ -71,19 +71,7 @@ public final class EmbeddedServer implements AutoCloseable {
         new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads));
     Metrics metrics = new Metrics();
     this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
-    this.workers =
-        Executors.newCachedThreadPool(
-            new java.util.concurrent.ThreadFactory() {
-              private final java.util.concurrent.atomic.AtomicInteger n =
-                  new java.util.concurrent.atomic.AtomicInteger();
-
-              @Override
-              public Thread newThread(Runnable r) {
-                Thread t = new Thread(r, "tfkit-grpc-worker-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              }
-            });
+    this.workers = Executors.newCachedThreadPool(DaemonThreads.named("tfkit-grpc-worker"));
     Server grpcServer = null;
     RestGateway gateway = null;
     ScheduledExecutorService poller = null;
@@ -138,12 +126,7 @@ public final class EmbeddedServer implements AutoCloseable {
       }
       if (b.modelConfigFile != null && !b.modelConfigPollWait.isZero()) {
         poller =
-            Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "tfkit-config-poller");
-                  t.setDaemon(true);
-                  return t;
-                });
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tfkit-config-poller"));
         Path file = b.modelConfigFile;
         long ms = b.modelConfigPollWait.toMillis();
         poller.scheduleWithFixedDelay(() -> pollConfig(file), ms, ms, TimeUnit.MILLISECONDS);

@@ -97,8 +97,8 @@ public final class RestGateway implements AutoCloseable {
     this.timeout = timeout;
     this.metricsPath = metricsPath;
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
-    this.httpThreads = Executors.newFixedThreadPool(threads, daemon("tfkit-rest"));
-    this.deadlineTimer = Executors.newSingleThreadScheduledExecutor(daemon("tfkit-rest-deadline"));
+    this.httpThreads = Executors.newFixedThreadPool(threads, dev.tfkit.server.DaemonThreads.named("tfkit-rest"));
+    this.deadlineTimer = Executors.newSingleThreadScheduledExecutor(dev.tfkit.server.DaemonThreads.named("tfkit-rest-deadline"));
     try {
       this.server = HttpServer.create(address, 128);
     } catch (java.net.BindException e) {
@@ -110,15 +110,6 @@ public final class RestGateway implements AutoCloseable {
     server.createContext("/", this::handle);
     server.setExecutor(httpThreads);
     server.start();
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   public int port() {

@@ -240,16 +240,14 @@ final class Batcher implements AutoCloseable {
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).result().complete(results.get(i));
       }
-    } catch (RequestException e) {
-      if (e.code() == RequestException.Code.DEADLINE_EXCEEDED) {
+    } catch (RuntimeException e) {
+      if (e instanceof RequestException r && r.code() == RequestException.Code.DEADLINE_EXCEEDED) {
         // Cancelled at the latest deadline: every request in it is past its own.
         batch.forEach(t -> t.result().completeExceptionally(e));
       } else {
+        // One bad merge must not fail the others: run them one by one.
         batch.forEach(Batcher::runAlone);
       }
-    } catch (RuntimeException e) {
-      // One bad merge must not fail the others: run them one by one.
-      batch.forEach(Batcher::runAlone);
     }
   }
 
