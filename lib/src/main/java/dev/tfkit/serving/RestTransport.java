@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.tfkit.serving.rest.RestFormat;
+import dev.tfkit.serving.rest.StreamedPredictBody;
 import dev.tfkit.serving.rest.TensorJson;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
@@ -186,15 +187,24 @@ final class RestTransport implements Transport {
     byte[] body = TensorJson.predictRequest(spec.getSignatureName(), req.getInputsMap(), format);
     return outputTypes(spec, signature, deadline)
         .thenCompose(
-            types ->
-                send(post(path(spec, ":predict"), body, deadline))
+            types -> {
+              HttpRequest request = post(path(spec, ":predict"), body, deadline);
+              return sendRaw(request)
                     .thenApply(
-                        json -> {
+                        resp -> {
                           List<String> filter = req.getOutputFilterList();
                           String unnamed = filter.size() == 1 ? filter.get(0) : "output";
-                          Map<String, TensorProto> outs;
+                          Map<String, TensorProto> outs = null;
+                          // Numeric outputs are streamed into packed tensors; anything else (and
+                          // every error) is read through the JSON tree.
+                          if (resp.statusCode() == 200 && resp.body().length <= maxInbound) {
+                            StreamedPredictBody fast = StreamedPredictBody.readResponse(resp.body());
+                            outs = fast == null ? null : fast.toOutputs(types, unnamed);
+                          }
                           try {
-                            outs = TensorJson.readPredictResponse(json, types, unnamed);
+                            if (outs == null) {
+                              outs = TensorJson.readPredictResponse(decode(request, resp), types, unnamed);
+                            }
                           } catch (IllegalArgumentException e) {
                             throw Status.INTERNAL
                                 .withDescription("unreadable predict response: " + e.getMessage())
@@ -207,7 +217,8 @@ final class RestTransport implements Transport {
                                 if (filter.isEmpty() || filter.contains(k)) r.putOutputs(k, v);
                               });
                           return r.build();
-                        }));
+                        });
+            });
   }
 
   private CompletableFuture<ClassificationResponse> classify(
@@ -457,11 +468,16 @@ final class RestTransport implements Transport {
 
   /** Sends a request; a 200 gives the parsed body, anything else a StatusRuntimeException. */
   private CompletableFuture<JsonNode> send(HttpRequest request) {
+    return sendRaw(request).thenApply(resp -> decode(request, resp));
+  }
+
+  /** The response as it came, or the transport failure as a gRPC status. */
+  private CompletableFuture<HttpResponse<byte[]>> sendRaw(HttpRequest request) {
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
         .handle(
             (resp, err) -> {
               if (err != null) throw asStatus(err);
-              return decode(request, resp);
+              return resp;
             });
   }
 

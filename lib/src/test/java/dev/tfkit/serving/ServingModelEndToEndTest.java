@@ -57,6 +57,17 @@ class ServingModelEndToEndTest {
       for (RestFormat f : RestFormat.values()) {
         var r = rest.restFormat(f).run(Map.of("x", x));
         assertThat(r.outputs()).as(f.name()).isEqualTo(g.outputs());
+        // The raw response: the numeric answer was streamed into a packed tensor (the JSON-tree
+        // reader fills float_val).
+        var raw =
+            rest.restFormat(f)
+                .predict(
+                    tensorflow.serving.Predict.PredictRequest.newBuilder()
+                        .setModelSpec(tensorflow.serving.Model.ModelSpec.newBuilder().setName("half_plus_two"))
+                        .putInputs("x", dev.tfkit.tensor.TensorValue.of(x).toProto())
+                        .build());
+        assertThat(raw.getOutputsOrThrow("y").getTensorContent().size()).as(f.name()).isEqualTo(4 * x.length);
+        assertThat(raw.getOutputsOrThrow("y").getFloatValCount()).isZero();
       }
       assertThat(g.output("y").dtype()).isEqualTo(DataType.DT_FLOAT);
       assertThat(g.output("y").floats()[0]).isEqualTo(0.5f * x[0][0] + 2f);

@@ -86,10 +86,20 @@ public final class StreamedPredictBody {
 
   /** Reads {@code body}, or null when the fast path does not take it (the tree path must). */
   public static StreamedPredictBody read(byte[] body) {
-    return read(body, TensorJson.mapper().getFactory());
+    return read(body, TensorJson.mapper().getFactory(), false);
   }
 
-  static StreamedPredictBody read(byte[] body, JsonFactory factory) {
+  /**
+   * Reads a predict response body ({@code predictions} or {@code outputs}), or null when the
+   * fast path does not take it (errors, named rows, strings ...: the tree path must).
+   */
+  public static StreamedPredictBody readResponse(byte[] body) {
+    return read(body, TensorJson.mapper().getFactory(), true);
+  }
+
+  static StreamedPredictBody read(byte[] body, JsonFactory factory, boolean response) {
+    String rowKey = response ? RestFormat.ROW.responseKey() : RestFormat.ROW.requestKey();
+    String columnKey = response ? RestFormat.COLUMNAR.responseKey() : RestFormat.COLUMNAR.requestKey();
     try (JsonParser p = factory.createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
@@ -100,39 +110,35 @@ public final class StreamedPredictBody {
       for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
         String field = p.currentName();
         JsonToken v = p.nextToken();
-        switch (field) {
-          case TensorJson.SIGNATURE_NAME -> {
-            if (v != JsonToken.VALUE_STRING) {
-              return null;
-            }
-            signature = p.getText();
-          }
-          case "instances", "inputs" -> {
-            if (format != null) {
-              return null;
-            }
-            format = field.equals("instances") ? RestFormat.ROW : RestFormat.COLUMNAR;
-            tensors = new LinkedHashMap<>();
-            if (v == JsonToken.START_OBJECT && format == RestFormat.COLUMNAR) {
-              for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-                String name = p.currentName();
-                if (tensors.containsKey(name)) {
-                  return null;
-                }
-                tensors.put(name, value(p, p.nextToken()));
-              }
-              if (tensors.isEmpty()) {
-                return null;
-              }
-            } else if (v == JsonToken.START_ARRAY || (format == RestFormat.COLUMNAR && v.isNumeric())) {
-              tensors.put(null, value(p, v));
-            } else {
-              return null;
-            }
-          }
-          default -> {
+        if (!response && field.equals(TensorJson.SIGNATURE_NAME)) {
+          if (v != JsonToken.VALUE_STRING) {
             return null;
           }
+          signature = p.getText();
+        } else if (field.equals(rowKey) || field.equals(columnKey)) {
+          if (format != null) {
+            return null;
+          }
+          format = field.equals(rowKey) ? RestFormat.ROW : RestFormat.COLUMNAR;
+          tensors = new LinkedHashMap<>();
+          if (v == JsonToken.START_OBJECT && format == RestFormat.COLUMNAR) {
+            for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+              String name = p.currentName();
+              if (tensors.containsKey(name)) {
+                return null;
+              }
+              tensors.put(name, value(p, p.nextToken()));
+            }
+            if (tensors.isEmpty()) {
+              return null;
+            }
+          } else if (v == JsonToken.START_ARRAY || (format == RestFormat.COLUMNAR && v.isNumeric())) {
+            tensors.put(null, value(p, v));
+          } else {
+            return null;
+          }
+        } else {
+          return null;
         }
       }
       if (format == null || p.nextToken() != null) {
@@ -239,6 +245,31 @@ public final class StreamedPredictBody {
       }
     }
     return new PredictJsonRequest(signatureName, format, out);
+  }
+
+  /**
+   * The outputs of a response read with {@link #readResponse}, as {@link
+   * TensorJson#readPredictResponse} reads them: {@code outputTypes} gives the dtypes it knows (the
+   * others are inferred: whole numbers int64, any decimal float), a bare value is the only output
+   * or {@code unnamedOutput}. Null when the tree path must answer.
+   */
+  public Map<String, TensorProto> toOutputs(Map<String, DataType> outputTypes, String unnamedOutput) {
+    Map<String, TensorProto> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Numbers> e : tensors.entrySet()) {
+      String name = e.getKey();
+      if (name == null) {
+        name = outputTypes.size() == 1 ? outputTypes.keySet().iterator().next() : unnamedOutput;
+      }
+      DataType dtype = outputTypes.get(name);
+      Numbers n = e.getValue();
+      TensorProto t =
+          pack(n, dtype != null ? dtype : n.allIntegral ? DataType.DT_INT64 : DataType.DT_FLOAT);
+      if (t == null) {
+        return null;
+      }
+      out.put(name, t);
+    }
+    return out;
   }
 
   /** The numbers as a {@code tensor_content} TensorProto of {@code dtype}, or null. */

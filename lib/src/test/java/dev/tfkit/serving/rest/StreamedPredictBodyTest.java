@@ -208,4 +208,79 @@ class StreamedPredictBodyTest {
     assertThat(TensorValue.fromProto(t).shape()).containsExactly(1, 48, 64, 3);
     assertThat(agree(new String(body, StandardCharsets.UTF_8), Map.of("image", DataType.DT_FLOAT))).isTrue();
   }
+
+  private static String outputs(java.util.concurrent.Callable<Map<String, TensorProto>> read) {
+    try {
+      StringBuilder sb = new StringBuilder();
+      for (Map.Entry<String, TensorProto> e : read.call().entrySet()) {
+        TensorValue v = TensorValue.fromProto(e.getValue());
+        sb.append('|').append(e.getKey()).append('=').append(v.dtype()).append(java.util.Arrays.toString(v.shape()))
+            .append(':').append(java.util.HexFormat.of().formatHex(v.toProto().getTensorContent().toByteArray()));
+      }
+      return sb.toString();
+    } catch (Exception e) {
+      return "error " + e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+  }
+
+  /** Response bodies: both paths agree; returns whether the fast path took it. */
+  private static boolean agreeOnResponse(String body, Map<String, DataType> types) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String tree = outputs(() -> TensorJson.readPredictResponse(TensorJson.parse(bytes), types, "output"));
+    StreamedPredictBody fast = StreamedPredictBody.readResponse(bytes);
+    Map<String, TensorProto> got = fast == null ? null : fast.toOutputs(types, "output");
+    if (got == null) {
+      return false;
+    }
+    assertThat(outputs(() -> got)).as("response %s, types %s", abbreviate(body), types).isEqualTo(tree);
+    return true;
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {4, 5})
+  void randomResponseBodiesAgreeWithTheTree(int seed) {
+    Random r = new Random(seed);
+    int taken = 0;
+    int n = 400;
+    for (int c = 0; c < n; c++) {
+      int[] shape = new int[1 + r.nextInt(3)];
+      for (int i = 0; i < shape.length; i++) shape[i] = 1 + r.nextInt(4);
+      int kind = r.nextInt(6);
+      StringBuilder v = new StringBuilder();
+      nested(v, shape, 0, () -> leaf(r, kind));
+      StringBuilder w = new StringBuilder();
+      nested(w, shape, 0, () -> leaf(r, kind));
+      String body =
+          switch (r.nextInt(3)) {
+            case 0 -> "{\"predictions\": " + v + "}";
+            case 1 -> "{\"outputs\": " + v + "}";
+            default -> "{\"outputs\": {\"a\": " + v + ", \"b\": " + w + "}}";
+          };
+      Map<String, DataType> types = new LinkedHashMap<>();
+      switch (r.nextInt(4)) {
+        case 0 -> {}
+        case 1 -> types.put("y", NUMERIC.get(r.nextInt(NUMERIC.size())));
+        case 2 -> types.put("a", NUMERIC.get(r.nextInt(NUMERIC.size())));
+        default -> {
+          types.put("a", NUMERIC.get(r.nextInt(NUMERIC.size())));
+          types.put("b", NUMERIC.get(r.nextInt(NUMERIC.size())));
+        }
+      }
+      if (agreeOnResponse(body, types)) taken++;
+    }
+    assertThat(taken).as("responses the fast path answered").isGreaterThan(n / 4);
+    for (String body :
+        List.of(
+            "{\"error\": \"boom\"}",
+            "{\"predictions\": []}",
+            "{\"predictions\": [{\"a\": 1, \"b\": 2.5}]}",
+            "{\"predictions\": [1], \"outputs\": [2]}",
+            "{\"outputs\": [\"x\"]}",
+            "{\"outputs\": [1, 2.5, 16777217]}",
+            "{\"outputs\": {\"b64\": \"AAE=\"}}")) {
+      assertThat(agreeOnResponse(body, Map.of())).as(body).isFalse();
+    }
+    assertThat(agreeOnResponse("{\"outputs\": [1, 2.5]}", Map.of())).as("inferred float").isTrue();
+    assertThat(agreeOnResponse("{\"predictions\": [[1], [2]]}", Map.of())).as("inferred int64").isTrue();
+  }
 }
