@@ -21,9 +21,10 @@ import org.tensorflow.proto.TensorShapeProto;
  * embeddings, feature vectors): the body's tokens are streamed straight into primitive arrays and
  * packed into {@code tensor_content}, with no JSON tree of a node per number. It takes only bodies
  * it can answer exactly as {@link TensorJson#readPredictRequest(com.fasterxml.jackson.databind.JsonNode,
- * Function)} would; for anything else — strings, booleans, {@code b64} objects, named rows, ragged
- * or empty lists, values a dtype cannot hold, unknown fields, malformed JSON — it answers null and
- * the caller takes the tree path, which gives the same result or the same error message.
+ * Function)} would (bare or columnar tensors, bare or named rows); for anything else — strings,
+ * booleans, {@code b64} objects, ragged or empty lists, rows that differ in names or shapes, values
+ * a dtype cannot hold, unknown fields, malformed JSON — it answers null and the caller takes the
+ * tree path, which gives the same result or the same error message. Responses likewise.
  */
 public final class StreamedPredictBody {
   private final String signatureName;
@@ -49,11 +50,15 @@ public final class StreamedPredictBody {
     boolean allIntegral = true;
     long maxAbsLong;
 
-    void add(JsonParser p, JsonToken t) throws IOException {
+    private void ensureRoom() {
       if (size == raw.length) {
         raw = Arrays.copyOf(raw, Math.multiplyExact(size, 2));
         decimal = Arrays.copyOf(decimal, (raw.length + 63) >>> 6);
       }
+    }
+
+    void add(JsonParser p, JsonToken t) throws IOException {
+      ensureRoom();
       if (t == JsonToken.VALUE_NUMBER_INT) {
         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
           throw Unhandled.INSTANCE;
@@ -67,6 +72,20 @@ public final class StreamedPredictBody {
         decimal[size >>> 6] |= 1L << size;
       }
       size++;
+    }
+
+    /** Appends {@code other}'s numbers (a row of a named-rows body). */
+    void append(Numbers other) {
+      for (int i = 0; i < other.size; i++) {
+        ensureRoom();
+        raw[size] = other.raw[i];
+        if ((other.decimal[i >>> 6] & (1L << i)) != 0) {
+          decimal[size >>> 6] |= 1L << size;
+        }
+        size++;
+      }
+      allIntegral &= other.allIntegral;
+      maxAbsLong = Math.max(maxAbsLong, other.maxAbsLong);
     }
 
     /** Number {@code i} as a double (whole numbers converted, as the tree path does). */
@@ -132,6 +151,13 @@ public final class StreamedPredictBody {
             if (tensors.isEmpty()) {
               return null;
             }
+          } else if (v == JsonToken.START_ARRAY && format == RestFormat.ROW) {
+            JsonToken first = p.nextToken();
+            if (first == JsonToken.START_OBJECT) {
+              namedRows(p, tensors);
+            } else {
+              tensors.put(null, list(p, first));
+            }
           } else if (v == JsonToken.START_ARRAY || (format == RestFormat.COLUMNAR && v.isNumeric())) {
             tensors.put(null, value(p, v));
           } else {
@@ -157,8 +183,8 @@ public final class StreamedPredictBody {
 
   /** One tensor's value: a number (a scalar) or nested lists of numbers of a regular shape. */
   private static Numbers value(JsonParser p, JsonToken t) throws IOException {
-    Numbers n = new Numbers();
     if (t.isNumeric()) {
+      Numbers n = new Numbers();
       n.shape = new long[0];
       n.add(p, t);
       return n;
@@ -166,27 +192,73 @@ public final class StreamedPredictBody {
     if (t != JsonToken.START_ARRAY) {
       throw Unhandled.INSTANCE;
     }
+    return list(p, p.nextToken());
+  }
+
+  /** Nested lists whose outer START_ARRAY and then {@code first} were just read. */
+  private static Numbers list(JsonParser p, JsonToken first) throws IOException {
+    Numbers n = new Numbers();
     List<Long> dims = new ArrayList<>();
     int[] leafDepth = {-1};
-    list(p, 0, dims, leafDepth, n);
+    list(p, 0, dims, leafDepth, n, first);
     n.shape = dims.stream().mapToLong(Long::longValue).toArray();
     return n;
   }
 
   /**
-   * Reads the list whose START_ARRAY was just read, at nesting {@code depth}. The first list seen
+   * Rows that name their tensors ({@code [{"a": ..., "b": ...}, ...]}), the first row's START_OBJECT
+   * just read: every row must have row 0's names, and each name's values row 0's shape; each
+   * tensor gets the row count as its dimension 0.
+   */
+  private static void namedRows(JsonParser p, Map<String, Numbers> tensors) throws IOException {
+    Map<String, long[]> rowShapes = new LinkedHashMap<>();
+    int rows = 0;
+    for (JsonToken t = JsonToken.START_OBJECT; t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t != JsonToken.START_OBJECT) {
+        throw Unhandled.INSTANCE;
+      }
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+        String name = p.currentName();
+        if (!seen.add(name) || (rows > 0 && !rowShapes.containsKey(name))) {
+          throw Unhandled.INSTANCE;
+        }
+        Numbers row = value(p, p.nextToken());
+        long[] expected = rowShapes.putIfAbsent(name, row.shape);
+        if (expected != null && !Arrays.equals(expected, row.shape)) {
+          throw Unhandled.INSTANCE;
+        }
+        tensors.computeIfAbsent(name, x -> new Numbers()).append(row);
+      }
+      if (seen.isEmpty() || seen.size() != rowShapes.size()) {
+        throw Unhandled.INSTANCE;
+      }
+      rows++;
+    }
+    for (Map.Entry<String, Numbers> e : tensors.entrySet()) {
+      long[] rowShape = rowShapes.get(e.getKey());
+      long[] shape = new long[rowShape.length + 1];
+      shape[0] = rows;
+      System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
+      e.getValue().shape = shape;
+    }
+  }
+
+  /**
+   * Reads the list whose START_ARRAY and then {@code first} were just read, at nesting {@code depth}. The first list seen
    * at each depth fixes that dimension; every later one must have the same length, and numbers
    * may only appear at the depth of the first.
    */
-  private static void list(JsonParser p, int depth, List<Long> dims, int[] leafDepth, Numbers n)
+  private static void list(
+      JsonParser p, int depth, List<Long> dims, int[] leafDepth, Numbers n, JsonToken first)
       throws IOException {
     long count = 0;
-    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+    for (JsonToken t = first; t != JsonToken.END_ARRAY; t = p.nextToken()) {
       if (t == JsonToken.START_ARRAY) {
         if (leafDepth[0] >= 0 && depth + 1 >= leafDepth[0]) {
           throw Unhandled.INSTANCE;
         }
-        list(p, depth + 1, dims, leafDepth, n);
+        list(p, depth + 1, dims, leafDepth, n, p.nextToken());
       } else if (t.isNumeric()) {
         if (leafDepth[0] < 0) {
           leafDepth[0] = depth + 1;
@@ -235,6 +307,10 @@ public final class StreamedPredictBody {
       }
       out.put(only.getKey(), t);
     } else {
+      if (format == RestFormat.ROW && !tensors.keySet().equals(types.keySet())) {
+        // Named rows must name exactly the signature's inputs: the tree path says which differ.
+        return null;
+      }
       for (Map.Entry<String, DataType> e : types.entrySet()) {
         Numbers n = tensors.get(e.getKey());
         TensorProto t = n == null ? null : pack(n, e.getValue());
@@ -254,8 +330,21 @@ public final class StreamedPredictBody {
    * or {@code unnamedOutput}. Null when the tree path must answer.
    */
   public Map<String, TensorProto> toOutputs(Map<String, DataType> outputTypes, String unnamedOutput) {
+    Map<String, Numbers> ordered = tensors;
+    if (format == RestFormat.ROW && !tensors.containsKey(null)) {
+      // Named rows: the signature's order for the names it knows, then the first row's order.
+      ordered = new LinkedHashMap<>();
+      for (String name : outputTypes.keySet()) {
+        if (tensors.containsKey(name)) {
+          ordered.put(name, tensors.get(name));
+        }
+      }
+      for (Map.Entry<String, Numbers> e : tensors.entrySet()) {
+        ordered.putIfAbsent(e.getKey(), e.getValue());
+      }
+    }
     Map<String, TensorProto> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Numbers> e : tensors.entrySet()) {
+    for (Map.Entry<String, Numbers> e : ordered.entrySet()) {
       String name = e.getKey();
       if (name == null) {
         name = outputTypes.size() == 1 ? outputTypes.keySet().iterator().next() : unnamedOutput;

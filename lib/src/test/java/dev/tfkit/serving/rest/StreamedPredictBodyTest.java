@@ -273,7 +273,6 @@ class StreamedPredictBodyTest {
         List.of(
             "{\"error\": \"boom\"}",
             "{\"predictions\": []}",
-            "{\"predictions\": [{\"a\": 1, \"b\": 2.5}]}",
             "{\"predictions\": [1], \"outputs\": [2]}",
             "{\"outputs\": [\"x\"]}",
             "{\"outputs\": [1, 2.5, 16777217]}",
@@ -282,5 +281,72 @@ class StreamedPredictBodyTest {
     }
     assertThat(agreeOnResponse("{\"outputs\": [1, 2.5]}", Map.of())).as("inferred float").isTrue();
     assertThat(agreeOnResponse("{\"predictions\": [[1], [2]]}", Map.of())).as("inferred int64").isTrue();
+  }
+
+  /** {@code rows} objects naming {@code names}, each value nested lists of {@code rowShape} (sometimes one row differs). */
+  private static String namedRows(Random r, String key, List<String> names, int rows, int kind) {
+    int[] rowShape = new int[r.nextInt(3)];
+    for (int i = 0; i < rowShape.length; i++) rowShape[i] = 1 + r.nextInt(3);
+    StringBuilder sb = new StringBuilder("{\"" + key + "\": [");
+    for (int row = 0; row < rows; row++) {
+      if (row > 0) sb.append(", ");
+      sb.append('{');
+      for (int j = 0; j < names.size(); j++) {
+        if (j > 0) sb.append(", ");
+        sb.append('"').append(names.get(j)).append("\": ");
+        int[] shape = rowShape;
+        if (row == rows - 1 && r.nextInt(8) == 0 && shape.length > 0) {
+          shape = shape.clone();
+          shape[0]++;
+        }
+        nested(sb, shape, 0, () -> leaf(r, kind));
+      }
+      sb.append('}');
+    }
+    return sb.append("]}").toString();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {6, 7})
+  void namedRowsAgreeWithTheTree(int seed) {
+    Random r = new Random(seed);
+    int takenRequests = 0;
+    int takenResponses = 0;
+    for (int c = 0; c < 300; c++) {
+      int kind = r.nextInt(6);
+      List<String> names = r.nextBoolean() ? List.of("a", "b") : List.of("b", "a", "c");
+      int rows = 1 + r.nextInt(4);
+      Map<String, DataType> types = new LinkedHashMap<>();
+      for (String n : List.of("a", "b", "c")) {
+        if (names.contains(n) ? r.nextInt(6) > 0 : r.nextInt(6) == 0) {
+          types.put(n, NUMERIC.get(r.nextInt(NUMERIC.size())));
+        }
+      }
+      if (agree(namedRows(r, "instances", names, rows, kind), types)) takenRequests++;
+      if (agreeOnResponse(namedRows(r, "predictions", names, rows, kind), types)) takenResponses++;
+    }
+    assertThat(takenRequests).as("requests taken").isPositive();
+    assertThat(takenResponses).as("responses taken").isPositive();
+    for (String body :
+        List.of(
+            "{\"instances\": [{\"a\": 1, \"b\": 2}, {\"a\": 1}]}",
+            "{\"instances\": [{\"a\": 1, \"b\": 2}, {\"a\": 1, \"c\": 2}]}",
+            "{\"instances\": [{\"a\": 1, \"a\": 2}]}",
+            "{\"instances\": [{}]}",
+            "{\"instances\": [{\"a\": 1, \"b\": 2}, 3]}",
+            "{\"instances\": [{\"a\": [1, 2], \"b\": 2}, {\"a\": [1], \"b\": 2}]}",
+            "{\"instances\": [{\"a\": \"s\", \"b\": 2}]}")) {
+      Map<String, DataType> two = new LinkedHashMap<>();
+      two.put("a", DataType.DT_FLOAT);
+      two.put("b", DataType.DT_INT32);
+      assertThat(agree(body, two)).as(body).isFalse();
+    }
+    Map<String, DataType> two = new LinkedHashMap<>();
+    two.put("a", DataType.DT_FLOAT);
+    two.put("b", DataType.DT_INT32);
+    assertThat(agree("{\"instances\": [{\"b\": 2, \"a\": [1.5, 2]}, {\"b\": 3, \"a\": [0, -1]}]}", two)).isTrue();
+    assertThat(agreeOnResponse("{\"predictions\": [{\"z\": 2, \"a\": [1.5, 2]}, {\"z\": 3, \"a\": [0, -1]}]}", two))
+        .as("the signature's names first, then the first row's")
+        .isTrue();
   }
 }
