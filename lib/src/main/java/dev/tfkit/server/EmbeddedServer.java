@@ -14,9 +14,6 @@ import dev.tfkit.server.tensorflow.SavedModelLoader;
 import dev.tfkit.server.tensorflow.SessionThreads;
 import dev.tfkit.server.tensorflow.SavedModelServable;
 import io.grpc.Server;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -28,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -88,28 +84,19 @@ public final class EmbeddedServer implements AutoCloseable {
       manager.setConfig(models);
       manager.startPolling(b.fileSystemPollWait);
 
-      // Inference methods are called on the transport thread and place their runs themselves
-      // (inline when the model is fast and idle, else on a worker); the rest run on workers.
+      // Every method is called on the transport thread that read it (no hand-off before the
+      // handler, as in TF Serving's C++ server); inference runs stay there when fast and idle
+      // (RunPlacement), everything else moves to the worker pool.
       NettyServerBuilder nb =
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
               .maxInboundMessageSize(Integer.MAX_VALUE)
-              .executor(workers)
-              .callExecutor(
-                  new ServerCallExecutorSupplier() {
-                    @Override
-                    public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
-                      return PredictionServiceImpl.INLINE_METHODS.contains(
-                              call.getMethodDescriptor().getFullMethodName())
-                          ? Runnable::run
-                          : null;
-                    }
-                  })
+              .directExecutor()
               // Requests parsed with aliasing: tensor_content is not copied a second time.
               .addService(
                   AliasingMarshaller.parsingRequestsWithAliasing(
                       new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos())
                           .bindService()))
-              .addService(new ModelServiceImpl(api, r -> stopConfigPolling()));
+              .addService(new ModelServiceImpl(api, r -> stopConfigPolling(), workers));
       GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
       grpcServer = nb.build().start();
       if (b.restPort >= 0) {

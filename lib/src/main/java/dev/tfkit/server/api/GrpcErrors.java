@@ -25,6 +25,33 @@ final class GrpcErrors {
     out.onCompleted();
   }
 
+  /**
+   * {@link #answer} on {@code executor}, in the caller's gRPC context (its deadline and
+   * cancellation); {@code after} runs when the call is done, whatever happened.
+   */
+  static <T> void answerOn(
+      java.util.concurrent.Executor executor, StreamObserver<T> out, Supplier<T> call, Runnable after) {
+    Runnable task =
+        io.grpc.Context.current()
+            .wrap(
+                () -> {
+                  try {
+                    answer(out, call);
+                  } catch (Throwable t) {
+                    // answer() maps RuntimeExceptions; anything else must still end the call.
+                    out.onError(Status.INTERNAL.withDescription(String.valueOf(t)).asRuntimeException());
+                  } finally {
+                    after.run();
+                  }
+                });
+    try {
+      executor.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      after.run();
+      out.onError(Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException());
+    }
+  }
+
   static StatusRuntimeException toStatus(RequestException e) {
     Status s =
         switch (e.code()) {

@@ -11,31 +11,40 @@ import tensorflow.serving.ModelServiceGrpc;
 public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
   private final ServingApi api;
   private final java.util.function.Consumer<ReloadConfigRequest> onReload;
+  private final java.util.concurrent.Executor workers;
 
   /**
    * @param onReload told about each reload that succeeded (the server stops polling its config
    *     file once a config arrives by RPC, as TF Serving does)
+   * @param workers where the calls run: a reload waits for models to load, which must not hold
+   *     the transport thread the call arrived on
    */
-  public ModelServiceImpl(ServingApi api, java.util.function.Consumer<ReloadConfigRequest> onReload) {
+  public ModelServiceImpl(
+      ServingApi api,
+      java.util.function.Consumer<ReloadConfigRequest> onReload,
+      java.util.concurrent.Executor workers) {
     this.api = api;
     this.onReload = onReload;
+    this.workers = workers;
   }
 
   @Override
   public void getModelStatus(
       GetModelStatusRequest request, StreamObserver<GetModelStatusResponse> out) {
-    GrpcErrors.answer(out, () -> api.status(request));
+    GrpcErrors.answerOn(workers, out, () -> api.status(request), () -> {});
   }
 
   @Override
   public void handleReloadConfigRequest(
       ReloadConfigRequest request, StreamObserver<ReloadConfigResponse> out) {
-    GrpcErrors.answer(
+    GrpcErrors.answerOn(
+        workers,
         out,
         () -> {
           ReloadConfigResponse r = api.reload(request);
           onReload.accept(request);
           return r;
-        });
+        },
+        () -> {});
   }
 }

@@ -18,26 +18,20 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 public final class PredictionServiceImpl extends PredictionServiceGrpc.PredictionServiceImplBase {
   private final ServingApi api;
   private final RunPlacement placement;
+  private final java.util.concurrent.Executor workers;
 
   /**
    * @param workers where requests run that do not run on the transport thread (see {@link
-   *     RunPlacement}); the inference methods must be called on the transport thread
-   *     ({@link #INLINE_METHODS}) for inline runs to save anything
+   *     RunPlacement}); every method is expected to be called on the transport thread (grpc-java's
+   *     direct executor), and GetModelMetadata always moves to a worker
    * @param inlineThresholdNanos a model whose recent requests all took less runs inline (0: never)
    */
   public PredictionServiceImpl(
       ServingApi api, java.util.concurrent.Executor workers, long inlineThresholdNanos) {
     this.api = api;
     this.placement = new RunPlacement(api, workers, inlineThresholdNanos);
+    this.workers = workers;
   }
-
-  /** The methods that place their own runs (the others may run anywhere). */
-  public static final java.util.Set<String> INLINE_METHODS =
-      java.util.Set.of(
-          PredictionServiceGrpc.getPredictMethod().getFullMethodName(),
-          PredictionServiceGrpc.getClassifyMethod().getFullMethodName(),
-          PredictionServiceGrpc.getRegressMethod().getFullMethodName(),
-          PredictionServiceGrpc.getMultiInferenceMethod().getFullMethodName());
 
   @Override
   public void predict(PredictRequest request, StreamObserver<PredictResponse> out) {
@@ -68,6 +62,6 @@ public final class PredictionServiceImpl extends PredictionServiceGrpc.Predictio
   @Override
   public void getModelMetadata(
       GetModelMetadataRequest request, StreamObserver<GetModelMetadataResponse> out) {
-    GrpcErrors.answer(out, () -> api.metadata(request));
+    GrpcErrors.answerOn(workers, out, () -> api.metadata(request), () -> {});
   }
 }

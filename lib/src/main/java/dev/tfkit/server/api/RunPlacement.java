@@ -1,17 +1,14 @@
 package dev.tfkit.server.api;
 
 import dev.tfkit.server.tensorflow.RunStats;
-import io.grpc.Context;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import tensorflow.serving.Model.ModelSpec;
 
 /**
- * Where a gRPC inference request runs. The inference methods are called on the transport thread
- * that read the request; a request whose model has been fast (each of its last {@value
+ * Where a gRPC inference request runs. The server's methods are all called on the transport (Netty
+ * event loop) thread that read the request (the server runs with grpc-java's direct executor); a request whose model has been fast (each of its last {@value
  * RunStats#WINDOW} requests under the threshold), lightly loaded (busy less than half the recent
  * wall time) and has nothing else in flight runs right there, and its answer leaves without any
  * thread hand-off. Every other request goes to the worker pool, so a slow model, a batched one, or
@@ -61,30 +58,24 @@ final class RunPlacement {
   }
 
   private <T> void offload(RunStats stats, StreamObserver<T> out, Supplier<T> call) {
-    // The call's context carries its deadline (it becomes the run's timeout) and cancellation.
-    Runnable task =
-        Context.current()
-            .wrap(
-                () -> {
-                  long t0 = System.nanoTime();
-                  try {
-                    GrpcErrors.answer(out, call);
-                  } catch (Throwable t) {
-                    // GrpcErrors answers RuntimeExceptions; anything else must still end the call.
-                    out.onError(Status.INTERNAL.withDescription(String.valueOf(t)).asRuntimeException());
-                  } finally {
-                    if (stats != null) {
-                      stats.end(t0, System.nanoTime() - t0);
-                    }
-                  }
-                });
-    try {
-      workers.execute(task);
-    } catch (RejectedExecutionException e) {
-      if (stats != null) {
-        stats.abandon();
-      }
-      out.onError(Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException());
+    if (stats == null) {
+      GrpcErrors.answerOn(workers, out, call, () -> {});
+      return;
     }
+    long[] start = {0};
+    GrpcErrors.answerOn(
+        workers,
+        out,
+        () -> {
+          start[0] = System.nanoTime();
+          return call.get();
+        },
+        () -> {
+          if (start[0] == 0) {
+            stats.abandon();
+          } else {
+            stats.end(start[0], System.nanoTime() - start[0]);
+          }
+        });
   }
 }
