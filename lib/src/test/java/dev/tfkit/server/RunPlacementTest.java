@@ -72,6 +72,9 @@ class RunPlacementTest {
             .as("the first %d requests go to workers; most later ones run inline", RunStats.WINDOW)
             .isBetween(100L, 200L - RunStats.WINDOW);
         assertThat(st.inFlight()).isZero();
+        assertThat(st.lastInlineThread())
+            .as("inline runs happen on the Netty event loop that read the request, not a worker")
+            .startsWith("grpc-default-worker-ELG");
         // Errors found while running inline are answered as before.
         long before = st.inlineRuns();
         assertThatThrownBy(

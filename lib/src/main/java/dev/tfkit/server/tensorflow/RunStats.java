@@ -30,6 +30,7 @@ public final class RunStats {
   private final AtomicInteger recorded = new AtomicInteger();
   private final java.util.concurrent.atomic.AtomicLong inlineRuns = new java.util.concurrent.atomic.AtomicLong();
   private final BooleanSupplier mayRunInline;
+  private volatile String lastInlineThread;
 
   /**
    * @param mayRunInline false while the version's requests can wait on others (batching): such a
@@ -70,7 +71,13 @@ public final class RunStats {
   /** A request starts on the thread that read it. */
   public void beginInline() {
     inlineRuns.incrementAndGet();
+    lastInlineThread = Thread.currentThread().getName();
     inFlight.incrementAndGet();
+  }
+
+  /** The name of the thread the latest inline run ran on, or null (diagnostics and tests). */
+  public String lastInlineThread() {
+    return lastInlineThread;
   }
 
   /** How many requests ran on the thread that read them (diagnostics and tests). */
