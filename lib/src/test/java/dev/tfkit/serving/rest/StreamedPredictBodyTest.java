@@ -27,17 +27,22 @@ class StreamedPredictBodyTest {
           DataType.DT_FLOAT, DataType.DT_DOUBLE, DataType.DT_INT32, DataType.DT_INT64,
           DataType.DT_UINT8, DataType.DT_INT8, DataType.DT_INT16, DataType.DT_UINT16);
 
+  /** Tensors in a form equal for equal values, whichever fields hold them: name, dtype, shape, packed bytes. */
+  private static String canonical(Map<String, TensorProto> tensors) {
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, TensorProto> e : tensors.entrySet()) {
+      TensorValue v = TensorValue.fromProto(e.getValue());
+      sb.append('|').append(e.getKey()).append('=').append(v.dtype()).append(java.util.Arrays.toString(v.shape()))
+          .append(':').append(java.util.HexFormat.of().formatHex(v.toProto().getTensorContent().toByteArray()));
+    }
+    return sb.toString();
+  }
+
   /** The outcome of one read: the request in canonical form, or the error's message. */
   private static String outcome(java.util.concurrent.Callable<PredictJsonRequest> read) {
     try {
       PredictJsonRequest r = read.call();
-      StringBuilder sb = new StringBuilder(r.signatureName()).append('|').append(r.format());
-      for (Map.Entry<String, TensorProto> e : r.inputs().entrySet()) {
-        TensorValue v = TensorValue.fromProto(e.getValue());
-        sb.append('|').append(e.getKey()).append('=').append(v.dtype()).append(java.util.Arrays.toString(v.shape()))
-            .append(':').append(java.util.HexFormat.of().formatHex(v.toProto().getTensorContent().toByteArray()));
-      }
-      return sb.toString();
+      return r.signatureName() + '|' + r.format() + canonical(r.inputs());
     } catch (Exception e) {
       return "error " + e.getClass().getSimpleName() + ": " + e.getMessage();
     }
@@ -211,13 +216,7 @@ class StreamedPredictBodyTest {
 
   private static String outputs(java.util.concurrent.Callable<Map<String, TensorProto>> read) {
     try {
-      StringBuilder sb = new StringBuilder();
-      for (Map.Entry<String, TensorProto> e : read.call().entrySet()) {
-        TensorValue v = TensorValue.fromProto(e.getValue());
-        sb.append('|').append(e.getKey()).append('=').append(v.dtype()).append(java.util.Arrays.toString(v.shape()))
-            .append(':').append(java.util.HexFormat.of().formatHex(v.toProto().getTensorContent().toByteArray()));
-      }
-      return sb.toString();
+      return canonical(read.call());
     } catch (Exception e) {
       return "error " + e.getClass().getSimpleName() + ": " + e.getMessage();
     }
