@@ -8,10 +8,10 @@ import tensorflow.serving.Model.ModelSpec;
 
 /**
  * Where a gRPC inference request runs. The server's methods are all called on the transport (Netty
- * event loop) thread that read the request (the server runs with grpc-java's direct executor); a request whose model has been fast (each of its last {@value
- * RunStats#WINDOW} requests under the threshold), lightly loaded (busy less than half the recent
- * wall time) and has nothing else in flight runs right there, and its answer leaves without any
- * thread hand-off. Every other request goes to the worker pool, so a slow model, a batched one, or
+ * event loop) thread that read the request (the server runs with grpc-java's direct executor); a
+ * request whose signature has been fast (each of its last {@value RunStats#WINDOW} requests under
+ * the threshold), lightly loaded (busy less than half the recent wall time) and has nothing else in
+ * flight runs right there, and its answer leaves without any thread hand-off. Every other request goes to the worker pool, so a slow model, a batched one, or
  * a stream of back-to-back requests never holds the transport thread and requests still run in
  * parallel on every core.
  *
@@ -57,11 +57,8 @@ final class RunPlacement {
     offload(stats, out, call);
   }
 
+  /** Runs {@code call} on a worker; {@code stats} (may be null) learns its run time. */
   private <T> void offload(RunStats stats, StreamObserver<T> out, Supplier<T> call) {
-    if (stats == null) {
-      GrpcErrors.answerOn(workers, out, call, () -> {});
-      return;
-    }
     long[] start = {0};
     GrpcErrors.answerOn(
         workers,
@@ -71,8 +68,11 @@ final class RunPlacement {
           return call.get();
         },
         () -> {
+          if (stats == null) {
+            return;
+          }
           if (start[0] == 0) {
-            stats.abandon();
+            stats.abandon(); // refused by the pool: it never ran
           } else {
             stats.end(start[0], System.nanoTime() - start[0]);
           }

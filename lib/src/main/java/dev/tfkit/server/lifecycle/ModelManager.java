@@ -149,11 +149,7 @@ public final class ModelManager<S> implements AutoCloseable {
     }
     poller =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "tfkit-model-poller");
-              t.setDaemon(true);
-              return t;
-            });
+            dev.tfkit.server.DaemonThreads.named("tfkit-model-poller"));
     long ms = Math.max(1, interval.toMillis());
     poller.scheduleWithFixedDelay(this::pollQuietly, ms, ms, TimeUnit.MILLISECONDS);
   }
