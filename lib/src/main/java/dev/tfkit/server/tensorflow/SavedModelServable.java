@@ -387,10 +387,13 @@ public final class SavedModelServable implements AutoCloseable {
   private Session.Runner runner(io.grpc.Deadline d) {
     Session.Runner r = session.runner();
     if (d != null) {
-      long ms = d.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS);
-      if (ms <= 0) {
+      long nanos = d.timeRemaining(java.util.concurrent.TimeUnit.NANOSECONDS);
+      if (nanos <= 0) {
         throw new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
       }
+      // Rounded up: TensorFlow must not give up before the deadline, or the failed run would not
+      // read as a deadline (runFailure checks that the deadline has passed).
+      long ms = (nanos + 999_999) / 1_000_000;
       r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setTimeoutInMs(ms).build());
     }
     return r;
