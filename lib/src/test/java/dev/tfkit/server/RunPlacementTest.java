@@ -54,11 +54,26 @@ class RunPlacementTest {
 
   /** Sends {@code n} sequential predicts and checks every answer (y = x / 2 + 2). */
   private static void predictSequentially(PredictionServiceGrpc.PredictionServiceBlockingStub stub, int n) {
+    predictSequentially(stub, n, 0);
+  }
+
+  /**
+   * The same with a pause of {@code paceNanos} after each: back to back on a busy machine the
+   * runs can take half the wall time, which the placement reads as load (workers, by design).
+   */
+  private static void predictSequentially(
+      PredictionServiceGrpc.PredictionServiceBlockingStub stub, int n, long paceNanos) {
     for (int i = 0; i < n; i++) {
       float y = stub.predict(predict(2f * i)).getOutputsOrThrow("y").getFloatVal(0);
       assertThat(y).as("request %d", i).isEqualTo(i + 2f);
+      if (paceNanos > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(paceNanos);
+      }
     }
   }
+
+  /** A pause after each request that keeps a sequential client "lightly loaded". */
+  private static final long PACE_NANOS = 2_000_000;
 
   @Test
   void fastSequentialRequestsRunInlineWithTheSameAnswersAndErrors() throws Exception {
@@ -66,10 +81,10 @@ class RunPlacementTest {
       ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
       try {
         var stub = PredictionServiceGrpc.newBlockingStub(ch);
-        predictSequentially(stub, 200);
+        predictSequentially(stub, 200, PACE_NANOS);
         RunStats st = stats(s, "");
         assertThat(st.inlineRuns())
-            .as("the first %d requests go to workers; most later ones run inline", RunStats.WINDOW)
+            .as("the first %d requests go to workers; most later ones run inline: %s", RunStats.WINDOW, st)
             .isBetween(100L, 200L - RunStats.WINDOW);
         assertThat(st.inFlight()).isZero();
         assertThat(st.lastInlineThread())
@@ -106,8 +121,9 @@ class RunPlacementTest {
                   .getRegressions(0)
                   .getValue();
           assertThat(v).isEqualTo(i + 2f);
+          java.util.concurrent.locks.LockSupport.parkNanos(PACE_NANOS);
         }
-        assertThat(regress.inlineRuns()).isBetween(1L, 40L - RunStats.WINDOW);
+        assertThat(regress.inlineRuns()).as("%s", regress).isBetween(1L, 40L - RunStats.WINDOW);
         assertThat(stats(s, "no_such_signature")).isNull();
       } finally {
         ch.shutdownNow();

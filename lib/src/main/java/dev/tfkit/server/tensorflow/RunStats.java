@@ -103,6 +103,25 @@ public final class RunStats {
     inFlight.decrementAndGet();
   }
 
+  /** The window as text: in-flight count, each recent run's duration and the busy share (diagnostics). */
+  @Override
+  public String toString() {
+    long now = System.nanoTime();
+    long busy = 0;
+    long earliest = now;
+    StringBuilder runs = new StringBuilder();
+    int n = Math.min(recorded.get(), WINDOW);
+    for (int i = 0; i < n; i++) {
+      long d = durations.get(i);
+      busy += d;
+      earliest = Math.min(earliest, starts.get(i));
+      runs.append(i == 0 ? "" : ", ").append(d / 1000).append(" us");
+    }
+    double load = now > earliest ? (double) busy / (now - earliest) : 0;
+    return String.format(java.util.Locale.ROOT, "RunStats{inFlight=%d, recorded=%d, inline=%d, load=%.2f, runs=[%s]}",
+        inFlight.get(), recorded.get(), inlineRuns.get(), load, runs);
+  }
+
   /** Requests in flight now. */
   public int inFlight() {
     return inFlight.get();
