@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Fetch the pretrained models, export face_detection, face_encoder, latent_search_model and stylizer,",
-      "serve them with the embedded server and run the five walkthrough notebooks headless;",
-      "writes executed notebooks, HTML pages and an index under --out."
+      "Run the walkthrough: export the face models, serve them, run the five notebooks headless.",
+      "Fetches the pretrained models, exports face_detection, face_encoder, latent_search_model and",
+      "stylizer, serves them with the embedded server and writes executed notebooks, HTML pages and",
+      "an index under --out."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "build/demo", description = "Output folder (default: ${DEFAULT-VALUE}).")

@@ -18,8 +18,8 @@ import picocli.CommandLine.Parameters;
     name = "export",
     mixinStandardHelpOptions = true,
     description = {
-      "Export part of a model as a SavedModel with a serving_default predict signature:",
-      "load SRC, cut at the inputs, freeze variables, keep what the outputs need, strip training nodes."
+      "Export part of a model as a SavedModel with a serving_default predict signature.",
+      "Loads SRC, cuts at the inputs, freezes variables, keeps what the outputs need, strips training nodes."
     })
 final class ExportCommand implements Runnable {
   @Parameters(index = "0", paramLabel = "SRC", description = "Model file or folder (any format `tfkit show` reads).")

@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "latent-index",
     description = {
-      "Build the latent-search SavedModel (inputs target_latent, k_num; outputs xvals, indices, filenames)",
-      "from a raw little-endian float32 embeddings file and a names file with one line per row."
+      "Build the latent-search SavedModel from an embeddings file and a names file.",
+      "Inputs target_latent, k_num; outputs xvals, indices, filenames. The embeddings file is raw",
+      "little-endian float32; the names file has one line per row."
     })
 final class LatentIndexCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -12,8 +12,8 @@ import picocli.CommandLine.Parameters;
     name = "show",
     mixinStandardHelpOptions = true,
     description = {
-      "Show a model: SavedModel signatures (like saved_model_cli show --all), assets, variables,",
-      "and the node summary; works for SavedModels, frozen .pb/.pbtxt graphs, TF1 checkpoints and TF.js graph models."
+      "Show a model: signatures, assets, variables and a node summary (like saved_model_cli show --all).",
+      "Works for SavedModels, frozen .pb/.pbtxt graphs, TF1 checkpoints and TF.js graph models."
     })
 final class ShowCommand implements Runnable {
   @Parameters(index = "0", paramLabel = "PATH", description = "Model file or folder.")
