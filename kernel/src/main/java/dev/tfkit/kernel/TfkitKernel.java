@@ -86,6 +86,7 @@ public final class TfkitKernel {
       System.err.println("tfkit kernel: connection file not found: " + file.toAbsolutePath());
       System.exit(2);
     }
+    dev.tfkit.cli.ConsoleLogging.install();
     Logger.getLogger("").setLevel(Level.WARNING);
     KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(file));
     KernelConnection connection = new KernelConnection(props);

@@ -107,11 +107,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    // One line per log record (version loaded/unloaded/failed), unless the user configured it.
-    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-      System.setProperty(
-          "java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
-    }
+    // One line per log record (version loaded/unloaded/failed), unless the user configured it;
+    // main already did this, but the command can also be run from other code.
+    ConsoleLogging.install();
     EmbeddedServer server = build().start();
     var out = spec.commandLine().getOut();
     out.println(

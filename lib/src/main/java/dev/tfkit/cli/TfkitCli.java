@@ -46,6 +46,7 @@ public final class TfkitCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    ConsoleLogging.install();
     int code;
     try {
       code = commandLine().execute(args);
