@@ -88,6 +88,7 @@ public final class ServerBench {
   private ServerBench() {}
 
   public static void main(String[] args) throws Exception {
+    dev.tfkit.cli.ConsoleLogging.install();
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
     java.util.logging.Logger.getLogger("dev.tfkit.server").setLevel(java.util.logging.Level.WARNING);
     TensorProto x =

@@ -195,6 +195,7 @@ public class ServingClientBench {
    * arguments override them) and prints medians and ratios to the echo floor.
    */
   public static void main(String[] args) throws Exception {
+    dev.tfkit.cli.ConsoleLogging.install();
     CommandLineOptions cli = new CommandLineOptions(args);
     Options opts =
         new OptionsBuilder()
