@@ -200,12 +200,19 @@ public final class ServerBench {
             }
             return r;
           });
+      var servedStats =
+          server.models().peek(dev.tfkit.server.lifecycle.ServableRequest.latest("half_plus_two")).orElseThrow().runStats("");
       for (int clients : new int[] {1, 16}) {
         for (Map.Entry<String, Callable<Object>> s : scenarios.entrySet()) {
           measure(s.getKey(), clients, s.getValue(), Math.min(2, seconds / 2));
+          long inlineBefore = servedStats.inlineRuns();
           Result r = measure(s.getKey(), clients, s.getValue(), seconds);
+          long inline = servedStats.inlineRuns() - inlineBefore;
           results.add(r);
-          System.err.printf(Locale.ROOT, "%-28s %2d clients: %9.0f calls/s%n", r.name(), clients, r.throughput());
+          System.err.printf(Locale.ROOT, "%-28s %2d clients: %9.0f calls/s%s%n", r.name(), clients, r.throughput(),
+              s.getKey().equals("gRPC Predict")
+                  ? String.format(Locale.ROOT, " (%.0f %% of them run inline)", 100.0 * inline / r.calls())
+                  : "");
         }
       }
       echoChannel.shutdownNow();
