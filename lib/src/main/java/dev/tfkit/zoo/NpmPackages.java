@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  *
  * <p>The cache is {@code $TFKIT_CACHE}, else {@code ~/.cache/tfkit}; a package lives in {@code
  * npm/NAME@VERSION/package/}. Unpacking goes to a temporary sibling renamed into place, so an
- * interrupted fetch never leaves a half package behind.
+ * interrupted fetch never leaves a half package behind. The npm that runs is {@code $TFKIT_NPM},
+ * else {@code npm} on the PATH.
  */
 public final class NpmPackages {
   private static final Pattern NAME = Pattern.compile("(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*");
@@ -38,21 +39,35 @@ public final class NpmPackages {
    * The unpacked {@code package/} folder of {@code name@version}, fetched with {@code npm pack} on
    * first use.
    */
-  public static synchronized Path fetch(String name, String version) {
+  public static Path fetch(String name, String version) {
+    String npm = System.getenv("TFKIT_NPM");
+    return fetch(cacheRoot(), npm == null || npm.isBlank() ? "npm" : npm, name, version);
+  }
+
+  /** {@link #fetch(String, String)} with an explicit cache root and npm command (tests). */
+  static synchronized Path fetch(Path cacheRoot, String npm, String name, String version) {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("not an npm package name: '" + name + "'");
     }
     if (!VERSION.matcher(version).matches()) {
       throw new IllegalArgumentException("not an exact npm version: '" + version + "' for " + name);
     }
-    Path dir = cacheRoot().resolve("npm").resolve(name.replace('/', '+') + "@" + version);
+    Path dir = cacheRoot.resolve("npm").resolve(name.replace('/', '+') + "@" + version);
     Path pkg = dir.resolve("package");
     if (Files.isDirectory(pkg)) return pkg;
     try {
       Files.createDirectories(dir.getParent());
       Path tmp = Files.createTempDirectory(dir.getParent(), ".fetch-");
       try {
-        run(tmp, List.of("npm", "pack", "--silent", name + "@" + version, "--pack-destination", tmp.toString()));
+        try {
+          run(tmp, List.of(npm, "pack", "--silent", name + "@" + version, "--pack-destination", tmp.toString()));
+        } catch (CannotStart e) {
+          throw new IOException(
+              "'" + npm + "' could not be started (" + e.getMessage() + "); install Node.js with npm,"
+                  + " set TFKIT_NPM to the npm to use, or put the unpacked package (the package/ folder"
+                  + " of `npm pack " + name + "@" + version + "`) at " + pkg,
+              e);
+        }
         Path tgz;
         try (Stream<Path> s = Files.list(tmp)) {
           tgz = s.filter(p -> p.toString().endsWith(".tgz")).findFirst()
@@ -87,9 +102,24 @@ public final class NpmPackages {
     return p;
   }
 
+  /** The program could not be started at all (not installed, not executable). */
+  private static final class CannotStart extends IOException {
+    CannotStart(String message, IOException cause) {
+      super(message, cause);
+    }
+  }
+
   private static void run(Path cwd, List<String> cmd) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
-    Process p = pb.start();
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      // "Cannot run program "npm" (in directory ...): error=2, No such file or directory": keep the why.
+      String why = String.valueOf(e.getMessage());
+      int comma = why.lastIndexOf(", ");
+      throw new CannotStart(comma >= 0 ? why.substring(comma + 2) : why, e);
+    }
     byte[] out = p.getInputStream().readAllBytes();
     try {
       if (!p.waitFor(30, TimeUnit.MINUTES)) {
