@@ -86,8 +86,9 @@ public final class TfkitKernel {
       System.err.println("tfkit kernel: connection file not found: " + file.toAbsolutePath());
       System.exit(2);
     }
+    // Other libraries' INFO (the kernel library's message traffic) off; tfkit's own on, as in
+    // headless runs.
     dev.tfkit.cli.ConsoleLogging.install();
-    Logger.getLogger("").setLevel(Level.WARNING);
     KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(file));
     KernelConnection connection = new KernelConnection(props);
     JavaEvaluator evaluator = JavaEvaluator.create();

@@ -12,15 +12,20 @@ import org.junit.jupiter.api.Test;
 
 class ConsoleLoggingTest {
   private static final String FORMAT = "java.util.logging.SimpleFormatter.format";
+  private static final Logger ROOT = Logger.getLogger("");
+  private static final Logger TFKIT = Logger.getLogger("dev.tfkit");
   private String saved;
-  private Level savedGrpcLevel;
+  private Level savedRoot;
+  private Level savedTfkit;
 
   @BeforeEach
   void save() {
     saved = System.getProperty(FORMAT);
-    savedGrpcLevel = Logger.getLogger(ConsoleLogging.GRPC_TCP_METRICS_LOGGER).getLevel();
+    savedRoot = ROOT.getLevel();
+    savedTfkit = TFKIT.getLevel();
     System.clearProperty(FORMAT);
-    Logger.getLogger(ConsoleLogging.GRPC_TCP_METRICS_LOGGER).setLevel(null);
+    ROOT.setLevel(Level.INFO);
+    TFKIT.setLevel(null);
   }
 
   @AfterEach
@@ -30,7 +35,8 @@ class ConsoleLoggingTest {
     } else {
       System.setProperty(FORMAT, saved);
     }
-    Logger.getLogger(ConsoleLogging.GRPC_TCP_METRICS_LOGGER).setLevel(savedGrpcLevel);
+    ROOT.setLevel(savedRoot);
+    TFKIT.setLevel(savedTfkit);
   }
 
   private static String format(String logger, String message) {
@@ -53,13 +59,16 @@ class ConsoleLoggingTest {
   }
 
   @Test
-  void grpcsEpollInfoLineIsQuietButItsWarningsAreNot() {
-    Logger tcp = Logger.getLogger(ConsoleLogging.GRPC_TCP_METRICS_LOGGER);
+  void tfkitsInfoLinesShowOtherLibrariesOnlyFromWarningUp() {
+    Logger tcp = Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.TcpMetrics");
+    Logger server = Logger.getLogger("dev.tfkit.server");
     assertThat(tcp.isLoggable(Level.INFO)).isTrue();
     ConsoleLogging.install();
-    assertThat(tcp.isLoggable(Level.INFO)).isFalse();
+    assertThat(tcp.isLoggable(Level.INFO)).as("grpc-netty's epoll line").isFalse();
     assertThat(tcp.isLoggable(Level.WARNING)).isTrue();
-    assertThat(Logger.getLogger("io.grpc").isLoggable(Level.INFO)).as("other grpc loggers keep theirs").isTrue();
+    assertThat(Logger.getLogger("io.github.spencerpark.jupyter").isLoggable(Level.INFO)).isFalse();
+    assertThat(server.isLoggable(Level.INFO)).as("version loaded/unloaded lines").isTrue();
+    assertThat(server.isLoggable(Level.FINE)).isFalse();
   }
 
   @Test
