@@ -18,6 +18,8 @@ import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.AttrValue;
@@ -563,7 +565,7 @@ public final class ModelGraph implements AutoCloseable {
         for (int i = 0; i < fetches.length; i++) out.put(fetches[i], NativeTensors.toProto(res.get(i)));
         return out;
       }
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
       throw new IllegalArgumentException("running " + (source == null ? "graph" : source.getFileName()) + " for "
           + Arrays.toString(fetches) + " failed: " + ModelLoader.firstLine(e.getMessage()));
     } finally {
@@ -596,7 +598,7 @@ public final class ModelGraph implements AutoCloseable {
         r.addTarget(assign);
       }
       r.run();
-    } catch (TensorFlowException | IllegalArgumentException e) {
+    } catch (TensorFlowException | IllegalArgumentException | TFUnimplementedException e) {
       throw new IllegalArgumentException("cannot initialize the variables of " + (source == null ? "graph" : source.getFileName())
           + ": " + ModelLoader.firstLine(e.getMessage()));
     } finally {
@@ -616,7 +618,7 @@ public final class ModelGraph implements AutoCloseable {
       Graph g = new Graph();
       try {
         g.importGraphDef(graphDef);
-      } catch (IllegalArgumentException | TensorFlowException e) {
+      } catch (IllegalArgumentException | TensorFlowException | TFUnimplementedException e) {
         g.close();
         throw new IllegalArgumentException((source == null ? "graph" : source.toString()) + ": TensorFlow refused the graph: "
             + ModelLoader.firstLine(e.getMessage()));

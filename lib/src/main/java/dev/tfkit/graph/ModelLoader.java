@@ -23,6 +23,8 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.DataType;
@@ -263,7 +265,9 @@ final class ModelLoader {
         s.runner().feed(file.node(), file.index(), name).addTarget(restoreOp).run();
         return readVariables(graph, s, g);
       }
-    } catch (TensorFlowException e) {
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
+      // TF Java's INVALID_ARGUMENT and UNIMPLEMENTED are IllegalArgument- and
+      // UnsupportedOperationExceptions, not TensorFlowExceptions: each catch of TF's failures lists them.
       throw new IllegalArgumentException(source + ": restoring variables from " + prefix + " failed: " + firstLine(e.getMessage()));
     }
   }
@@ -287,7 +291,7 @@ final class ModelLoader {
       try (var r = s.runner().fetch(fetch).run()) {
         Tensor t = r.get(0);
         values.put(n.getName(), NativeTensors.toProto(t));
-      } catch (TensorFlowException e) {
+      } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
         // Not in the checkpoint and never initialized (e.g. a local variable): it stays a variable.
       }
     }
@@ -332,7 +336,7 @@ final class ModelLoader {
     if (hasVariables(g) && Files.isRegularFile(dir.resolve("variables/variables.index"))) {
       try (SavedModelBundle bundle = SavedModelBundle.loader(dir.toString()).withTags(useTags).load()) {
         values = readVariables(bundle.graph(), bundle.session(), g);
-      } catch (TensorFlowException e) {
+      } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
         throw new IllegalArgumentException(dir + ": loading the SavedModel failed: " + firstLine(e.getMessage()));
       }
     }

@@ -143,4 +143,52 @@ class BadInputTest {
         .setLibrary(org.tensorflow.proto.FunctionDefLibrary.newBuilder().addFunction(fn)).build();
     assertThatThrownBy(() -> ModelGraph.of(g)).hasMessageContaining("NopeOp unknown").hasMessageContaining("my_fn/inner");
   }
+
+  /**
+   * A copy of the half_plus_two SavedModel whose variable {@code a} asks for a device that is no
+   * device name: TensorFlow refuses it with INVALID_ARGUMENT, which TF Java throws as an
+   * IllegalArgumentException, not a TensorFlowException.
+   */
+  private static Path savedModelWithMalformedDevice(Path dir) throws Exception {
+    Path src = Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123");
+    Path copy = dir.resolve("hpt/1");
+    Files.createDirectories(copy.resolve("variables"));
+    for (String f : new String[] {"variables/variables.index", "variables/variables.data-00000-of-00001"}) {
+      Files.copy(src.resolve(f), copy.resolve(f));
+    }
+    org.tensorflow.proto.SavedModel.Builder sm =
+        org.tensorflow.proto.SavedModel.parseFrom(Files.readAllBytes(src.resolve("saved_model.pb"))).toBuilder();
+    GraphDef.Builder g = sm.getMetaGraphsBuilder(0).getGraphDefBuilder();
+    boolean found = false;
+    for (NodeDef.Builder n : g.getNodeBuilderList()) {
+      if (n.getName().equals("a")) {
+        n.setDevice("/device2CPU:0");
+        found = true;
+      }
+    }
+    assertThat(found).as("the fixture has a variable 'a'").isTrue();
+    Files.write(copy.resolve("saved_model.pb"), sm.build().toByteArray());
+    return copy;
+  }
+
+  @Test
+  void tensorFlowsInvalidArgumentWhileLoadingNamesTheFolder(@TempDir Path dir) throws Exception {
+    Path bad = savedModelWithMalformedDevice(dir);
+    assertThatThrownBy(() -> ModelGraph.load(bad))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(bad + ": loading the SavedModel failed: ")
+        .hasMessageContaining("Malformed device specification '/device2CPU:0'");
+  }
+
+  @Test
+  void tensorFlowsInvalidArgumentWhileRunningNamesTheRun() {
+    try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123"))) {
+      // x is float; TensorFlow itself finds the int32 feed wrong.
+      assertThatThrownBy(() -> g.run(java.util.Map.of("x:0", new int[][] {{1}}), "y:0"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("running 00000123 for [y:0] failed: ")
+          .hasMessageContaining("float")
+          .hasMessageContaining("int32");
+    }
+  }
 }
