@@ -16,6 +16,9 @@ public final class RequestException extends RuntimeException {
     INVALID_ARGUMENT,
     NOT_FOUND,
     FAILED_PRECONDITION,
+    OUT_OF_RANGE,
+    PERMISSION_DENIED,
+    UNAUTHENTICATED,
     RESOURCE_EXHAUSTED,
     DEADLINE_EXCEEDED,
     UNAVAILABLE,
@@ -25,7 +28,9 @@ public final class RequestException extends RuntimeException {
     /** The HTTP status TF Serving's REST API answers this code with. */
     public int httpStatus() {
       return switch (this) {
-        case INVALID_ARGUMENT, FAILED_PRECONDITION -> 400;
+        case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+        case UNAUTHENTICATED -> 401;
+        case PERMISSION_DENIED -> 403;
         case NOT_FOUND -> 404;
         case RESOURCE_EXHAUSTED -> 429;
         case DEADLINE_EXCEEDED -> 504;

@@ -58,6 +58,9 @@ final class GrpcErrors {
           case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
           case NOT_FOUND -> Status.NOT_FOUND;
           case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+          case OUT_OF_RANGE -> Status.OUT_OF_RANGE;
+          case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+          case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
           case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
           case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
           case UNAVAILABLE -> Status.UNAVAILABLE;

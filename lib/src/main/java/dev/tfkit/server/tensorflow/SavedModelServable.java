@@ -399,10 +399,25 @@ public final class SavedModelServable implements AutoCloseable {
     return r;
   }
 
-  /** A failed session run as a serving error; a run cancelled at the deadline says so. */
+  /**
+   * A failed session run as a serving error; a run cancelled at the deadline says so. TensorFlow's
+   * own failures keep their status code and message, as TF Serving passes them on (TF Java throws
+   * one class per code for these; the rest share TensorFlowException and are INTERNAL here).
+   */
   private static RequestException runFailure(RuntimeException e, io.grpc.Deadline d) {
     if (d != null && d.isExpired()) {
       return new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
+    }
+    RequestException.Code code =
+        e instanceof org.tensorflow.exceptions.TFOutOfRangeException ? RequestException.Code.OUT_OF_RANGE
+            : e instanceof org.tensorflow.exceptions.TFFailedPreconditionException ? RequestException.Code.FAILED_PRECONDITION
+            : e instanceof org.tensorflow.exceptions.TFResourceExhaustedException ? RequestException.Code.RESOURCE_EXHAUSTED
+            : e instanceof org.tensorflow.exceptions.TFPermissionDeniedException ? RequestException.Code.PERMISSION_DENIED
+            : e instanceof org.tensorflow.exceptions.TFUnauthenticatedException ? RequestException.Code.UNAUTHENTICATED
+            : e instanceof org.tensorflow.exceptions.TFUnimplementedException ? RequestException.Code.UNIMPLEMENTED
+            : null;
+    if (code != null) {
+      return new RequestException(code, String.valueOf(e.getMessage()), e);
     }
     return RequestException.internal("running signature failed: " + e.getMessage(), e);
   }
