@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       LatentIndexCommand.class,
       ServeCommand.class,
+      JShellCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class TfkitCli implements Runnable {
