@@ -15,9 +15,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Run the walkthrough: export the face models, serve them, run the five notebooks headless.",
-      "Fetches the pretrained models, exports face_detection, face_encoder, latent_search_model and",
-      "stylizer, serves them with the embedded server and writes executed notebooks, HTML pages and",
-      "an index under --out."
+      "Fetches the pretrained models, exports face_detection, face_encoder, latent_search_model and"
+          + " stylizer, serves them with the embedded server and writes executed notebooks, HTML pages"
+          + " and an index under --out."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "build/demo", description = "Output folder (default: ${DEFAULT-VALUE}).")

@@ -21,11 +21,13 @@ import picocli.CommandLine.Command;
  */
 @Command(
     name = "jshell",
+    mixinStandardHelpOptions = true,
     description = {
       "Start JShell with tfkit on the class path and its usual imports made.",
-      "Imports: " + "java.util.*, java.nio.file.*, dev.tfkit.*, static dev.tfkit.Tfkit.*, dev.tfkit.graph.*,",
-      "dev.tfkit.savedmodel.*, dev.tfkit.serving.*, dev.tfkit.server.*. Other arguments go to jshell",
-      "(e.g. --feedback concise, -R-Xmx8g, a script file)."
+      "Imports: java.util.*, java.nio.file.*, dev.tfkit.*, static dev.tfkit.Tfkit.*, dev.tfkit.graph.*,"
+          + " dev.tfkit.savedmodel.*, dev.tfkit.serving.*, dev.tfkit.server.*. Other arguments go to"
+          + " jshell (e.g. --feedback concise, -R-Xmx8g, a script file; jshell's own help: tfkit jshell"
+          + " -- --help)."
     })
 final class JShellCommand implements Callable<Integer> {
   /** The snippets every tfkit JShell starts with, after JShell's own default imports. */

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
     name = "latent-index",
     description = {
       "Build the latent-search SavedModel from an embeddings file and a names file.",
-      "Inputs target_latent, k_num; outputs xvals, indices, filenames. The embeddings file is raw",
-      "little-endian float32; the names file has one line per row."
+      "Inputs target_latent, k_num; outputs xvals, indices, filenames. The embeddings file is raw"
+          + " little-endian float32; the names file has one line per row."
     })
 final class LatentIndexCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -29,8 +29,8 @@ import picocli.CommandLine.Parameters;
     name = "run",
     description = {
       "Run a SavedModel signature and print its outputs as one JSON object.",
-      "Inputs: NAME=JSON (numbers, strings, nested arrays; dtype and shape from the signature),",
-      "NAME=@photo.jpg|png (uint8 [1,H,W,3]), NAME=@file.json, NAME=@tensor.pb (a TensorProto)."
+      "Inputs: NAME=JSON (numbers, strings, nested arrays; dtype and shape from the signature),"
+          + " NAME=@photo.jpg|png (uint8 [1,H,W,3]), NAME=@file.json, NAME=@tensor.pb (a TensorProto)."
     })
 final class RunCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
