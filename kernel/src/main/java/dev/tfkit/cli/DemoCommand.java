@@ -1,6 +1,7 @@
 package dev.tfkit.cli;
 
 import dev.tfkit.demo.Demo;
+import dev.tfkit.notebook.NotebookEngines;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,12 +30,24 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--cell-timeout", paramLabel = "SECONDS", defaultValue = "900", description = "Fail a notebook whose cell runs longer (default: ${DEFAULT-VALUE}).")
   long cellTimeout;
 
+  @Option(names = "--engine", paramLabel = "inprocess|jupyter", defaultValue = "inprocess",
+      description = "Where the notebooks run: in this JVM (default), or on an installed Jupyter kernel"
+          + " (see --kernel; `tfkit kernel install` installs tfkit's).")
+  String engine;
+
+  @Option(names = "--kernel", paramLabel = "NAME",
+      description = "Kernelspec for --engine jupyter (default: the one each notebook names, tfkit's 'java').")
+  String kernel;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     Path nb = notebooks != null ? notebooks : Demo.defaultNotebooks();
-    List<Demo.Step> steps = new Demo(out, nb, System.err, Duration.ofSeconds(cellTimeout)).run();
+    List<Demo.Step> steps =
+        new Demo(out, nb, System.err, Duration.ofSeconds(cellTimeout), engine,
+                NotebookEngines.named(engine, kernel, Duration.ofSeconds(120)))
+            .run();
     boolean ok = steps.size() == 5 && steps.stream().allMatch(Demo.Step::ok);
     return ok ? 0 : 1;
   }

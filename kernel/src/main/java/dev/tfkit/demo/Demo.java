@@ -46,16 +46,31 @@ public final class Demo {
   private final Path notebooks;
   private final PrintStream log;
   private final Duration cellTimeout;
+  private final String engineName;
+  private final NotebookRunner.EngineFactory engine;
 
   /**
    * A demo writing under {@code out}, reading notebooks from {@code notebooks}, reporting progress
-   * to {@code log}; a cell running longer than {@code cellTimeout} fails its notebook.
+   * to {@code log}; a cell running longer than {@code cellTimeout} fails its notebook. The notebooks
+   * run in this JVM (the in-process engine).
    */
   public Demo(Path out, Path notebooks, PrintStream log, Duration cellTimeout) {
+    this(out, notebooks, log, cellTimeout, "inprocess", NotebookEngines.named("inprocess", null, Duration.ofSeconds(60)));
+  }
+
+  /**
+   * The same with the notebooks run by {@code engine} (e.g. {@code NotebookEngines.named("jupyter",
+   * "java", ...)}: the installed tfkit kernel, started by its kernelspec); {@code engineName} is
+   * recorded in each executed notebook.
+   */
+  public Demo(Path out, Path notebooks, PrintStream log, Duration cellTimeout, String engineName,
+      NotebookRunner.EngineFactory engine) {
     this.out = out.toAbsolutePath().normalize();
     this.notebooks = notebooks.toAbsolutePath().normalize();
     this.log = log;
     this.cellTimeout = cellTimeout;
+    this.engineName = engineName;
+    this.engine = engine;
   }
 
   /** The notebooks folder of the repository. */
@@ -114,12 +129,12 @@ public final class Demo {
   private boolean runNotebook(String name, NotebookParameters params, List<Step> steps) throws IOException {
     Path in = notebooks.resolve(name + ".ipynb");
     if (!Files.isRegularFile(in)) throw new IllegalArgumentException("notebook not found: " + in);
-    log.println("demo: running " + name + " ...");
+    log.println("demo: running " + name + " (" + engineName + ") ...");
     long t = System.nanoTime();
     try {
       NotebookRunner.builder(in)
           .parameters(params)
-          .engine("inprocess", NotebookEngines.named("inprocess", null, Duration.ofSeconds(60)))
+          .engine(engineName, engine)
           .executionTimeout(cellTimeout)
           .progress(log)
           .output(out.resolve("notebooks").resolve(name + ".ipynb"))

@@ -30,14 +30,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DemoTest {
-  static @TempDir Path out;
+  Path out;
   List<Demo.Step> steps;
   final ObjectMapper json = new ObjectMapper();
 
+  /**
+   * The demo under test, writing to {@code out} ({@code scratch} is free for other files): the
+   * in-process engine, as {@code ./tfkit demo} runs it.
+   */
+  Demo demo(Path out, Path scratch, PrintStream log) throws Exception {
+    return new Demo(out, Demo.defaultNotebooks(), log, Duration.ofMinutes(15));
+  }
+
   @BeforeAll
-  void runDemo() throws Exception {
+  void runDemo(@TempDir Path dir) throws Exception {
+    out = dir.resolve("demo");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    steps = new Demo(out, Demo.defaultNotebooks(), new PrintStream(log, true, StandardCharsets.UTF_8), Duration.ofMinutes(15)).run();
+    steps = demo(out, dir, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
     System.out.println(log.toString(StandardCharsets.UTF_8));
   }
 
