@@ -11,6 +11,11 @@ import picocli.CommandLine.Command;
 final class ClasspathCommand implements Runnable {
   @Override
   public void run() {
+    System.out.println(absoluteClasspath());
+  }
+
+  /** tfkit's runtime classpath (the launcher's {@code tfkit.classpath}, else this JVM's), as absolute paths. */
+  static String absoluteClasspath() {
     String cp = System.getProperty("tfkit.classpath", System.getProperty("java.class.path"));
     // Absolute paths, so the line works from any directory.
     StringBuilder out = new StringBuilder();
@@ -19,6 +24,6 @@ final class ClasspathCommand implements Runnable {
       if (out.length() > 0) out.append(File.pathSeparator);
       out.append(new File(p).getAbsolutePath());
     }
-    System.out.println(out);
+    return out.toString();
   }
 }

@@ -1,6 +1,5 @@
 package dev.tfkit.cli;
 
-import java.io.File;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +52,7 @@ final class JShellCommand implements Callable<Integer> {
 
   /** Runs the shell on these streams (tests), or on JShell's defaults where null. */
   int run(InputStream in, PrintStream out, PrintStream err) throws Exception {
-    String cp = absolute(System.getProperty("tfkit.classpath", System.getProperty("java.class.path")));
+    String cp = ClasspathCommand.absoluteClasspath();
     Path startup = Files.createTempFile("tfkit-jshell-", ".jsh");
     try {
       Files.writeString(startup, String.join("\n", STARTUP) + "\n", StandardCharsets.UTF_8);
@@ -83,15 +82,5 @@ final class JShellCommand implements Callable<Integer> {
     } finally {
       Files.deleteIfExists(startup);
     }
-  }
-
-  private static String absolute(String cp) {
-    StringBuilder out = new StringBuilder();
-    for (String p : cp.split(File.pathSeparator)) {
-      if (p.isEmpty()) continue;
-      if (out.length() > 0) out.append(File.pathSeparator);
-      out.append(new File(p).getAbsolutePath());
-    }
-    return out.toString();
   }
 }
