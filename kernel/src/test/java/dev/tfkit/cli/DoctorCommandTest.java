@@ -1,0 +1,90 @@
+package dev.tfkit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tfkit.cli.DoctorCommand.Check;
+import dev.tfkit.cli.DoctorCommand.Status;
+import dev.tfkit.kernel.spec.KernelSpecs;
+import dev.tfkit.notebook.KernelSpec;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DoctorCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void javaAndTensorFlowAreCheckedForReal() {
+    String saved = System.getProperty("tfkit.classpath");
+    System.setProperty("tfkit.classpath", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    try {
+      assertThat(DoctorCommand.java().status()).isEqualTo(Status.OK);
+      Check tf = DoctorCommand.tensorflow();
+      assertThat(tf.status()).as(tf.detail()).isEqualTo(Status.OK);
+      assertThat(tf.detail()).startsWith(org.tensorflow.TensorFlow.version() + ", CPU natives (linux-x86_64");
+    } finally {
+      if (saved == null) System.clearProperty("tfkit.classpath");
+      else System.setProperty("tfkit.classpath", saved);
+    }
+  }
+
+  @Test
+  void aPortInUseIsNamed() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int free;
+      try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        free = probe.getLocalPort();
+      }
+      Check c = DoctorCommand.ports(new int[] {busy.getLocalPort(), free});
+      assertThat(c.status()).isEqualTo(Status.WARN);
+      assertThat(c.detail()).startsWith(busy.getLocalPort() + " in use on 127.0.0.1").doesNotContain(free + " in use");
+      assertThat(DoctorCommand.ports(new int[] {free}).status()).isEqualTo(Status.OK);
+    }
+  }
+
+  @Test
+  void aMissingNpmSaysHowToGetOne() {
+    Check c = DoctorCommand.npm(tmp.resolve("no-npm").toString());
+    assertThat(c.status()).isEqualTo(Status.WARN);
+    assertThat(c.detail()).contains("cannot be run").contains("TFKIT_NPM");
+  }
+
+  @Test
+  void modelPackagesAreFoundInTheCacheLayout() throws Exception {
+    Check none = DoctorCommand.models(tmp);
+    assertThat(none.status()).isEqualTo(Status.INFO);
+    assertThat(none.detail()).contains("@vladmandic/human@3.3.6").contains("@vladmandic/face-api@1.7.15");
+    Files.createDirectories(tmp.resolve("npm/@vladmandic+human@3.3.6/package"));
+    Check one = DoctorCommand.models(tmp);
+    assertThat(one.detail()).doesNotContain("human").contains("face-api");
+    Files.createDirectories(tmp.resolve("npm/@vladmandic+face-api@1.7.15/package"));
+    assertThat(DoctorCommand.models(tmp).status()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void aKernelspecWhoseJarsAreGoneSaysToReinstall() throws Exception {
+    Path gone = tmp.resolve("moved/tfkit-kernel.jar");
+    Path specDir = KernelSpecs.install(tmp.resolve("kernels"), "java", "Java (tfkit)",
+        KernelSpecs.argv("java", gone.toString(), List.of()), Map.of());
+    Check stale = DoctorCommand.kernel(KernelSpec.read(specDir));
+    assertThat(stale.status()).isEqualTo(Status.WARN);
+    assertThat(stale.detail()).contains(gone.toString()).contains("./tfkit kernel install");
+    Files.createDirectories(gone.getParent());
+    Files.writeString(gone, "");
+    assertThat(DoctorCommand.kernel(KernelSpec.read(specDir)).status()).isEqualTo(Status.OK);
+    assertThat(DoctorCommand.kernel("no-such-kernelspec-here").status()).isEqualTo(Status.WARN);
+  }
+
+  @Test
+  void everyCheckRunsInOrderWithItsStatusFirst() {
+    List<Check> all = DoctorCommand.checks(new DoctorCommand.Settings("npm", tmp, new int[] {}, "no-such-kernelspec-here"));
+    assertThat(all).extracting(Check::name)
+        .containsExactly("java", "tensorflow", "ports", "npm", "models", "kernel", "docker");
+    assertThat(all).allSatisfy(c -> assertThat(c.line()).startsWith("  " + c.status().name().toLowerCase()));
+  }
+}
