@@ -117,7 +117,15 @@ class DemoTest {
 
   @Test
   void grpcAndRestAgree() throws Exception {
-    assertThat(streams(notebook("04-client"))).contains("gRPC and REST boxes differ by at most 0.0");
+    String text = streams(notebook("04-client"));
+    assertThat(text).contains("gRPC and REST boxes differ by at most 0.0");
+    // The image_bytes signature decodes the JPEG in the graph and finds the same faces.
+    Matcher pixels = Pattern.compile("model face_detection version 1: (\\d+) faces").matcher(text);
+    Matcher jpeg = Pattern.compile("REST with the JPEG itself \\(signature image_bytes\\): (\\d+) faces").matcher(text);
+    assertThat(pixels.find()).as(text).isTrue();
+    assertThat(jpeg.find()).as(text).isTrue();
+    assertThat(jpeg.group(1)).isEqualTo(pixels.group(1));
+    assertThat(text).containsPattern("median gRPC [0-9.]+ ms, REST [0-9.]+ ms, REST with JPEG bytes [0-9.]+ ms \\(\\d+ KB\\)");
   }
 
   /** Faces counted by looking at each photo; the served detector must be within one. */

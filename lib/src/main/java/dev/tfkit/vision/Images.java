@@ -101,6 +101,23 @@ public final class Images {
     return out.toByteArray();
   }
 
+  /**
+   * JPEG bytes of the image (ImageIO's default quality, 0.75): what a REST client sends as {@code
+   * {"b64": ...}} to a signature that decodes images in the graph, such as face_detection's {@code
+   * image_bytes}.
+   */
+  public static byte[] jpeg(BufferedImage img) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(toRgb(img), "jpg", out)) {
+        throw new IllegalStateException("this JVM has no JPEG writer");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode JPEG", e);
+    }
+    return out.toByteArray();
+  }
+
   /** Writes the image as PNG, atomically (temporary sibling, then rename). */
   public static void writePng(BufferedImage img, Path file) {
     dev.tfkit.io.AtomicFiles.write(file, png(img));

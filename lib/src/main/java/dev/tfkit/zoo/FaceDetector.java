@@ -11,10 +11,12 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.image.DecodeImage;
 import org.tensorflow.op.image.NonMaxSuppression;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TType;
 
@@ -24,7 +26,11 @@ import org.tensorflow.types.family.TType;
  * post-processing added as TensorFlow ops, so that the graph answers like a TF Object Detection
  * API model: input {@code input_images} uint8 [1, H, W, 3] of any size, outputs {@code boxes}
  * [1, N, 4] (normalized ymin, xmin, ymax, xmax), {@code scores} [1, N], {@code classes} [1, N]
- * (1 = face) and {@code num_detections} [1].
+ * (1 = face) and {@code num_detections} [1]. The same outputs answer {@code image_bytes}, string
+ * [1]: one encoded JPEG, PNG, GIF or BMP photo, decoded in the graph ({@code DecodeImage}, 3
+ * channels) — what a REST client sends as {@code {"b64": ...}} instead of every pixel as a JSON
+ * number. {@code input_images} is a {@code PlaceholderWithDefault} over the decoded bytes: fed, it
+ * cuts the decoding off; not fed, the bytes are decoded.
  *
  * <p>Why this detector: the sample photos are group photos of 3–5 people whose faces fill a few
  * percent of the frame. BlazeFace's front-camera variant (128×128) only finds faces that fill much
@@ -88,8 +94,17 @@ public final class FaceDetector {
     GraphDef pre;
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
-      Placeholder<TUint8> images =
-          tf.withName("input_images").placeholder(TUint8.class, Placeholder.shape(Shape.of(1, -1, -1, 3)));
+      Placeholder<TString> bytes =
+          tf.withName("image_bytes").placeholder(TString.class, Placeholder.shape(Shape.of(1)));
+      Ops d = tf.withSubScope("decode");
+      Operand<TUint8> decoded =
+          d.expandDims(
+              d.image.decodeImage(
+                  d.reshape(bytes, d.constant(new int[] {})), TUint8.class,
+                  DecodeImage.channels(3L), DecodeImage.expandAnimations(false)),
+              d.constant(0));
+      Operand<TUint8> images =
+          tf.withName("input_images").placeholderWithDefault(decoded, Shape.of(1, -1, -1, 3));
       Ops p = tf.withSubScope("preprocess");
       Operand<TFloat32> x = p.dtypes.cast(images, TFloat32.class);
       Operand<TInt32> shape = p.shape(x);

@@ -14,20 +14,29 @@ import org.tensorflow.Graph;
 public final class FaceModels {
   private FaceModels() {}
 
-  /** Exports {@code face_detection} (see {@link FaceDetector}) as {@code base/version}. */
+  /** The signature of {@code face_detection} that takes an encoded photo instead of its pixels. */
+  public static final String IMAGE_BYTES_SIGNATURE = "image_bytes";
+
+  /**
+   * Exports {@code face_detection} (see {@link FaceDetector}) as {@code base/version}: {@code
+   * serving_default} takes {@code input_images} (uint8 pixels), {@value #IMAGE_BYTES_SIGNATURE}
+   * takes {@code image_bytes} (one encoded JPEG/PNG, string [1]); both answer the same outputs.
+   */
   public static Path exportFaceDetection(Path base, long version) {
     try (ModelGraph g = FaceDetector.build()) {
       return SavedModelExport.from(g.graphDef())
-          .signature(
-              SignatureSpec.predict()
-                  .input("input_images", "input_images:0")
-                  .output("boxes", "boxes:0")
-                  .output("scores", "scores:0")
-                  .output("classes", "classes:0")
-                  .output("num_detections", "num_detections:0"))
+          .signature(detectionOutputs(SignatureSpec.predict().input("input_images", "input_images:0")))
+          .signature(IMAGE_BYTES_SIGNATURE, detectionOutputs(SignatureSpec.predict().input("image_bytes", "image_bytes:0")))
           .overwrite(true)
           .exportVersion(base, version);
     }
+  }
+
+  private static SignatureSpec detectionOutputs(SignatureSpec s) {
+    return s.output("boxes", "boxes:0")
+        .output("scores", "scores:0")
+        .output("classes", "classes:0")
+        .output("num_detections", "num_detections:0");
   }
 
   /** Exports {@code face_encoder} (see {@link FaceEncoder}) as {@code base/version}. */

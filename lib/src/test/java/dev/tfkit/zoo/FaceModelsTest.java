@@ -1,6 +1,7 @@
 package dev.tfkit.zoo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tfkit.graph.ModelGraph;
@@ -77,6 +78,33 @@ class FaceModelsTest {
       assertThat(v.get("boxes").shape()).containsExactly(1, 20, 4);
       assertThat(v.get("classes").floats()[0]).isEqualTo(1f);
       assertThat(v.get("boxes").floats()[0]).isCloseTo(inProcess.get(0).getKey().ymin(), within(1e-5f));
+    }
+  }
+
+  @Test
+  void theImageBytesSignatureDecodesTheFileInTheGraphAndFindsTheSameFaces() throws Exception {
+    Path dir = FaceModels.exportFaceDetection(tmp.resolve("face_detection_bytes"), 1);
+    BufferedImage img = Images.read(photo("sample5.jpg"));
+    byte[] file = java.nio.file.Files.readAllBytes(photo("sample5.jpg"));
+    try (SavedModel m = SavedModel.load(dir);
+        SavedModel.Outputs pixels = m.run("serving_default", Map.of("input_images", TensorValue.of(img)));
+        SavedModel.Outputs bytes = m.run(FaceModels.IMAGE_BYTES_SIGNATURE,
+            Map.of("image_bytes", TensorValue.of(new byte[][] {file}, org.tensorflow.proto.DataType.DT_STRING)));
+        SavedModel.Outputs png = m.run(FaceModels.IMAGE_BYTES_SIGNATURE,
+            Map.of("image_bytes", TensorValue.of(new byte[][] {Images.png(img)}, org.tensorflow.proto.DataType.DT_STRING)))) {
+      float n = pixels.values().get("num_detections").floats()[0];
+      assertThat(n).isGreaterThan(0f);
+      assertThat(bytes.values().get("num_detections").floats()[0]).isEqualTo(n);
+      // PNG is lossless: the decoded pixels are the pixels, so the boxes match exactly.
+      assertThat(png.values().get("boxes").floats()).containsExactly(pixels.values().get("boxes").floats());
+      // JPEG: TensorFlow's decoder and ImageIO's differ by a few levels in a pixel; the boxes barely.
+      float[] a = pixels.values().get("boxes").floats(), b = bytes.values().get("boxes").floats();
+      for (int i = 0; i < 4 * (int) n; i++) assertThat(b[i]).isCloseTo(a[i], within(0.01f));
+    }
+    try (SavedModel m = SavedModel.load(dir)) {
+      assertThatThrownBy(() -> m.run(FaceModels.IMAGE_BYTES_SIGNATURE,
+              Map.of("image_bytes", TensorValue.of(new byte[][] {new byte[] {1, 2, 3}}, org.tensorflow.proto.DataType.DT_STRING))))
+          .as("bytes that are no image are refused with TensorFlow's reason").hasMessageContaining("image");
     }
   }
 
