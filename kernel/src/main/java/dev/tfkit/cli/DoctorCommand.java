@@ -1,20 +1,20 @@
 package dev.tfkit.cli;
 
+import dev.tfkit.demo.Demo;
 import dev.tfkit.docker.DockerEngine;
+import dev.tfkit.io.ShortCommand;
 import dev.tfkit.notebook.KernelSpec;
 import dev.tfkit.zoo.NpmPackages;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,9 +50,6 @@ public final class DoctorCommand implements Callable<Integer> {
       return new Settings(npm == null || npm.isBlank() ? "npm" : npm, NpmPackages.cacheRoot(), new int[] {8500, 8501}, "java");
     }
   }
-
-  /** The model packages the demo and the walkthrough notebooks use. */
-  static final List<String> MODEL_PACKAGES = List.of("@vladmandic/human@3.3.6", "@vladmandic/face-api@1.7.15");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -148,14 +145,15 @@ public final class DoctorCommand implements Callable<Integer> {
   }
 
   static Check models(Path cacheRoot) {
+    List<String> all = new ArrayList<>();
     List<String> missing = new ArrayList<>();
-    for (String p : MODEL_PACKAGES) {
-      int at = p.lastIndexOf('@');
-      Path pkg = cacheRoot.resolve("npm").resolve(p.substring(0, at).replace('/', '+') + p.substring(at)).resolve("package");
-      if (!Files.isDirectory(pkg)) missing.add(p);
+    for (List<String> p : Demo.MODEL_PACKAGES) {
+      String spec = p.get(0) + "@" + p.get(1);
+      all.add(spec);
+      if (!Files.isDirectory(NpmPackages.cachedPackage(cacheRoot, p.get(0), p.get(1)))) missing.add(spec);
     }
     return missing.isEmpty()
-        ? new Check("models", Status.OK, String.join(", ", MODEL_PACKAGES) + " cached in " + cacheRoot)
+        ? new Check("models", Status.OK, String.join(", ", all) + " cached in " + cacheRoot)
         : new Check("models", Status.INFO, "not cached yet in " + cacheRoot + ": " + String.join(", ", missing)
             + " (./tfkit demo fetches them)");
   }
@@ -198,21 +196,8 @@ public final class DoctorCommand implements Callable<Integer> {
 
   /** The output of a short command, or null when it cannot run or fails. */
   private static String run(List<String> cmd) {
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return null;
-      }
-      return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8) : null;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    ShortCommand.Result r = ShortCommand.run(cmd, 30);
+    return r.ok() ? r.output() : null;
   }
 
   /** Registers {@code doctor}. */

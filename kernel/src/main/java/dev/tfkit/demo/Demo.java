@@ -35,6 +35,10 @@ public final class Demo {
   /** The models the server serves for notebooks 03–05. */
   public static final List<String> MODELS = List.of("face_detection", "face_encoder", "latent_search_model", "stylizer");
 
+  /** The npm packages (name, version) whose models and photos the walkthrough uses. */
+  public static final List<List<String>> MODEL_PACKAGES =
+      List.of(List.of("@vladmandic/human", "3.3.6"), List.of("@vladmandic/face-api", "1.7.15"));
+
   /** The walkthrough notebooks, in the order they run. */
   public static final List<String> NOTEBOOKS =
       List.of("01-export-subgraph", "02-export-with-assets", "03-serving", "04-client", "05-portrait-check");
@@ -85,8 +89,7 @@ public final class Demo {
     Files.createDirectories(out);
     log.println("demo: output folder " + out);
     log.println("demo: fetching model packages (npm pack, cached) ...");
-    NpmPackages.fetch("@vladmandic/human", "3.3.6");
-    NpmPackages.fetch("@vladmandic/face-api", "1.7.15");
+    for (List<String> p : MODEL_PACKAGES) NpmPackages.fetch(p.get(0), p.get(1));
 
     List<Step> steps = new ArrayList<>();
     NotebookParameters base = NotebookParameters.none().with("work_dir", out.toString());

@@ -30,12 +30,9 @@ class CellLoggingTest {
           + "\"logged\"";
 
   private TestNotebooks.Result runNotebook(Path in, Path out, Map<String, String> env, String... extra) {
-    List<String> cmd = new ArrayList<>(List.of(KernelSpecs.currentJava(), "-Djava.awt.headless=true"));
-    cmd.addAll(JavaEvaluator.EXIT_GUARD_JVM_OPTIONS);
-    cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-        "dev.tfkit.cli.TfkitCli", "run-notebook", in.toString(), out.toString()));
-    cmd.addAll(List.of(extra));
-    return TestNotebooks.runCapturing(cmd, env);
+    List<String> args = new ArrayList<>(List.of(in.toString(), out.toString()));
+    args.addAll(List.of(extra));
+    return TestNotebooks.runNotebookCli(JavaEvaluator.EXIT_GUARD_JVM_OPTIONS, env, args.toArray(new String[0]));
   }
 
   /** The cell's stderr text with each line's date and time taken off. */

@@ -6,7 +6,6 @@ import dev.tfkit.kernel.JavaEvaluator;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,15 +20,8 @@ class ExitGuardWarningTest {
   private static final String WARNING = "terminally deprecated";
   @TempDir Path tmp;
 
-  private static String classpath() {
-    return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  }
-
   private TestNotebooks.Result runNotebook(List<String> jvmOptions, Path in, Path out) {
-    List<String> cmd = new ArrayList<>(List.of(KernelSpecs.currentJava(), "-Djava.awt.headless=true"));
-    cmd.addAll(jvmOptions);
-    cmd.addAll(List.of("-cp", classpath(), "dev.tfkit.cli.TfkitCli", "run-notebook", in.toString(), out.toString()));
-    return TestNotebooks.runCapturing(cmd);
+    return TestNotebooks.runNotebookCli(jvmOptions, java.util.Map.of(), in.toString(), out.toString());
   }
 
   @Test

@@ -104,6 +104,19 @@ final class TestNotebooks {
     return runCapturing(cmd, java.util.Map.of());
   }
 
+  /**
+   * Runs {@code tfkit run-notebook ARGS} in a child JVM started with {@code jvmOptions} (headless,
+   * the test class path) and extra environment variables; its exit code and output.
+   */
+  static Result runNotebookCli(List<String> jvmOptions, java.util.Map<String, String> env, String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of(dev.tfkit.kernel.spec.KernelSpecs.currentJava(), "-Djava.awt.headless=true"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        "dev.tfkit.cli.TfkitCli", "run-notebook"));
+    cmd.addAll(List.of(args));
+    return runCapturing(cmd, env);
+  }
+
   /** Runs a command with extra environment variables; its exit code and output. */
   static Result runCapturing(List<String> cmd, java.util.Map<String, String> env) {
     try {

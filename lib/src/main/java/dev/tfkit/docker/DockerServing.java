@@ -303,7 +303,7 @@ public final class DockerServing {
       throws InterruptedException {
     channel.shutdownNow();
     if (process.isAlive()) {
-      DockerEngine.run(List.of(DockerEngine.program(), "stop", "-t", "10", containerName), 30);
+      dev.tfkit.io.ShortCommand.run(List.of(DockerEngine.program(), "stop", "-t", "10", containerName), 30);
       if (!process.waitFor(15, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }

@@ -52,8 +52,8 @@ public final class NpmPackages {
     if (!VERSION.matcher(version).matches()) {
       throw new IllegalArgumentException("not an exact npm version: '" + version + "' for " + name);
     }
-    Path dir = cacheRoot.resolve("npm").resolve(name.replace('/', '+') + "@" + version);
-    Path pkg = dir.resolve("package");
+    Path pkg = cachedPackage(cacheRoot, name, version);
+    Path dir = pkg.getParent();
     if (Files.isDirectory(pkg)) return pkg;
     try {
       Files.createDirectories(dir.getParent());
@@ -91,6 +91,14 @@ public final class NpmPackages {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot fetch npm package " + name + "@" + version + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Where {@code name@version} lives once fetched: {@code CACHE/npm/NAME@VERSION/package} ({@code /}
+   * in a scoped name becomes {@code +}); it may not exist yet.
+   */
+  public static Path cachedPackage(Path cacheRoot, String name, String version) {
+    return cacheRoot.resolve("npm").resolve(name.replace('/', '+') + "@" + version).resolve("package");
   }
 
   /** A file inside a fetched package, e.g. {@code file("@vladmandic/human", "3.3.6", "models/faceres.json")}. */
