@@ -1,5 +1,6 @@
 package dev.tfkit.graph;
 
+import dev.tfkit.tensor.NativeLimits;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -16,7 +17,8 @@ import org.tensorflow.proto.NodeDef;
 
 /**
  * Checks a GraphDef in Java before any native call sees it: node names, dangling inputs, cycles
- * (other than while-loop back edges) and ops the runtime does not know. Every failure names the
+ * (other than while-loop back edges), ops the runtime does not know, and every attribute's
+ * tensors, shapes and dtypes against TensorFlow's fatal limits ({@link NativeLimits}). Every failure names the
  * source and the node.
  */
 public final class GraphValidator {
@@ -90,6 +92,7 @@ public final class GraphValidator {
       }
     }
     checkAcyclic(graph, byName, source);
+    NativeLimits.checkGraph(graph, source);
   }
 
   /** Kahn's algorithm; NextIteration outputs are loop back edges and do not count. */

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import dev.tfkit.tensor.NativeLimits;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
@@ -212,6 +213,7 @@ final class ModelLoader {
     }
     GraphDef g = mg.getGraphDef();
     GraphValidator.validate(g, meta.toString());
+    NativeLimits.checkMetaGraph(mg, meta.toString());
     Map<String, TensorProto> values = Map.of();
     if (hasVariables(g)) {
       if (!checkpointDataExists(prefix)) {
@@ -331,6 +333,7 @@ final class ModelLoader {
     MetaGraphDef mg = pickMetaGraph(sm, pb, tags);
     GraphDef g = mg.getGraphDef();
     GraphValidator.validate(g, pb.toString());
+    for (MetaGraphDef any : sm.getMetaGraphsList()) NativeLimits.checkMetaGraph(any, pb.toString());
     String[] useTags = mg.getMetaInfoDef().getTagsList().toArray(new String[0]);
     Map<String, TensorProto> values = Map.of();
     if (hasVariables(g) && Files.isRegularFile(dir.resolve("variables/variables.index"))) {

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import org.tensorflow.RawTensor;
+import dev.tfkit.tensor.NativeLimits;
 import org.tensorflow.Tensor;
 import org.tensorflow.internal.types.registry.TensorTypeInfo;
 import org.tensorflow.internal.types.registry.TensorTypeRegistry;
@@ -104,6 +105,7 @@ final class NativeTensors {
 
   /** A tensor from a TensorProto: {@code tensor_content}, or the typed fields (one value fills the shape). */
   static Tensor fromProto(TensorProto p, String what) {
+    NativeLimits.checkTensor(p, what);
     Shape shape = Shape.of(dims(p.getTensorShape()));
     if (p.getDtype() == DataType.DT_STRING) {
       int n = (int) shape.size();

@@ -25,6 +25,7 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
+import dev.tfkit.tensor.NativeLimits;
 
 /**
  * Reads a TensorFlow.js graph model ({@code model.json} plus weight shards) into a plain
@@ -85,12 +86,8 @@ final class TfjsGraphModel {
       for (JsonNode w : group.path("weights")) {
         String name = w.path("name").asText();
         long[] shape = new long[w.path("shape").size()];
-        long count = 1;
-        for (int i = 0; i < shape.length; i++) {
-          shape[i] = w.path("shape").get(i).asLong();
-          if (shape[i] < 0) throw new IllegalArgumentException(src + ": weight '" + name + "' has a negative dimension");
-          count *= shape[i];
-        }
+        for (int i = 0; i < shape.length; i++) shape[i] = w.path("shape").get(i).asLong();
+        long count = NativeLimits.checkShape(shape, src + ": weight '" + name + "'");
         String dtype = w.path("dtype").asText("float32");
         JsonNode q = w.get("quantization");
         String stored = q != null && q.hasNonNull("dtype") ? q.get("dtype").asText() : dtype;
@@ -100,7 +97,8 @@ final class TfjsGraphModel {
           case "uint8", "int8", "bool" -> 1;
           default -> throw new IllegalArgumentException(src + ": weight '" + name + "' has unsupported dtype '" + stored + "'");
         };
-        long bytes = count * storedSize;
+        // A count beyond any weight file saturates instead of overflowing past the check below.
+        long bytes = count > Integer.MAX_VALUE ? Long.MAX_VALUE / 2 : count * storedSize;
         if (offset + bytes > data.length) {
           throw new IllegalArgumentException(src + ": weight '" + name + "' needs bytes " + offset + ".." + (offset + bytes)
               + " but the weight files of its group hold only " + data.length + " (truncated shard?)");

@@ -42,8 +42,9 @@ public final class SavedModel implements AutoCloseable {
 
   /** Loads the MetaGraph with exactly these tags; the tags are checked first, with a clear message. */
   public static SavedModel load(Path dir, String... tags) {
-    SavedModelInfo info = SavedModelInfo.read(dir);
+    SavedModelInfo info = SavedModelInfo.read(dir).checkNativeLimits();
     info.metaGraph(tags); // names the tag sets that exist when these do not
+    info.checkVariablesPresent(tags);
     SavedModelBundle b;
     try {
       b = SavedModelBundle.load(dir.toAbsolutePath().toString(), tags);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import dev.tfkit.tensor.NativeLimits;
 import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
@@ -82,6 +83,78 @@ public final class SavedModelInfo {
 
   public Path dir() {
     return dir;
+  }
+
+  /**
+   * Checks every MetaGraph against the limits TensorFlow's C++ enforces with fatal CHECKs ({@link
+   * NativeLimits}: ranks, element counts, constants, dtypes in the graph, its functions and the
+   * signatures), so that a hostile or corrupt folder is refused with a message instead of aborting
+   * the process when TensorFlow loads it.
+   *
+   * @return this, for chaining
+   * @throws IllegalArgumentException naming the file, the node and the attribute
+   */
+  public SavedModelInfo checkNativeLimits() {
+    String source = dir.resolve(graphFileName()).toString();
+    for (MetaGraphDef m : savedModel.getMetaGraphsList()) {
+      NativeLimits.checkMetaGraph(m, source + " (tags " + m.getMetaInfoDef().getTagsList() + ")");
+    }
+    return this;
+  }
+
+  /**
+   * Checks that the checkpoint the MetaGraph with {@code tags} restores is all there: a graph with
+   * variables needs {@code variables/variables.index} and every data shard the shard names count.
+   * Without this a folder whose {@code variables/} is still being copied loads with uninitialized
+   * variables and answers every request with FAILED_PRECONDITION.
+   *
+   * @throws IllegalArgumentException naming what is missing
+   */
+  public void checkVariablesPresent(String... tags) {
+    MetaGraphDef m = metaGraph(tags);
+    boolean hasVariables = m.getGraphDef().getNodeList().stream().anyMatch(n -> VARIABLE_OPS.contains(n.getOp()));
+    if (!hasVariables) return;
+    Path vars = dir.resolve("variables");
+    if (!Files.isRegularFile(vars.resolve("variables.index"))) {
+      throw new IllegalArgumentException(
+          "SavedModel " + dir + " has variables but no variables/variables.index"
+              + " (is the folder still being copied? copy it elsewhere, then rename it into place)");
+    }
+    java.util.regex.Pattern shard = java.util.regex.Pattern.compile("variables\\.data-(\\d{5})-of-(\\d{5})");
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    int total = -1;
+    try (Stream<Path> files = Files.list(vars)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        java.util.regex.Matcher mm = shard.matcher(f.getFileName().toString());
+        if (mm.matches()) {
+          names.add(f.getFileName().toString());
+          total = Math.max(total, Integer.parseInt(mm.group(2)));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + vars, e);
+    }
+    if (total < 0) {
+      throw new IllegalArgumentException(
+          "SavedModel " + dir + " has variables/variables.index but no variables.data-NNNNN-of-NNNNN file"
+              + " (is the folder still being copied?)");
+    }
+    for (int i = 0; i < total; i++) {
+      String want = String.format("variables.data-%05d-of-%05d", i, total);
+      if (!names.contains(want)) {
+        throw new IllegalArgumentException(
+            "SavedModel " + dir + " lacks the checkpoint shard variables/" + want
+                + " (is the folder still being copied?)");
+      }
+    }
+  }
+
+  /** Ops that hold variables restored from {@code variables/}. */
+  private static final java.util.Set<String> VARIABLE_OPS =
+      java.util.Set.of("Variable", "VariableV2", "AutoReloadVariable", "VarHandleOp", "_VarHandlesOp");
+
+  private String graphFileName() {
+    return Files.isRegularFile(dir.resolve("saved_model.pb")) ? "saved_model.pb" : "saved_model.pbtxt";
   }
 
   /** The parsed {@code saved_model.pb}. */

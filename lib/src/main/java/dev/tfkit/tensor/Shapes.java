@@ -8,10 +8,15 @@ final class Shapes {
   private Shapes() {}
 
   /**
-   * The number of elements of {@code shape}, checked: no negative dims, no overflow, and small
+   * The number of elements of {@code shape}, checked: at most {@link NativeLimits#MAX_RANK} dims, none negative, no overflow, and small
    * enough for a Java array. {@code what} names the source in messages.
    */
   static int elementCount(long[] shape, String what) {
+    if (shape.length > NativeLimits.MAX_RANK) {
+      throw new IllegalArgumentException(
+          what + ": the shape has " + shape.length + " dimensions; TensorFlow allows at most "
+              + NativeLimits.MAX_RANK);
+    }
     long n = 1;
     for (int i = 0; i < shape.length; i++) {
       if (shape[i] < 0) {

@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * <p>Transitions preserve availability: a new version is loaded and serving before an old one is
  * retired; a retired version stops taking new requests at once but is unloaded only after the
  * requests already using it finish. A failed load leaves what was serving in place and shows in
- * {@link #status} as {@code END} with the error; it is not retried until its folder disappears or
- * the model's configuration changes.
+ * {@link #status} as {@code END} with the error; it is retried when its folder changes (a copy that
+ * was still running when it was first seen), disappears, or the model's configuration changes.
  *
  * <p>Configuration changes and polls are serialized; requests never wait for them.
  *
@@ -57,7 +57,8 @@ public final class ModelManager<S> implements AutoCloseable {
 
   private final class ModelEntry {
     ModelConfig config;
-    final Map<Long, String> failed = new HashMap<>();
+    /** Failed versions and the fingerprint their folder had when the load began. */
+    final Map<Long, Long> failed = new HashMap<>();
 
     ModelEntry(ModelConfig config) {
       this.config = config;
@@ -285,7 +286,7 @@ public final class ModelManager<S> implements AutoCloseable {
     NavigableSet<Long> aspired = c.policy().select(onDisk);
     // Newest first, so that the version "latest" requests reach is up as soon as possible.
     for (Long v : aspired.descendingSet()) {
-      if (isServing(c.name(), v) || e.failed.containsKey(v)) {
+      if (isServing(c.name(), v) || (e.failed.containsKey(v) && !folderChanged(e, v))) {
         continue;
       }
       load(e, v);
@@ -308,20 +309,33 @@ public final class ModelManager<S> implements AutoCloseable {
     return m != null && m.containsKey(v);
   }
 
+  /** Whether a failed version's folder differs from when its load began. */
+  private boolean folderChanged(ModelEntry e, long v) {
+    try {
+      Path dir = VersionDiscovery.dirOf(e.config.basePath(), v);
+      return FolderFingerprint.of(dir) != e.failed.get(v);
+    } catch (IOException ex) {
+      return false;
+    }
+  }
+
   private void load(ModelEntry e, long v) {
     ServableId id = new ServableId(e.config.name(), v);
+    long fingerprint = 0;
     transition(VersionStatus.ok(id, ServableState.START));
     transition(VersionStatus.ok(id, ServableState.LOADING));
     S servable;
     try {
       Path dir = VersionDiscovery.dirOf(e.config.basePath(), v);
+      // Taken before the load, so that files still changing during it count as a change.
+      fingerprint = FolderFingerprint.of(dir);
       servable = loader.load(id, dir);
       if (servable == null) {
         throw new IllegalStateException("the loader returned nothing");
       }
     } catch (Exception | LinkageError ex) {
       String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-      e.failed.put(v, msg);
+      e.failed.put(v, fingerprint);
       transition(VersionStatus.failed(id, msg));
       return;
     }

@@ -1,6 +1,7 @@
 package dev.tfkit.server.tensorflow;
 
 import dev.tfkit.server.RequestException;
+import dev.tfkit.tensor.NativeLimits;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -128,19 +129,11 @@ public final class InputValidator {
   }
 
   private long checkShape(String name, TensorShapeProto shape) {
-    long elements = 1;
-    for (int i = 0; i < shape.getDimCount(); i++) {
-      long d = shape.getDim(i).getSize();
-      if (d < 0) {
-        throw bad(name, "dimension " + i + " has size " + d + "; sizes must be 0 or more");
-      }
-      try {
-        elements = Math.multiplyExact(elements, d);
-      } catch (ArithmeticException overflow) {
-        throw bad(name, "shape " + shapeString(shape) + " has too many elements");
-      }
+    try {
+      return NativeLimits.checkShape(shape, false, "input '" + name + "'");
+    } catch (IllegalArgumentException e) {
+      throw RequestException.invalidArgument(e.getMessage());
     }
-    return elements;
   }
 
   private void checkValues(String name, TensorProto t, long elements) {
@@ -228,12 +221,8 @@ public final class InputValidator {
   /** Bytes per element in tensor_content; 0 for dtypes requests cannot carry. */
   static int byteWidth(DataType dt) {
     return switch (dt) {
-      case DT_BOOL, DT_INT8, DT_UINT8, DT_QINT8, DT_QUINT8 -> 1;
-      case DT_INT16, DT_UINT16, DT_HALF, DT_BFLOAT16, DT_QINT16, DT_QUINT16 -> 2;
-      case DT_FLOAT, DT_INT32, DT_UINT32, DT_QINT32 -> 4;
-      case DT_DOUBLE, DT_INT64, DT_UINT64, DT_COMPLEX64 -> 8;
-      case DT_COMPLEX128 -> 16;
-      default -> 0;
+      case DT_FLOAT8_E5M2, DT_FLOAT8_E4M3FN, DT_INT4, DT_UINT4 -> 0;
+      default -> NativeLimits.byteWidth(dt);
     };
   }
 

@@ -76,6 +76,14 @@ public final class SavedModelServable implements AutoCloseable {
       throws IOException {
     if (Files.isRegularFile(dir.resolve("saved_model.pb"))
         || Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
+      try {
+        // Refuse what would abort the process inside TensorFlow, and half-copied folders.
+        dev.tfkit.savedmodel.SavedModelInfo info =
+            dev.tfkit.savedmodel.SavedModelInfo.read(dir).checkNativeLimits();
+        info.checkVariablesPresent("serve");
+      } catch (RuntimeException e) {
+        throw new IOException("failed to load SavedModel " + dir + ": " + e.getMessage(), e);
+      }
       SavedModelBundle bundle;
       try {
         bundle =
@@ -104,6 +112,11 @@ public final class SavedModelServable implements AutoCloseable {
     MetaGraphDef meta;
     try (InputStream in = Files.newInputStream(dir.resolve("export.meta"))) {
       meta = MetaGraphDef.parseFrom(in);
+    }
+    try {
+      dev.tfkit.tensor.NativeLimits.checkMetaGraph(meta, dir.resolve("export.meta").toString());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("failed to load TF1 export " + dir + ": " + e.getMessage(), e);
     }
     Graph g = new Graph();
     Session s = null;
