@@ -197,6 +197,22 @@ class HostileInputTest {
     assertHealthy();
   }
 
+  @Test
+  void bodiesInNoJsonEncodingAreA400() throws Exception {
+    // Bytes Jackson reads as UTF-32 and then cannot decode (found by RestBodyFuzzTest).
+    byte[][] bodies = {{(byte) 0xff, 0, 0, 0, 0}, {0, 0, 0, '{'}, {(byte) 0xfe, (byte) 0xff, 0, '{', 0}};
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (byte[] body : bodies) {
+      var r = http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(server.restUrl() + "/v1/models/half_plus_two:predict"))
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(Arrays.toString(body)).isEqualTo(400);
+      assertThat(r.body()).contains("\"error\"");
+    }
+    assertHealthy();
+  }
+
   private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
     @Override
     public InputStream stream(byte[] value) {
