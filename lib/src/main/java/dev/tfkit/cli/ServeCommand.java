@@ -101,6 +101,12 @@ final class ServeCommand implements Callable<Integer> {
           + " run on the thread that read them, without a hand-off (default ${DEFAULT-VALUE}; 0: never).")
   long inlineRunThresholdMicros;
 
+  @Option(names = "--probe_loads", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+      description = "tfkit's flag: load each new version in a separate trial JVM first, so that a model"
+          + " TensorFlow aborts on fails alone instead of stopping the server (default ${DEFAULT-VALUE};"
+          + " costs a JVM and TensorFlow start per version).")
+  boolean probeLoads;
+
   @CommandLine.Unmatched List<String> unmatched = new ArrayList<>();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -157,6 +163,7 @@ final class ServeCommand implements Callable<Integer> {
             .restTimeout(Duration.ofMillis(restTimeoutMs))
             .fileSystemPollWait(Duration.ofSeconds(fsPollSeconds))
             .warmup(enableModelWarmup)
+            .probeLoads(probeLoads)
             .grpcChannelArguments(grpcChannelArguments)
             .inlineRunThreshold(Duration.ofNanos(Math.multiplyExact(inlineRunThresholdMicros, 1000L)))
             .sessionThreads(

@@ -10,6 +10,7 @@ import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.tensorflow.InputValidator;
+import dev.tfkit.server.tensorflow.LoadProbe;
 import dev.tfkit.server.tensorflow.SavedModelLoader;
 import dev.tfkit.server.tensorflow.SessionThreads;
 import dev.tfkit.server.tensorflow.SavedModelServable;
@@ -64,7 +65,8 @@ public final class EmbeddedServer implements AutoCloseable {
     this.host = b.host;
     InputValidator validator = new InputValidator(b.maxTensorBytes);
     this.manager =
-        new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads));
+        new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads)
+            .probe(b.probeLoads ? Optional.of(new LoadProbe(b.probeTimeout)) : Optional.empty()));
     Metrics metrics = new Metrics();
     this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
     this.workers = Executors.newCachedThreadPool(DaemonThreads.named("tfkit-grpc-worker"));
@@ -248,6 +250,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private Duration restTimeout = Duration.ofSeconds(30);
     private BatchingOptions batching;
     private boolean warmup = true;
+    private boolean probeLoads;
+    private Duration probeTimeout = Duration.ofMinutes(10);
     private MonitoringConfig monitoring;
     private String grpcChannelArguments = "";
     private long maxTensorBytes = InputValidator.DEFAULT_MAX_TENSOR_BYTES;
@@ -367,6 +371,22 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /** Largest decoded size of one request tensor (default 1 GiB). */
+    /**
+     * Loads each new version in a separate trial JVM before loading it into the server (default
+     * off): a native abort on a folder from an untrusted source then ends only the trial, and the
+     * version fails with that reason. Costs a JVM and TensorFlow start per version.
+     */
+    public Builder probeLoads(boolean on) {
+      this.probeLoads = on;
+      return this;
+    }
+
+    /** How long a trial load may take before the version fails (default 10 minutes). */
+    public Builder probeTimeout(Duration d) {
+      this.probeTimeout = d;
+      return this;
+    }
+
     public Builder maxTensorBytes(long bytes) {
       this.maxTensorBytes = bytes;
       return this;

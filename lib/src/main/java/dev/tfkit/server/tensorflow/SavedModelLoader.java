@@ -14,6 +14,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
   private final Optional<BatchingOptions> batching;
   private final boolean warmup;
   private final SessionThreads threads;
+  private volatile Optional<LoadProbe> probe = Optional.empty();
 
   public SavedModelLoader(
       InputValidator validator, Optional<BatchingOptions> batching, boolean warmup) {
@@ -31,8 +32,18 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     this.threads = threads;
   }
 
+  /** Loads each version in a separate trial JVM first ({@link LoadProbe}); empty: load directly. */
+  public SavedModelLoader probe(Optional<LoadProbe> probe) {
+    this.probe = probe;
+    return this;
+  }
+
   @Override
   public SavedModelServable load(ServableId id, Path dir) throws Exception {
+    Optional<LoadProbe> p = probe;
+    if (p.isPresent()) {
+      p.get().check(dir, warmup);
+    }
     SavedModelServable s = SavedModelServable.load(dir, validator, threads);
     try {
       if (warmup) {
