@@ -43,7 +43,16 @@ public final class TfkitCli implements Runnable {
       ext.register(cl);
     }
     cl.setExecutionExceptionHandler(new ErrorHandler());
+    withHelp(cl);
     return cl;
+  }
+
+  /** Gives every command, however registered, {@code -h/--help} (printing its usage, exit 0). */
+  private static void withHelp(CommandLine cl) {
+    if (cl.getCommandSpec().optionsMap().get("--help") == null) {
+      cl.getCommandSpec().mixinStandardHelpOptions(true);
+    }
+    cl.getSubcommands().values().forEach(TfkitCli::withHelp);
   }
 
   public static void main(String[] args) {
