@@ -94,6 +94,7 @@ final class ModelLoader {
       }
     }
     GraphValidator.validate(g, p.toString());
+    requireImportable(g, p);
     return new ModelGraph(g, Map.of(), Map.of(), Set.of(), List.of(), p, ModelFormat.GRAPH_DEF);
   }
 
@@ -108,7 +109,20 @@ final class ModelLoader {
     }
     GraphDef g = b.build();
     GraphValidator.validate(g, p.toString());
+    requireImportable(g, p);
     return new ModelGraph(g, Map.of(), Map.of(), Set.of(), List.of(), p, ModelFormat.GRAPH_DEF_TEXT);
+  }
+
+  /**
+   * Imports the graph into TensorFlow once, so that "loaded" means TensorFlow accepts it (dtypes
+   * that do not match between nodes, attributes an op requires) rather than only "parsed".
+   */
+  private static void requireImportable(GraphDef g, Path source) {
+    try (Graph graph = new Graph()) {
+      graph.importGraphDef(g);
+    } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
+      throw new IllegalArgumentException(source + ": TensorFlow refuses the graph: " + firstLine(e.getMessage()));
+    }
   }
 
   /** Refuses files that are clearly something else (images, archives, HDF5, JSON). */
@@ -129,6 +143,7 @@ final class ModelLoader {
   private static ModelGraph tfjs(Path json) {
     TfjsGraphModel.Loaded l = TfjsGraphModel.load(json);
     GraphValidator.validate(l.graph(), json.toString());
+    requireImportable(l.graph(), json);
     return new ModelGraph(l.graph(), Map.of(), l.signatures(), Set.of(), List.of(), json, ModelFormat.TFJS_GRAPH_MODEL);
   }
 

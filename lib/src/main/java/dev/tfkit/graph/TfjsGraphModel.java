@@ -26,6 +26,7 @@ import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 import dev.tfkit.tensor.NativeLimits;
+import dev.tfkit.tensor.TensorValue;
 
 /**
  * Reads a TensorFlow.js graph model ({@code model.json} plus weight shards) into a plain
@@ -108,6 +109,7 @@ final class TfjsGraphModel {
         Integer idx = nodeIndex.get(name);
         if (idx == null) continue; // a weight no node uses: harmless
         NodeDef.Builder nb = gb.getNodeBuilder(idx);
+        value = asDeclared(value, nb, src);
         nb.putAttr("value", AttrValue.newBuilder().setTensor(value).build());
         nb.putAttr("dtype", AttrValue.newBuilder().setType(value.getDtype()).build());
         filled.add(name);
@@ -174,6 +176,26 @@ final class TfjsGraphModel {
     ByteBuffer all = ByteBuffer.allocate((int) total);
     for (byte[] b : parts) all.put(b);
     return all.array();
+  }
+
+  /**
+   * The weight in the dtype its Const node declares. The converter stores some weights narrower
+   * than the graph declares (DT_DOUBLE constants as float32, DT_INT64 as int32) and TF.js reads them
+   * back as declared; building the Const with the stored dtype makes TensorFlow refuse the graph
+   * ("passed float ... incompatible with expected double").
+   */
+  private static TensorProto asDeclared(TensorProto value, NodeDef.Builder node, String src) {
+    AttrValue declared = node.getAttrOrDefault("dtype", null);
+    if (declared == null || declared.getValueCase() != AttrValue.ValueCase.TYPE
+        || declared.getType() == value.getDtype() || declared.getType() == DataType.UNRECOGNIZED) {
+      return value;
+    }
+    try {
+      return TensorValue.fromProto(value).cast(declared.getType()).toProto();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(src + ": Const node '" + node.getName() + "' declares "
+          + declared.getType() + " but its weight is stored as " + value.getDtype() + ": " + e.getMessage());
+    }
   }
 
   private static TensorProto decode(byte[] data, int offset, int count, String dtype, String stored, JsonNode q,
