@@ -6,6 +6,7 @@ import dev.tfkit.server.api.ModelServiceImpl;
 import dev.tfkit.server.api.PredictionServiceImpl;
 import dev.tfkit.server.api.RestGateway;
 import dev.tfkit.server.api.ServingApi;
+import dev.tfkit.server.api.UnparseableRequests;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.tensorflow.BatchingOptions;
@@ -90,13 +91,16 @@ public final class EmbeddedServer implements AutoCloseable {
       NettyServerBuilder nb =
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
               .maxInboundMessageSize(Integer.MAX_VALUE)
-              .directExecutor()
-              // Requests parsed with aliasing: tensor_content is not copied a second time.
-              .addService(
-                  AliasingMarshaller.parsingRequestsWithAliasing(
-                      new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos())
-                          .bindService()))
-              .addService(new ModelServiceImpl(api, r -> stopConfigPolling(), workers));
+              .directExecutor();
+      // Requests parsed with aliasing (tensor_content is not copied a second time); one that does
+      // not parse is answered INVALID_ARGUMENT with a rate-limited log line, not a stack trace.
+      for (var service :
+          UnparseableRequests.guarded(
+              AliasingMarshaller.parsingRequestsWithAliasing(
+                  new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos()).bindService()),
+              new ModelServiceImpl(api, r -> stopConfigPolling(), workers).bindService())) {
+        nb.addService(service);
+      }
       GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
       grpcServer = nb.build().start();
       if (b.restPort >= 0) {
