@@ -250,6 +250,23 @@ class KernelProtocolTest {
   }
 
   @Test
+  @Order(9)
+  void aReplayedExecuteRequestDoesNotRunAgain() throws Exception {
+    kernel.execute("int replayRuns = 0;");
+    var first = kernel.execute("replayRuns++; replayRuns");
+    assertThat(first.iopub("execute_result").get(0).getAsJsonObject("content").getAsJsonObject("data")
+        .get("text/plain").getAsString()).isEqualTo("1");
+    String replayedId = kernel.resendLast();
+    // The shell loop takes requests in order: had the replay run, this fresh request would see 2.
+    var fresh = kernel.execute("replayRuns");
+    assertThat(fresh.iopub("execute_result").get(0).getAsJsonObject("content").getAsJsonObject("data")
+        .get("text/plain").getAsString()).isEqualTo("1");
+    assertThat(kernel.iopubFor(replayedId).stream().filter(m -> KernelClient.msgType(m).equals("execute_input")))
+        .hasSize(1);
+    assertThat(kernel.kernelLog()).contains("dropped a replayed execute_request (msg_id " + replayedId + ")");
+  }
+
+  @Test
   @Order(10)
   void shutdownEndsTheProcess() throws Exception {
     JsonObject c = new JsonObject();

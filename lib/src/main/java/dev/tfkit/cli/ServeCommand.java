@@ -1,6 +1,7 @@
 package dev.tfkit.cli;
 
 import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.server.IdleHeapReturn;
 import dev.tfkit.server.ServerConfigs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,12 @@ final class ServeCommand implements Callable<Integer> {
       description = "gRPC server arguments, name=value,name=value (those with a grpc-java equivalent apply).")
   String grpcChannelArguments;
 
+  @Option(names = "--grpc_max_message_bytes",
+      defaultValue = "" + EmbeddedServer.DEFAULT_MAX_MESSAGE_BYTES,
+      description = "tfkit's flag: the largest gRPC request accepted, in bytes (default ${DEFAULT-VALUE},"
+          + " TF Serving's); larger ones are refused before they are buffered.")
+  int grpcMaxMessageBytes;
+
   @Option(names = "--bind_address", defaultValue = "127.0.0.1",
       description = "Address to listen on (tfkit's flag; default ${DEFAULT-VALUE}, 0.0.0.0 for all).")
   String bindAddress;
@@ -107,6 +114,9 @@ final class ServeCommand implements Callable<Integer> {
           + " costs a JVM and TensorFlow start per version).")
   boolean probeLoads;
 
+  /** After this long without a whole-heap collection, the JVM runs one, and an idle heap shrinks. */
+  static final Duration IDLE_HEAP_RETURN = Duration.ofSeconds(30);
+
   @CommandLine.Unmatched List<String> unmatched = new ArrayList<>();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -116,7 +126,10 @@ final class ServeCommand implements Callable<Integer> {
     // One line per log record (version loaded/unloaded/failed), unless the user configured it;
     // main already did this, but the command can also be run from other code.
     ConsoleLogging.install();
-    EmbeddedServer server = build().start();
+    EmbeddedServer.Builder builder = build();
+    // This process is the server's own: let it give back the heap a burst of large requests grew.
+    IdleHeapReturn.enableIfUnset(IDLE_HEAP_RETURN);
+    EmbeddedServer server = builder.start();
     var out = spec.commandLine().getOut();
     out.println(
         "tfkit serve: gRPC at " + server.grpcTarget()
@@ -144,6 +157,9 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "unknown flag(s) " + String.join(" ", unmatched) + "; known flags: " + String.join(", ", known));
     }
+    if (grpcMaxMessageBytes <= 0) {
+      throw new IllegalArgumentException("--grpc_max_message_bytes must be positive, got " + grpcMaxMessageBytes);
+    }
     if (inlineRunThresholdMicros < 0) {
       throw new IllegalArgumentException(
           "--inline_run_threshold_micros must be 0 (never) or positive, got " + inlineRunThresholdMicros);
@@ -164,6 +180,7 @@ final class ServeCommand implements Callable<Integer> {
             .fileSystemPollWait(Duration.ofSeconds(fsPollSeconds))
             .warmup(enableModelWarmup)
             .probeLoads(probeLoads)
+            .maxMessageBytes(grpcMaxMessageBytes)
             .grpcChannelArguments(grpcChannelArguments)
             .inlineRunThreshold(Duration.ofNanos(Math.multiplyExact(inlineRunThresholdMicros, 1000L)))
             .sessionThreads(

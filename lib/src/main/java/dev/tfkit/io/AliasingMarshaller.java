@@ -24,15 +24,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * megabytes. Safe because the array is allocated per message and never written again. Writing is
  * the stock marshaller's.
  */
-public final class AliasingMarshaller<T extends Message> implements MethodDescriptor.Marshaller<T> {
+public final class AliasingMarshaller<T extends Message> implements MethodDescriptor.PrototypeMarshaller<T> {
   private static final Map<MethodDescriptor<?, ?>, MethodDescriptor<?, ?>> CLIENT_METHODS =
       new ConcurrentHashMap<>();
 
   private final MethodDescriptor.Marshaller<T> stock;
   private final Parser<T> parser;
+  private final T defaultInstance;
 
   @SuppressWarnings("unchecked")
   private AliasingMarshaller(T defaultInstance) {
+    this.defaultInstance = defaultInstance;
     this.stock = ProtoUtils.marshaller(defaultInstance);
     this.parser = (Parser<T>) defaultInstance.getParserForType();
   }
@@ -40,6 +42,17 @@ public final class AliasingMarshaller<T extends Message> implements MethodDescri
   /** The aliasing marshaller for messages like {@code defaultInstance}. */
   public static <T extends Message> AliasingMarshaller<T> of(T defaultInstance) {
     return new AliasingMarshaller<>(defaultInstance);
+  }
+
+  @Override
+  public T getMessagePrototype() {
+    return defaultInstance;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Class<T> getMessageClass() {
+    return (Class<T>) defaultInstance.getClass();
   }
 
   @Override

@@ -10,11 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.UUID;
 
 /**
- * Writes files through a temporary sibling and a rename, so a reader (a polling server, a browser,
- * Jupyter) never sees half a file and a failed write leaves the old file as it was.
+ * Writes files through a temporary sibling ({@link TempSiblings}) and a rename, so a reader (a
+ * polling server, a browser, Jupyter) never sees half a file and a failed write leaves the old file
+ * as it was.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -30,9 +30,11 @@ public final class AtomicFiles {
     Path target = file.toAbsolutePath().normalize();
     Path dir = target.getParent();
     // Not Files.createTempFile: its 0600 mode would stick to the result; a plain new file gets the umask's.
-    Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    Path tmp = TempSiblings.tempFor(target);
     try {
       Files.createDirectories(dir);
+      // What a killed writer of this file left behind (see TempSiblings).
+      TempSiblings.removeStaleOf(target);
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW), 1 << 16)) {
         content.writeTo(out);
       }

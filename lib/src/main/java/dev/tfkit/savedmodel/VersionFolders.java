@@ -1,5 +1,6 @@
 package dev.tfkit.savedmodel;
 
+import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -7,7 +8,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
@@ -48,19 +48,18 @@ public final class VersionFolders {
     return !name.isEmpty() && name.length() <= 18 && name.chars().allMatch(Character::isDigit);
   }
 
-  /** A fresh, empty temporary folder beside {@code target}, ignored by servers. */
+  /**
+   * A fresh, empty temporary folder beside {@code target}, ignored by servers. Temporary folders
+   * that earlier exports to the same base path left behind when they were killed are removed first
+   * (see {@link TempSiblings}); one a live export is still writing is kept.
+   */
   static Path tempSibling(Path target) throws IOException {
     Path parent = target.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tfkit-tmp-");
-    // createTempDirectory makes it 0700; a version folder must be readable by a server running as
-    // another user (TF Serving in Docker), like any folder mkdir would make.
-    try {
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    } catch (UnsupportedOperationException notPosix) {
-      // Windows and other non-POSIX file systems: their defaults already apply.
-    }
-    return tmp;
+    TempSiblings.removeStale(parent);
+    // A plain new folder gets the umask's mode, readable by a server running as another user (TF
+    // Serving in Docker); Files.createTempDirectory would make it 0700.
+    return Files.createDirectory(TempSiblings.tempFor(target));
   }
 
   /**
@@ -74,8 +73,7 @@ public final class VersionFolders {
       if (!overwrite) {
         throw new FileAlreadyExistsException(target + " already exists (overwrite not asked)");
       }
-      old = Files.createTempDirectory(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".tfkit-old-");
-      Files.delete(old);
+      old = TempSiblings.asideFor(target);
       Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
     }
     try {
@@ -88,11 +86,7 @@ public final class VersionFolders {
 
   /** Deletes a folder tree; quietly does nothing if it is gone. */
   static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir)) return;
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort: a leftover temp folder is invisible to servers (dot name).
-    }
+    // Best effort: a leftover temp folder is invisible to servers (dot name) and stale next time.
+    TempSiblings.deleteTree(dir);
   }
 }

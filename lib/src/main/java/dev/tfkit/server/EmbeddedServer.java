@@ -6,6 +6,7 @@ import dev.tfkit.server.api.ModelServiceImpl;
 import dev.tfkit.server.api.PredictionServiceImpl;
 import dev.tfkit.server.api.RestGateway;
 import dev.tfkit.server.api.ServingApi;
+import dev.tfkit.server.api.UnparseableRequests;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.tensorflow.BatchingOptions;
@@ -91,14 +92,17 @@ public final class EmbeddedServer implements AutoCloseable {
       // (RunPlacement), everything else moves to the worker pool.
       NettyServerBuilder nb =
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
-              .maxInboundMessageSize(Integer.MAX_VALUE)
-              .directExecutor()
-              // Requests parsed with aliasing: tensor_content is not copied a second time.
-              .addService(
-                  AliasingMarshaller.parsingRequestsWithAliasing(
-                      new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos())
-                          .bindService()))
-              .addService(new ModelServiceImpl(api, r -> stopConfigPolling(), workers));
+              .maxInboundMessageSize(b.maxMessageBytes)
+              .directExecutor();
+      // Requests parsed with aliasing (tensor_content is not copied a second time); one that does
+      // not parse is answered INVALID_ARGUMENT with a rate-limited log line, not a stack trace.
+      for (var service :
+          UnparseableRequests.guarded(
+              AliasingMarshaller.parsingRequestsWithAliasing(
+                  new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos()).bindService()),
+              new ModelServiceImpl(api, r -> stopConfigPolling(), workers).bindService())) {
+        nb.addService(service);
+      }
       GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
       grpcServer = nb.build().start();
       if (b.restPort >= 0) {
@@ -231,6 +235,12 @@ public final class EmbeddedServer implements AutoCloseable {
     manager.close();
   }
 
+  /**
+   * Default of {@link Builder#maxMessageBytes}: TF Serving's, which sets its gRPC server's maximum
+   * message size to the largest int.
+   */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = Integer.MAX_VALUE;
+
   /** Default of {@link Builder#inlineRunThreshold}, in microseconds. */
   public static final long DEFAULT_INLINE_RUN_THRESHOLD_MICROS = 1000;
 
@@ -255,6 +265,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private MonitoringConfig monitoring;
     private String grpcChannelArguments = "";
     private long maxTensorBytes = InputValidator.DEFAULT_MAX_TENSOR_BYTES;
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private SessionThreads sessionThreads = SessionThreads.AUTO;
     private Duration inlineRunThreshold = DEFAULT_INLINE_RUN_THRESHOLD;
 
@@ -367,6 +378,22 @@ public final class EmbeddedServer implements AutoCloseable {
     /** TF Serving's {@code --grpc_channel_arguments} ("name=value,name=value"). */
     public Builder grpcChannelArguments(String args) {
       this.grpcChannelArguments = args == null ? "" : args;
+      return this;
+    }
+
+    /**
+     * The largest gRPC request message accepted, in bytes (tfkit's {@code
+     * --grpc_max_message_bytes}; default {@value EmbeddedServer#DEFAULT_MAX_MESSAGE_BYTES}, TF
+     * Serving's). A larger one is refused with RESOURCE_EXHAUSTED from its length prefix, before it
+     * is buffered; a smaller limit bounds what one request can make the server hold (see "limits"
+     * in docs/server.md). {@code grpc.max_receive_message_length} in {@link #grpcChannelArguments}
+     * sets the same and wins.
+     */
+    public Builder maxMessageBytes(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("max gRPC message bytes must be positive, got " + bytes);
+      }
+      this.maxMessageBytes = bytes;
       return this;
     }
 

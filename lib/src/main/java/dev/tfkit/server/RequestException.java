@@ -41,6 +41,14 @@ public final class RequestException extends RuntimeException {
     }
   }
 
+  /**
+   * The most characters of one piece of request text (a model, signature, input or label name) that
+   * an error message repeats. Errors travel in gRPC's {@code grpc-message} trailer, and a client
+   * refuses a trailer larger than its header list limit (8 KiB in grpc-java) with an opaque
+   * INTERNAL error, so a long name must not come back whole.
+   */
+  public static final int MAX_ECHOED_CHARS = 200;
+
   private final Code code;
 
   public RequestException(Code code, String message) {
@@ -51,6 +59,36 @@ public final class RequestException extends RuntimeException {
   public RequestException(Code code, String message, Throwable cause) {
     super(message, cause);
     this.code = Objects.requireNonNull(code, "code");
+  }
+
+  /**
+   * Request text as an error message repeats it: at most {@value #MAX_ECHOED_CHARS} characters
+   * (the rest replaced by a count), control characters shown as Java escapes. Every message
+   * that names something the client sent goes through this.
+   */
+  public static String echo(String requestText) {
+    return echo(requestText, MAX_ECHOED_CHARS);
+  }
+
+  /** {@link #echo(String)} with another limit (for messages that list several names). */
+  public static String echo(String requestText, int maxChars) {
+    if (requestText == null) {
+      return "null";
+    }
+    int keep = Math.min(requestText.length(), maxChars);
+    StringBuilder sb = new StringBuilder(keep + 32);
+    for (int i = 0; i < keep; i++) {
+      char c = requestText.charAt(i);
+      if (Character.isISOControl(c)) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    if (requestText.length() > keep) {
+      sb.append("... (").append(requestText.length()).append(" characters)");
+    }
+    return sb.toString();
   }
 
   public Code code() {

@@ -1,5 +1,6 @@
 package dev.tfkit.zoo;
 
+import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +58,9 @@ public final class NpmPackages {
     if (Files.isDirectory(pkg)) return pkg;
     try {
       Files.createDirectories(dir.getParent());
-      Path tmp = Files.createTempDirectory(dir.getParent(), ".fetch-");
+      // The temp-sibling scheme of every tfkit write: a killed fetch's leftovers are removed here.
+      TempSiblings.removeStaleOf(dir);
+      Path tmp = Files.createDirectory(TempSiblings.tempFor(dir));
       try {
         try {
           run(tmp, List.of(npm, "pack", "--silent", name + "@" + version, "--pack-destination", tmp.toString()));

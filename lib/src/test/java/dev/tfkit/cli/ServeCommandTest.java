@@ -132,4 +132,41 @@ class ServeCommandTest {
     assertThat(bad.code()).isNotZero();
     assertThat(bad.err()).contains("inline_run_threshold_micros").contains("-5");
   }
+
+  @Test
+  void grpcMaxMessageBytesRefusesLargerRequestsBeforeServingThem() throws Exception {
+    ServeCommand dflt = new ServeCommand();
+    new CommandLine(dflt).parseArgs("--model_base_path=x");
+    assertThat(dflt.grpcMaxMessageBytes).isEqualTo(Integer.MAX_VALUE);
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs("--port=0", "--rest_api_port=0", "--grpc_max_message_bytes=4096",
+        "--model_name=hpt", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"));
+    try (EmbeddedServer server = cmd.build().start()) {
+      io.grpc.ManagedChannel ch =
+          io.grpc.ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+      try {
+        var stub = tensorflow.serving.PredictionServiceGrpc.newBlockingStub(ch);
+        var spec = tensorflow.serving.Model.ModelSpec.newBuilder().setName("hpt");
+        var small = org.tensorflow.proto.TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_FLOAT)
+            .setTensorShape(org.tensorflow.proto.TensorShapeProto.newBuilder()
+                .addDim(org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(1)))
+            .addFloatVal(2f);
+        var ok = stub.predict(tensorflow.serving.Predict.PredictRequest.newBuilder().setModelSpec(spec)
+            .putInputs("x", small.build()).build());
+        assertThat(ok.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(3f);
+        var big = small.clone().setTensorContent(com.google.protobuf.ByteString.copyFrom(new byte[8192]));
+        var refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+            () -> stub.predict(tensorflow.serving.Predict.PredictRequest.newBuilder().setModelSpec(spec)
+                .putInputs("x", big.build()).build()),
+            io.grpc.StatusRuntimeException.class);
+        assertThat(refused.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(refused.getStatus().getDescription()).contains("4096");
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+    Run bad = run("serve", "--model_base_path=x", "--grpc_max_message_bytes=0");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("--grpc_max_message_bytes must be positive, got 0");
+  }
 }

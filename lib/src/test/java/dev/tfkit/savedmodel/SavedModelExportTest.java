@@ -204,6 +204,31 @@ class SavedModelExportTest {
   }
 
   @Test
+  void aKilledExportsTempFoldersAreRemovedByTheNextExportButALiveOnesAreKept() throws Exception {
+    Path base = tmp.resolve("models/stale");
+    halfPlusTwoExport().exportVersion(base);
+    long pid = ProcessHandle.current().pid();
+    // Left by a killed export: this pid but another start time, i.e. a process that is gone and
+    // whose pid was reused; and one in the older unowned naming, two hours old.
+    Path killed = Files.createDirectories(base.resolve(".2.tfkit-tmp-" + pid + "-1000-abc"));
+    Files.writeString(killed.resolve("saved_model.pb"), "half");
+    Path unowned = Files.createDirectories(base.resolve(".3.tfkit-tmp-8012345678901234"));
+    Files.setLastModifiedTime(unowned, java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+    // Being written right now by a live export (this process), and an unowned one just made.
+    Path live = Files.createDirectories(dev.tfkit.io.TempSiblings.tempFor(base.resolve("4")));
+    Path fresh = Files.createDirectories(base.resolve(".5.tfkit-tmp-8012345678901235"));
+
+    halfPlusTwoExport().exportVersion(base);
+
+    assertThat(killed).doesNotExist();
+    assertThat(unowned).doesNotExist();
+    assertThat(live).exists();
+    assertThat(fresh).exists();
+    assertThat(base.resolve("2/saved_model.pb")).exists();
+  }
+
+  @Test
   void badInputIsRefusedBeforeAnythingIsWritten() throws Exception {
     Path target = tmp.resolve("never");
     assertThatThrownBy(() -> SavedModelExport.from(TestModels.halfPlusTwo(), TestModels.halfPlusTwoValues())

@@ -69,6 +69,9 @@ public final class KernelClient implements AutoCloseable {
   private final Process process;
   private final Path connectionFile;
   private volatile boolean open = true;
+  private byte[][] lastFrames;
+  private ZMQ.Socket lastSocket;
+  private String lastId;
 
   private KernelClient(Process process, Path connectionFile, JsonObject conn) {
     this.process = process;
@@ -226,6 +229,17 @@ public final class KernelClient implements AutoCloseable {
     return send(shell, msgType, content, true);
   }
 
+  /**
+   * Sends the frames of the last request again, byte for byte, on the socket it went out on (for
+   * testing that the kernel refuses a replay); returns the msg_id those frames carry.
+   */
+  public synchronized String resendLast() {
+    if (lastFrames == null) throw new IllegalStateException("no request has been sent yet");
+    for (int i = 0; i < lastFrames.length - 1; i++) lastSocket.sendMore(lastFrames[i]);
+    lastSocket.send(lastFrames[lastFrames.length - 1]);
+    return lastId;
+  }
+
   /** One heartbeat round trip. */
   public boolean heartbeat(Duration timeout) {
     heartbeat.setReceiveTimeOut((int) timeout.toMillis());
@@ -255,12 +269,12 @@ public final class KernelClient implements AutoCloseable {
     };
     String sig = sign(parts);
     if (badSignature) sig = sig.substring(0, sig.length() - 4) + "beef";
-    socket.sendMore(DELIMITER);
-    socket.sendMore(sig);
-    socket.sendMore(parts[0]);
-    socket.sendMore(parts[1]);
-    socket.sendMore(parts[2]);
-    socket.send(parts[3]);
+    byte[][] frames = {DELIMITER, bytes(sig), parts[0], parts[1], parts[2], parts[3]};
+    for (int i = 0; i < frames.length - 1; i++) socket.sendMore(frames[i]);
+    socket.send(frames[frames.length - 1]);
+    lastFrames = frames;
+    lastSocket = socket;
+    lastId = id;
     return id;
   }
 

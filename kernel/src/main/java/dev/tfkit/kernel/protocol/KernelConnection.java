@@ -22,7 +22,9 @@ import org.zeromq.ZMQ;
  * The kernel's five ZeroMQ sockets, on jupyter-jvm-basekernel's channel and message classes, with
  * its own receive loops for shell and control: they wait on the socket instead of polling every
  * 50 ms (a trivial cell answers in about a millisecond) and drop a message whose HMAC signature is
- * wrong instead of letting the exception end the loop.
+ * wrong instead of letting the exception end the loop. A correctly signed message whose signature
+ * was already accepted on shell or control (the same frames sent again: a replay) is dropped too,
+ * as Jupyter's own Session does.
  */
 public final class KernelConnection implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(KernelConnection.class.getName());
@@ -44,15 +46,27 @@ public final class KernelConnection implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean abortQueued;
   private volatile long droppedBadSignature;
+  private volatile long droppedReplayed;
   private Thread shellLoop;
   private Thread controlLoop;
 
   public KernelConnection(KernelConnectionProperties props) throws Exception {
     this.ctx = ZMQ.context(1);
-    HMACGenerator hmac = props.createHMACGenerator();
+    HMACGenerator hmac;
+    if (props.getKey() == null || props.getKey().isEmpty()) {
+      // No key, no signatures (Jupyter's "no authentication"): nothing to recognise a replay by.
+      hmac = props.createHMACGenerator();
+      this.shell = new ShellChannel(ctx, hmac, false, null, 0);
+      this.control = new ShellChannel(ctx, hmac, true, null, 0);
+    } else {
+      RememberingHmac signer = new RememberingHmac(props.getSignatureScheme(), props.getKey());
+      hmac = signer;
+      // One history for both sockets: a request captured on one must not run on the other either.
+      SignatureHistory history = new SignatureHistory(SignatureHistory.DEFAULT_CAPACITY);
+      this.shell = new ReplayCheckedChannel(ctx, signer, history, false);
+      this.control = new ReplayCheckedChannel(ctx, signer, history, true);
+    }
     this.heartbeat = new HeartbeatChannel(ctx, hmac);
-    this.shell = new ShellChannel(ctx, hmac, false, null, 0);
-    this.control = new ShellChannel(ctx, hmac, true, null, 0);
     this.stdin = new StdinChannel(ctx, hmac);
     this.iopub = new IOPubChannel(ctx, hmac);
     String base = props.getTransport() + "://" + props.getIp() + ":";
@@ -75,6 +89,11 @@ public final class KernelConnection implements AutoCloseable {
   /** How many messages were dropped for a bad signature. */
   public long droppedBadSignature() {
     return droppedBadSignature;
+  }
+
+  /** How many correctly signed messages were dropped as replays of one already accepted. */
+  public long droppedReplayed() {
+    return droppedReplayed;
   }
 
   /**
@@ -109,6 +128,10 @@ public final class KernelConnection implements AutoCloseable {
                 Message<?> message;
                 try {
                   message = socket.readMessage();
+                } catch (ReplayCheckedChannel.ReplayedMessage replay) {
+                  droppedReplayed++;
+                  LOG.warning(name + ": dropped a " + replay.getMessage() + ", not running it again");
+                  continue;
                 } catch (SecurityException badSignature) {
                   droppedBadSignature++;
                   LOG.warning(name + ": dropped a message with a bad HMAC signature");
@@ -164,6 +187,10 @@ public final class KernelConnection implements AutoCloseable {
       Message<?> message;
       try {
         message = socket.readMessage();
+      } catch (ReplayCheckedChannel.ReplayedMessage replay) {
+        droppedReplayed++;
+        LOG.warning("dropped a " + replay.getMessage() + ", not running it again");
+        continue;
       } catch (RuntimeException dropped) {
         continue;
       }

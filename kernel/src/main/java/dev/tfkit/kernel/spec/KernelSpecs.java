@@ -3,6 +3,7 @@ package dev.tfkit.kernel.spec;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.tfkit.io.TempSiblings;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -101,7 +102,9 @@ public final class KernelSpecs {
 
     Files.createDirectories(kernelsDir);
     Path target = kernelsDir.resolve(name);
-    Path tmp = Files.createTempDirectory(kernelsDir, "." + name + "-");
+    // The temp-sibling scheme of every tfkit write: a killed install's leftovers are removed here.
+    TempSiblings.removeStaleOf(target);
+    Path tmp = Files.createDirectory(TempSiblings.tempFor(target));
     try {
       Files.writeString(tmp.resolve("kernel.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(spec) + "\n");
       ImageIO.write(logo(32), "png", tmp.resolve("logo-32x32.png").toFile());
@@ -109,7 +112,7 @@ public final class KernelSpecs {
       // Replace atomically: move the old spec aside, move the new one in, delete the old.
       Path old = null;
       if (Files.exists(target)) {
-        old = kernelsDir.resolve("." + name + "-old-" + System.nanoTime());
+        old = TempSiblings.asideFor(target);
         Files.move(target, old);
       }
       try {

@@ -18,7 +18,7 @@ final class GrpcErrors {
       out.onError(toStatus(e));
       return;
     } catch (RuntimeException | LinkageError e) {
-      out.onError(Status.INTERNAL.withDescription(String.valueOf(e)).asRuntimeException());
+      out.onError(Status.INTERNAL.withDescription(bounded(String.valueOf(e))).asRuntimeException());
       return;
     }
     out.onNext(result);
@@ -39,7 +39,7 @@ final class GrpcErrors {
                     answer(out, call);
                   } catch (Throwable t) {
                     // answer() maps RuntimeExceptions; anything else must still end the call.
-                    out.onError(Status.INTERNAL.withDescription(String.valueOf(t)).asRuntimeException());
+                    out.onError(Status.INTERNAL.withDescription(bounded(String.valueOf(t))).asRuntimeException());
                   } finally {
                     after.run();
                   }
@@ -67,6 +67,23 @@ final class GrpcErrors {
           case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
           case INTERNAL -> Status.INTERNAL;
         };
-    return s.withDescription(e.getMessage()).asRuntimeException();
+    return s.withDescription(bounded(e.getMessage())).asRuntimeException();
+  }
+
+  /**
+   * The most characters of a status description sent. The description travels in the {@code
+   * grpc-message} trailer, percent-encoded (up to 3 bytes a character), and a trailer past the
+   * client's header list limit (8 KiB in grpc-java) turns the answer into an opaque INTERNAL
+   * error; messages echo request text through {@link RequestException#echo}, this is the last
+   * guard for anything else that grows (a TensorFlow error listing many nodes).
+   */
+  static final int MAX_DESCRIPTION_CHARS = 2000;
+
+  static String bounded(String description) {
+    if (description == null || description.length() <= MAX_DESCRIPTION_CHARS) {
+      return description;
+    }
+    return description.substring(0, MAX_DESCRIPTION_CHARS)
+        + "... (" + description.length() + " characters)";
   }
 }

@@ -45,6 +45,9 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
  * RequestException}s with TF Serving's codes and wording.
  */
 public final class ServingApi {
+  /** The longest model name a request may carry (a config's names are far shorter in practice). */
+  public static final int MAX_MODEL_NAME_CHARS = 1024;
+
   private final ModelManager<SavedModelServable> manager;
   private final Metrics metrics;
   private final Path configBaseDir;
@@ -160,7 +163,8 @@ public final class ServingApi {
             }
             String sig = SavedModelServable.resolveName(t.getModelSpec().getSignatureName());
             if (!signatures.add(sig)) {
-              throw RequestException.invalidArgument("Duplicate evaluation of signature: " + sig);
+              throw RequestException.invalidArgument(
+                  "Duplicate evaluation of signature: " + RequestException.echo(sig));
             }
           }
           // One version for all tasks, as TF Serving resolves the first task's spec once.
@@ -178,7 +182,7 @@ public final class ServingApi {
                 default ->
                     throw new RequestException(
                         RequestException.Code.UNIMPLEMENTED,
-                        "Unsupported signature method_name: " + t.getMethodName());
+                        "Unsupported signature method_name: " + RequestException.echo(t.getMethodName()));
               }
               resp.addResults(r);
             }
@@ -198,7 +202,8 @@ public final class ServingApi {
           }
           for (String f : req.getMetadataFieldList()) {
             if (!f.equals("signature_def")) {
-              throw RequestException.invalidArgument("Metadata field " + f + " is not supported");
+              throw RequestException.invalidArgument(
+                  "Metadata field " + RequestException.echo(f) + " is not supported");
             }
           }
           try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
@@ -231,9 +236,7 @@ public final class ServingApi {
           }
           ModelSpec spec = req.getModelSpec();
           String name = spec.getName();
-          if (name.isEmpty()) {
-            throw RequestException.invalidArgument("ModelSpec has no name specified.");
-          }
+          checkName(name);
           OptionalLong version = OptionalLong.empty();
           if (spec.hasVersion()) {
             version = OptionalLong.of(spec.getVersion().getValue());
@@ -241,13 +244,15 @@ public final class ServingApi {
             String label = spec.getVersionLabel();
             Optional<Long> v = manager.versionForLabel(name, label);
             if (v.isEmpty()) {
-              throw RequestException.invalidArgument("Unrecognized servable version label: " + label);
+              throw RequestException.invalidArgument(
+                  "Unrecognized servable version label: " + RequestException.echo(label));
             }
             version = OptionalLong.of(v.get());
           }
           List<VersionStatus> all = manager.status(name);
           if (all.isEmpty()) {
-            throw RequestException.notFound("Could not find any versions of model " + name);
+            throw RequestException.notFound(
+                "Could not find any versions of model " + RequestException.echo(name));
           }
           GetModelStatusResponse.Builder resp = GetModelStatusResponse.newBuilder();
           for (VersionStatus s : all) {
@@ -257,7 +262,7 @@ public final class ServingApi {
           }
           if (resp.getModelVersionStatusCount() == 0) {
             throw RequestException.notFound(
-                "Could not find version " + version.getAsLong() + " of model " + name);
+                "Could not find version " + version.getAsLong() + " of model " + RequestException.echo(name));
           }
           return resp.build();
         });
@@ -326,10 +331,28 @@ public final class ServingApi {
     if (!hasSpec) {
       throw RequestException.invalidArgument("Missing ModelSpec");
     }
-    if (spec.getName().isEmpty()) {
+    checkName(spec.getName());
+    return manager.acquire(request(spec));
+  }
+
+  /**
+   * Refuses a model name no model can have before it is looked up or repeated in an error: empty,
+   * longer than {@value #MAX_MODEL_NAME_CHARS} characters, or holding control characters.
+   */
+  static void checkName(String name) {
+    if (name.isEmpty()) {
       throw RequestException.invalidArgument("ModelSpec has no name specified.");
     }
-    return manager.acquire(request(spec));
+    if (name.length() > MAX_MODEL_NAME_CHARS) {
+      throw RequestException.invalidArgument(
+          "model name is " + name.length() + " characters long; the limit is " + MAX_MODEL_NAME_CHARS);
+    }
+    for (int i = 0; i < name.length(); i++) {
+      if (Character.isISOControl(name.charAt(i))) {
+        throw RequestException.invalidArgument(
+            "model name " + RequestException.echo(name) + " has a control character at index " + i);
+      }
+    }
   }
 
   static ModelSpec spec(String name, long version, String signature) {

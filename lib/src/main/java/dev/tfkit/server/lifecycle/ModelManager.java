@@ -192,7 +192,8 @@ public final class ModelManager<S> implements AutoCloseable {
       Thread.onSpinWait();
     }
     throw RequestException.notFound(
-        "Servable not found for request: " + ServableRequest.describe(request.name(), version));
+        "Servable not found for request: "
+            + ServableRequest.describe(RequestException.echo(request.name()), version));
   }
 
   /**
@@ -217,7 +218,8 @@ public final class ModelManager<S> implements AutoCloseable {
     Long v = labels.getOrDefault(request.name(), Map.of()).get(label);
     if (v == null) {
       if (throwIfUnknown) {
-        throw RequestException.invalidArgument("Unrecognized servable version label: " + label);
+        throw RequestException.invalidArgument(
+            "Unrecognized servable version label: " + RequestException.echo(label));
       }
       return null;
     }

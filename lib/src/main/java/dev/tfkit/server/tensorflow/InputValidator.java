@@ -19,6 +19,8 @@ import org.tensorflow.proto.TensorShapeProto;
 public final class InputValidator {
   /** Default ceiling for one input tensor's decoded size. */
   public static final long DEFAULT_MAX_TENSOR_BYTES = 1L << 30;
+  /** How much of a list of the request's input names an error repeats. */
+  private static final int LISTED_NAMES_CHARS = 400;
 
   private final long maxTensorBytes;
 
@@ -57,11 +59,11 @@ public final class InputValidator {
               + "!="
               + want.size()
               + " len({"
-              + String.join(",", sent)
+              + RequestException.echo(String.join(",", sent), LISTED_NAMES_CHARS)
               + "}) != len({"
               + String.join(",", want)
               + "}). Sent extra: {"
-              + String.join(",", extra)
+              + RequestException.echo(String.join(",", extra), LISTED_NAMES_CHARS)
               + "}. Missing but required: {"
               + String.join(",", missing)
               + "}.");
@@ -204,7 +206,7 @@ public final class InputValidator {
   }
 
   private static RequestException bad(String name, String what) {
-    return RequestException.invalidArgument("input '" + name + "': " + what);
+    return RequestException.invalidArgument("input '" + RequestException.echo(name) + "': " + what);
   }
 
   static String shapeString(TensorShapeProto s) {

@@ -251,7 +251,8 @@ public final class SavedModelServable implements AutoCloseable {
     String key = resolveName(name);
     SignatureDef s = signatures.get(key);
     if (s == null) {
-      throw RequestException.failedPrecondition("Serving signature key \"" + key + "\" not found.");
+      throw RequestException.failedPrecondition(
+          "Serving signature key \"" + RequestException.echo(key) + "\" not found.");
     }
     return s;
   }
@@ -312,13 +313,14 @@ public final class SavedModelServable implements AutoCloseable {
       if (!sig.getOutputsMap().containsKey(alias)) {
         throw RequestException.invalidArgument(
             "output tensor alias not found in signature: "
-                + alias
+                + RequestException.echo(alias)
                 + " Outputs expected to be in the set {"
                 + String.join(",", new TreeSet<>(sig.getOutputsMap().keySet()))
                 + "}.");
       }
       if (aliases.contains(alias)) {
-        throw RequestException.invalidArgument("duplicate output tensor alias: " + alias);
+        throw RequestException.invalidArgument(
+            "duplicate output tensor alias: " + RequestException.echo(alias));
       }
       aliases.add(alias);
     }
