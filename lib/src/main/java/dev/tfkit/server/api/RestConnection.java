@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -37,7 +38,8 @@ import java.util.function.Consumer;
  * <p>Every refusal is TF Serving's JSON error body with a status: 400 malformed HTTP (a bad chunk
  * size, say), 408 headers not complete within the read timeout or a body that stalls for it, 413
  * a body over the limit, 414/431 a request line/headers over the limit, 417 an unknown {@code
- * Expect}, 501 a transfer coding other than chunked, 503 when the bodies in flight would go over
+ * Expect}, 400 a transfer coding list that does not end in chunked (RFC 9112 6.3: its length is
+ * unknowable) and 501 one with another coding before chunked (6.1), 503 when the bodies in flight would go over
  * their budget. After a refusal the connection is closed: the server stops sending, drains what
  * the client still sends for a moment (so the client reads the answer instead of a reset), then
  * closes.
@@ -194,6 +196,16 @@ final class RestConnection extends ChannelInboundHandlerAdapter {
               : cause instanceof TooLongHttpHeaderException ? 431 : 400;
       String limit =
           code == 400 ? "" : " (the limit is " + limits.maxHeaderBytes() + " bytes)";
+      if (cause instanceof TransferEncodingNotAllowedException
+          || String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT).contains("transfer coding")) {
+        // RFC 9112 6.3: a request whose last coding is not chunked has no knowable length: 400.
+        // (The decoder's stand-in request carries no headers, hence no coding named here.)
+        fail(
+            400,
+            "Transfer-Encoding not supported: a request's last transfer coding must be chunked"
+                + " (HTTP/1.1 only); send the body with a Content-Length, or chunked");
+        return;
+      }
       fail(code, "Malformed HTTP request: " + cause.getMessage() + limit);
       return;
     }
