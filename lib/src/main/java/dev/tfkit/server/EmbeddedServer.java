@@ -115,7 +115,8 @@ public final class EmbeddedServer implements AutoCloseable {
                 new InetSocketAddress(b.host, b.restPort),
                 b.restTimeout,
                 metricsPath,
-                dev.tfkit.server.api.RestLimits.of(b.restMaxBodyBytes, b.restMaxBodyBytesInFlight, b.restReadTimeout));
+                dev.tfkit.server.api.RestLimits.of(b.restMaxBodyBytes, b.restMaxBodyBytesInFlight, b.restReadTimeout),
+                b.inlineRunThreshold);
       }
       if (b.modelConfigFile != null && !b.modelConfigPollWait.isZero()) {
         poller =

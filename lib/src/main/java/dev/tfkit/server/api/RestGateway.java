@@ -1,6 +1,7 @@
 package dev.tfkit.server.api;
 
 import dev.tfkit.server.DaemonThreads;
+import dev.tfkit.server.tensorflow.RunStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -31,11 +32,16 @@ import java.util.function.Consumer;
  * <p>Connections are read on a few event-loop threads ({@link RestConnection}), so a slow, stalled
  * or hostile client costs a socket and never a thread; a request read whole is handled on a
  * bounded pool of handler threads (TensorFlow runs may block), and a request that finds the pool
- * and its queue full is answered 503.
+ * and its queue full is answered 503. Small requests to a fast, idle model are answered on the
+ * event loop itself, as gRPC requests are.
  */
 public final class RestGateway implements AutoCloseable {
   /** Requests waiting for a handler thread before new ones are answered 503. */
   private static final int QUEUE = 1024;
+  /** The largest body that may be answered on the event loop. */
+  private static final int INLINE_BODY_BYTES = 16 << 10;
+  private static final byte[] SIGNATURE_NAME =
+      "signature_name".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final EventLoopGroup loops;
   private final ThreadPoolExecutor handlers;
@@ -43,6 +49,8 @@ public final class RestGateway implements AutoCloseable {
   private final Channel listener;
   private final RestRoutes routes;
   private final BodyBudget budget;
+  private final ServingApi api;
+  private final long inlineRunThresholdNanos;
 
   /**
    * Starts serving on {@code address}.
@@ -51,10 +59,20 @@ public final class RestGateway implements AutoCloseable {
    *     --rest_api_timeout_in_ms}); zero for no limit
    * @param metricsPath the Prometheus page's path, or null for none
    * @param limits body size, bodies in flight, header size and read timeouts
+   * @param inlineRunThreshold a small inference request to a signature whose recent requests each
+   *     took less than this, with nothing of it in flight, is answered on the event loop that read
+   *     it (as gRPC requests are, see {@link RunPlacement}); zero: every request on a handler thread
    */
   public RestGateway(
-      ServingApi api, InetSocketAddress address, Duration timeout, String metricsPath, RestLimits limits)
+      ServingApi api,
+      InetSocketAddress address,
+      Duration timeout,
+      String metricsPath,
+      RestLimits limits,
+      Duration inlineRunThreshold)
       throws IOException {
+    this.api = api;
+    this.inlineRunThresholdNanos = inlineRunThreshold.toNanos();
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     this.handlers =
         new ThreadPoolExecutor(
@@ -103,21 +121,94 @@ public final class RestGateway implements AutoCloseable {
     }
   }
 
-  /** Starts serving with the default {@link RestLimits}. */
+  /** Starts serving with the default {@link RestLimits}, every request on a handler thread. */
   public RestGateway(ServingApi api, InetSocketAddress address, Duration timeout, String metricsPath)
       throws IOException {
-    this(api, address, timeout, metricsPath, RestLimits.defaults());
+    this(api, address, timeout, metricsPath, RestLimits.defaults(), Duration.ZERO);
   }
 
   public int port() {
     return ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
-  /** Hands {@code request} to a handler thread; answers 503 when every one is busy and the queue is full. */
+  /**
+   * Answers {@code request} right here on the event loop when it is a small inference request to
+   * a default signature that has been fast and is idle ({@link RunStats#fastAndIdle}): on a small
+   * machine the two thread hand-offs of a handler thread cost more than such a model's run.
+   * Everything else goes to a handler thread; its run time teaches the same statistics.
+   */
   private void serve(RestRequest request, Consumer<RestReply> answer) {
+    RunStats stats = inlineCandidate(request);
+    if (stats == null) {
+      offload(request, answer, null);
+      return;
+    }
+    long t0 = System.nanoTime();
+    if (stats.fastAndIdle(inlineRunThresholdNanos, t0)) {
+      stats.beginInline();
+      RestReply reply;
+      try {
+        reply = routes.answer(request);
+      } finally {
+        stats.end(t0, System.nanoTime() - t0);
+      }
+      answer.accept(reply);
+      return;
+    }
+    stats.begin();
+    offload(request, answer, stats);
+  }
+
+  /**
+   * The run statistics that decide where {@code request} runs, or null when it always goes to a
+   * handler thread: not an inference request, a body over {@value #INLINE_BODY_BYTES} bytes (its
+   * parsing alone could hold the event loop), or a body that names a signature (the statistics
+   * are looked up before the body is parsed, so only the default signature's are known).
+   */
+  private RunStats inlineCandidate(RestRequest request) {
+    if (inlineRunThresholdNanos <= 0 || request.body().length > INLINE_BODY_BYTES) {
+      return null;
+    }
+    tensorflow.serving.Model.ModelSpec spec = routes.inferenceSpec(request.method(), request.path());
+    if (spec == null || contains(request.body(), SIGNATURE_NAME)) {
+      return null;
+    }
+    return api.runStats(spec);
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Hands {@code request} to a handler thread; answers 503 when every one is busy and the queue is full. */
+  private void offload(RestRequest request, Consumer<RestReply> answer, RunStats stats) {
     try {
-      handlers.execute(() -> answer.accept(routes.answer(request)));
+      handlers.execute(
+          () -> {
+            long t0 = System.nanoTime();
+            RestReply reply;
+            try {
+              reply = routes.answer(request);
+            } finally {
+              if (stats != null) {
+                stats.end(t0, System.nanoTime() - t0);
+              }
+            }
+            answer.accept(reply);
+          });
     } catch (RejectedExecutionException e) {
+      if (stats != null) {
+        stats.abandon();
+      }
       answer.accept(
           RestReply.error(
               503,

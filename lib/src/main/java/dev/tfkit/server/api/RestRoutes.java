@@ -100,6 +100,25 @@ final class RestRoutes {
     }
   }
 
+  /**
+   * The model spec (default signature) of a predict, classify or regress request, or null for any
+   * other request or a path whose spec is malformed (its error comes from {@link #answer}).
+   */
+  ModelSpec inferenceSpec(String method, String path) {
+    if (!method.equals("POST")) {
+      return null;
+    }
+    Matcher m = PREDICT.matcher(path);
+    if (!m.matches()) {
+      return null;
+    }
+    try {
+      return spec(m.group(1), m.group(2), m.group(3));
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   private RestReply route(String method, String path, byte[] body) {
     if (metricsPath != null && path.equals(metricsPath) && method.equals("GET")) {
       return new RestReply(
