@@ -60,6 +60,22 @@ final class ServeCommand implements Callable<Integer> {
       description = "Longest a REST request may run (default ${DEFAULT-VALUE}).")
   long restTimeoutMs;
 
+  @Option(names = "--rest_max_body_bytes",
+      defaultValue = "" + dev.tfkit.server.api.RestLimits.DEFAULT_MAX_BODY_BYTES,
+      description = "tfkit's flag: largest REST request body; larger ones get 413 before they are read"
+          + " (default ${DEFAULT-VALUE}, 64 MiB).")
+  long restMaxBodyBytes;
+
+  @Option(names = "--rest_max_body_bytes_in_flight", defaultValue = "0",
+      description = "tfkit's flag: largest total of REST bodies being read or handled at once; more gets 503"
+          + " (0 = auto: an eighth of the heap, 1 to 4 largest bodies).")
+  long restMaxBodyBytesInFlight;
+
+  @Option(names = "--rest_read_timeout_in_ms", defaultValue = "10000",
+      description = "tfkit's flag: time a REST request's headers may take, and its body may stall,"
+          + " before it gets 408 and is closed (default ${DEFAULT-VALUE}).")
+  long restReadTimeoutMs;
+
   @Option(names = "--enable_batching", arity = "0..1", fallbackValue = "true", defaultValue = "false",
       description = "Merge concurrent Predict requests into one run.")
   boolean enableBatching;
@@ -177,6 +193,9 @@ final class ServeCommand implements Callable<Integer> {
             .bindAddress(bindAddress)
             .grpcPort(port)
             .restTimeout(Duration.ofMillis(restTimeoutMs))
+            .restMaxBodyBytes(restMaxBodyBytes)
+            .restMaxBodyBytesInFlight(restMaxBodyBytesInFlight)
+            .restReadTimeout(Duration.ofMillis(restReadTimeoutMs))
             .fileSystemPollWait(Duration.ofSeconds(fsPollSeconds))
             .warmup(enableModelWarmup)
             .probeLoads(probeLoads)

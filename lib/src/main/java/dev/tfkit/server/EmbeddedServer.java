@@ -115,7 +115,14 @@ public final class EmbeddedServer implements AutoCloseable {
                       : b.monitoring.getPrometheusConfig().getPath())
                   : null;
         }
-        gateway = new RestGateway(api, new InetSocketAddress(b.host, b.restPort), b.restTimeout, metricsPath);
+        gateway =
+            new RestGateway(
+                api,
+                new InetSocketAddress(b.host, b.restPort),
+                b.restTimeout,
+                metricsPath,
+                dev.tfkit.server.api.RestLimits.of(b.restMaxBodyBytes, b.restMaxBodyBytesInFlight, b.restReadTimeout),
+                b.inlineRunThreshold);
       }
       if (b.modelConfigFile != null && !b.modelConfigPollWait.isZero()) {
         poller =
@@ -258,6 +265,9 @@ public final class EmbeddedServer implements AutoCloseable {
     private int grpcPort = 8500;
     private int restPort = 8501;
     private Duration restTimeout = Duration.ofSeconds(30);
+    private long restMaxBodyBytes = dev.tfkit.server.api.RestLimits.DEFAULT_MAX_BODY_BYTES;
+    private long restMaxBodyBytesInFlight;
+    private Duration restReadTimeout = dev.tfkit.server.api.RestLimits.DEFAULT_READ_TIMEOUT;
     private BatchingOptions batching;
     private boolean warmup = true;
     private boolean probeLoads;
@@ -354,6 +364,45 @@ public final class EmbeddedServer implements AutoCloseable {
     /** How long a REST request may run (default 30 s, TF Serving's). */
     public Builder restTimeout(Duration d) {
       this.restTimeout = nonNegative(d, "rest_api_timeout_in_ms");
+      return this;
+    }
+
+    /**
+     * Largest REST request body (default 64 MiB): a larger one is answered 413 before it is read.
+     * tfkit's {@code --rest_max_body_bytes}; TF Serving has no such limit.
+     */
+    public Builder restMaxBodyBytes(long bytes) {
+      if (bytes <= 0 || bytes > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException(
+            "rest_max_body_bytes must be 1.." + (Integer.MAX_VALUE - 8) + ", got " + bytes);
+      }
+      this.restMaxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Largest total of REST request bodies being read or handled at once; a request that would
+     * go over it is answered 503. Zero (the default): an eighth of the heap, at least one largest
+     * body and at most four. tfkit's {@code --rest_max_body_bytes_in_flight}.
+     */
+    public Builder restMaxBodyBytesInFlight(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("rest_max_body_bytes_in_flight must not be negative: " + bytes);
+      }
+      this.restMaxBodyBytesInFlight = bytes;
+      return this;
+    }
+
+    /**
+     * How long a REST request's headers may take from its first byte, and how long its body may
+     * go without a byte, before it is answered 408 and closed (default 10 s). tfkit's {@code
+     * --rest_read_timeout_in_ms}.
+     */
+    public Builder restReadTimeout(Duration d) {
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException("rest_read_timeout_in_ms must be positive: " + d);
+      }
+      this.restReadTimeout = d;
       return this;
     }
 

@@ -169,4 +169,50 @@ class ServeCommandTest {
     assertThat(bad.code()).isNotZero();
     assertThat(bad.err()).contains("--grpc_max_message_bytes must be positive, got 0");
   }
+
+  @Test
+  void restLimitFlagsReachTheGateway() throws Exception {
+    int port;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd)
+        .parseArgs(
+            "--port=0",
+            "--rest_api_port=" + port,
+            "--model_name=hpt",
+            "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+            "--file_system_poll_wait_seconds=0",
+            "--rest_max_body_bytes=1024",
+            "--rest_read_timeout_in_ms=5000");
+    try (EmbeddedServer server = cmd.build().start();
+        java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream()
+          .write(
+              ("POST /v1/models/hpt:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n{")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(answer)
+          .startsWith("HTTP/1.1 413 ")
+          .contains("{\"error\":")
+          .contains("limit of 1024 bytes (rest_max_body_bytes)");
+    }
+    ServeCommand bad = new ServeCommand();
+    new CommandLine(bad)
+        .parseArgs(
+            "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+            "--rest_max_body_bytes=1024",
+            "--rest_max_body_bytes_in_flight=100");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> bad.build().grpcPort(0).restPort(0).start())
+        .hasMessageContaining("rest_max_body_bytes_in_flight (100) must be at least rest_max_body_bytes (1024)");
+    ServeCommand zero = new ServeCommand();
+    new CommandLine(zero)
+        .parseArgs(
+            "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+            "--rest_read_timeout_in_ms=0");
+    org.assertj.core.api.Assertions.assertThatThrownBy(zero::build)
+        .hasMessageContaining("rest_read_timeout_in_ms must be positive");
+  }
 }

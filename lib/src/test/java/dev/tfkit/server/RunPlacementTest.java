@@ -27,8 +27,8 @@ import tensorflow.serving.PredictionServiceGrpc;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
 /**
- * Where gRPC inference requests run: a fast, idle signature runs on the transport thread once its
- * window is full; a zero threshold or batching keeps every request on workers. Answers must be the
+ * Where gRPC and REST inference requests run: a fast, idle signature runs on the transport thread
+ * once its window is full; a zero threshold or batching keeps every request on workers. Answers must be the
  * same wherever they run. The threshold is generous (100 ms) so that a loaded test machine does
  * not push half_plus_two's runs over it.
  */
@@ -171,6 +171,45 @@ class RunPlacementTest {
           ch.shutdownNow();
         }
       }
+    }
+  }
+
+  /** {@code n} sequential REST predicts on one kept-alive connection, each answer checked. */
+  private static void restPredictSequentially(EmbeddedServer s, int n, String extra) throws Exception {
+    try (RawHttp c = new RawHttp(java.net.URI.create(s.restUrl()).getPort(), 30_000)) {
+      for (int i = 0; i < n; i++) {
+        RawHttp.Response r =
+            c.send(RawHttp.post("/v1/models/hpt:predict", "{" + extra + "\"instances\": [" + (2f * i) + "]}"))
+                .read();
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("predictions").get(0).floatValue())
+            .as("request %d", i)
+            .isEqualTo(i + 2f);
+        java.util.concurrent.locks.LockSupport.parkNanos(PACE_NANOS);
+      }
+    }
+  }
+
+  @Test
+  void fastRestRequestsRunOnTheRestEventLoopUnlessTheyNameASignature() throws Exception {
+    try (EmbeddedServer s = server().restPort(0).inlineRunThreshold(Duration.ofMillis(100)).start()) {
+      restPredictSequentially(s, 200, "");
+      RunStats st = stats(s, "");
+      assertThat(st.inlineRuns())
+          .as("the first %d requests go to handler threads; most later ones run inline: %s", RunStats.WINDOW, st)
+          .isBetween(100L, 200L - RunStats.WINDOW);
+      assertThat(st.lastInlineThread()).startsWith("tfkit-rest-io");
+      assertThat(st.inFlight()).isZero();
+      // Naming the signature (even the default) keeps a request off the event loop: the
+      // statistics are chosen before the body is parsed.
+      long before = st.inlineRuns();
+      restPredictSequentially(s, 40, "\"signature_name\": \"serving_default\", ");
+      assertThat(st.inlineRuns()).isEqualTo(before);
+    }
+    try (EmbeddedServer batched =
+        server().restPort(0).inlineRunThreshold(Duration.ofMillis(100)).batching(BatchingOptions.defaults()).start()) {
+      restPredictSequentially(batched, 60, "");
+      assertThat(stats(batched, "").inlineRuns()).as("batched requests wait for others").isZero();
     }
   }
 }

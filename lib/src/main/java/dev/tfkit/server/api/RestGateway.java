@@ -1,88 +1,56 @@
 package dev.tfkit.server.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.Int64Value;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.tfkit.server.RequestException;
-import dev.tfkit.server.tensorflow.InputValidator;
-import dev.tfkit.serving.rest.PredictJsonRequest;
-import dev.tfkit.serving.rest.StreamedPredictBody;
-import dev.tfkit.serving.rest.TensorJson;
+import dev.tfkit.server.DaemonThreads;
+import dev.tfkit.server.tensorflow.RunStats;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.tensorflow.proto.BytesList;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
-import org.tensorflow.proto.Features;
-import org.tensorflow.proto.FloatList;
-import org.tensorflow.proto.Int64List;
-import org.tensorflow.proto.TensorInfo;
-import tensorflow.serving.Classification.ClassificationRequest;
-import tensorflow.serving.Classification.ClassificationResult;
-import tensorflow.serving.Classification.Classifications;
-import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
-import tensorflow.serving.GetModelMetadata.SignatureDefMap;
-import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
-import tensorflow.serving.InputOuterClass.ExampleList;
-import tensorflow.serving.InputOuterClass.ExampleListWithContext;
-import tensorflow.serving.InputOuterClass.Input;
-import tensorflow.serving.Model.ModelSpec;
-import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.Predict.PredictResponse;
-import tensorflow.serving.RegressionOuterClass.RegressionRequest;
+import java.util.function.Consumer;
 
 /**
- * TF Serving's REST API on the JDK's HTTP server: predict, classify and regress, model status and
- * metadata, the Prometheus metrics page, with TF Serving's paths, JSON shapes, error bodies
- * ({@code {"error": "..."}}) and HTTP codes.
+ * TF Serving's REST API over HTTP/1.1 on Netty: predict, classify and regress, model status and
+ * metadata, the Prometheus metrics page (see {@link RestRoutes}), held to {@link RestLimits}.
+ *
+ * <p>Connections are read on a few event-loop threads ({@link RestConnection}), so a slow, stalled
+ * or hostile client costs a socket and never a thread; a request read whole is handled on a
+ * bounded pool of handler threads (TensorFlow runs may block), and a request that finds the pool
+ * and its queue full is answered 503. Small requests to a fast, idle model are answered on the
+ * event loop itself, as gRPC requests are.
  */
 public final class RestGateway implements AutoCloseable {
-  private static final Pattern PREDICT =
-      Pattern.compile(
-          "(?i)/v1/models/([^/:]+)(?:(?:/versions/(\\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict)");
-  private static final Pattern STATUS =
-      Pattern.compile(
-          "(?i)/v1/models(?:/([^/:]+))?(?:(?:/versions/(\\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?");
-  /** Largest request body read; larger bodies are refused before they are buffered. */
-  private static final long MAX_BODY_BYTES = 1L << 30;
+  /** Requests waiting for a handler thread before new ones are answered 503. */
+  private static final int QUEUE = 1024;
+  /** The largest body that may be answered on the event loop. */
+  private static final int INLINE_BODY_BYTES = 16 << 10;
+  private static final byte[] SIGNATURE_NAME =
+      "signature_name".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-  static {
-    // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's algorithm
-    // and the client's delayed ACK add ~40 ms to every small response.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
-
+  private final EventLoopGroup loops;
+  private final ThreadPoolExecutor handlers;
+  private final ScheduledExecutorService deadlineTimer;
+  private final Channel listener;
+  private final RestRoutes routes;
+  private final BodyBudget budget;
   private final ServingApi api;
-  private final HttpServer server;
-  private final ExecutorService httpThreads;
-  private final java.util.concurrent.ScheduledExecutorService deadlineTimer;
-  private final Duration timeout;
-  private final String metricsPath;
-  private final ObjectMapper mapper = TensorJson.mapper();
+  private final long inlineRunThresholdNanos;
 
   /**
    * Starts serving on {@code address}.
@@ -90,374 +58,176 @@ public final class RestGateway implements AutoCloseable {
    * @param timeout how long a request may run before it is answered 504 (TF Serving's {@code
    *     --rest_api_timeout_in_ms}); zero for no limit
    * @param metricsPath the Prometheus page's path, or null for none
+   * @param limits body size, bodies in flight, header size and read timeouts
+   * @param inlineRunThreshold a small inference request to a signature whose recent requests each
+   *     took less than this, with nothing of it in flight, is answered on the event loop that read
+   *     it (as gRPC requests are, see {@link RunPlacement}); zero: every request on a handler thread
    */
-  public RestGateway(ServingApi api, InetSocketAddress address, Duration timeout, String metricsPath)
+  public RestGateway(
+      ServingApi api,
+      InetSocketAddress address,
+      Duration timeout,
+      String metricsPath,
+      RestLimits limits,
+      Duration inlineRunThreshold)
       throws IOException {
     this.api = api;
-    this.timeout = timeout;
-    this.metricsPath = metricsPath;
+    this.inlineRunThresholdNanos = inlineRunThreshold.toNanos();
     int threads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
-    this.httpThreads = Executors.newFixedThreadPool(threads, dev.tfkit.server.DaemonThreads.named("tfkit-rest"));
-    this.deadlineTimer = Executors.newSingleThreadScheduledExecutor(dev.tfkit.server.DaemonThreads.named("tfkit-rest-deadline"));
+    this.handlers =
+        new ThreadPoolExecutor(
+            threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
+            DaemonThreads.named("tfkit-rest"));
+    handlers.allowCoreThreadTimeOut(true);
+    this.deadlineTimer =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tfkit-rest-deadline"));
+    this.routes = new RestRoutes(api, deadlineTimer, timeout, metricsPath);
+    this.budget = new BodyBudget(limits.maxBodyBytesInFlight());
+    // Event loops only read, parse HTTP and write: one per core is plenty.
+    this.loops =
+        new NioEventLoopGroup(
+            Math.min(4, Runtime.getRuntime().availableProcessors()),
+            new DefaultThreadFactory("tfkit-rest-io", true));
+    HttpDecoderConfig http =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(limits.maxHeaderBytes())
+            .setMaxHeaderSize(limits.maxHeaderBytes())
+            .setMaxChunkSize(64 << 10);
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(loops)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 128)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            // Small answers go out at once instead of waiting for the client's delayed ACK.
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    RestConnection c = new RestConnection(limits, budget, RestGateway.this::serve);
+                    ch.pipeline().addLast(c.bytesTap(), new HttpServerCodec(http), c);
+                  }
+                });
     try {
-      this.server = HttpServer.create(address, 128);
-    } catch (java.net.BindException e) {
-      httpThreads.shutdownNow();
-      deadlineTimer.shutdownNow();
-      throw new java.net.BindException(
-          "cannot listen for REST on " + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage());
+      this.listener = b.bind(address).syncUninterruptibly().channel();
+    } catch (Exception e) { // Netty rethrows the bind's checked exception undeclared
+      shutdown();
+      String where = address.getHostString() + ":" + address.getPort();
+      if (e instanceof BindException) {
+        throw new BindException("cannot listen for REST on " + where + ": " + e.getMessage());
+      }
+      throw new IOException("cannot listen for REST on " + where + ": " + e, e);
     }
-    server.createContext("/", this::handle);
-    server.setExecutor(httpThreads);
-    server.start();
+  }
+
+  /** Starts serving with the default {@link RestLimits}, every request on a handler thread. */
+  public RestGateway(ServingApi api, InetSocketAddress address, Duration timeout, String metricsPath)
+      throws IOException {
+    this(api, address, timeout, metricsPath, RestLimits.defaults(), Duration.ZERO);
   }
 
   public int port() {
-    return server.getAddress().getPort();
-  }
-
-  private record Reply(int code, String contentType, byte[] body) {}
-
-  private void handle(HttpExchange ex) throws IOException {
-    Reply reply;
-    try {
-      reply = route(ex);
-    } catch (RequestException e) {
-      reply = error(e.code().httpStatus(), e.getMessage());
-    } catch (IllegalArgumentException e) {
-      reply = error(400, String.valueOf(e.getMessage()));
-    } catch (RuntimeException | LinkageError e) {
-      reply = error(500, String.valueOf(e));
-    }
-    try (ex) {
-      ex.getResponseHeaders().set("Content-Type", reply.contentType());
-      ex.sendResponseHeaders(reply.code(), reply.body().length == 0 ? -1 : reply.body().length);
-      if (reply.body().length > 0) {
-        try (OutputStream os = ex.getResponseBody()) {
-          os.write(reply.body());
-        }
-      }
-    }
-  }
-
-  private Reply route(HttpExchange ex) throws IOException {
-    String method = ex.getRequestMethod();
-    String path = ex.getRequestURI().getRawPath();
-    if (metricsPath != null && path.equals(metricsPath) && method.equals("GET")) {
-      return new Reply(
-          200, "text/plain; version=0.0.4", api.metrics().prometheusText().getBytes(StandardCharsets.UTF_8));
-    }
-    if (method.equals("POST")) {
-      Matcher m = PREDICT.matcher(path);
-      if (m.matches()) {
-        ModelSpec spec = spec(m.group(1), m.group(2), m.group(3));
-        byte[] body = readBody(ex);
-        String verb = m.group(4).toLowerCase(java.util.Locale.ROOT);
-        return withTimeout(() -> json(200, call(verb, spec, body)));
-      }
-    } else if (method.equals("GET")) {
-      Matcher m = STATUS.matcher(path);
-      if (m.matches() && m.group(1) != null) {
-        ModelSpec spec = spec(m.group(1), m.group(2), m.group(3));
-        if (m.group(4) != null) {
-          return withTimeout(() -> json(200, metadataJson(api.metadata(spec))));
-        }
-        return withTimeout(
-            () ->
-                json(
-                    200,
-                    print(api.status(GetModelStatusRequest.newBuilder().setModelSpec(spec).build()))));
-      }
-    }
-    return error(404, "Malformed request: " + method + " " + path);
-  }
-
-  private ModelSpec spec(String name, String version, String label) {
-    ModelSpec.Builder b = ModelSpec.newBuilder().setName(decode(name, "model name"));
-    if (version != null) {
-      try {
-        b.setVersion(Int64Value.of(Long.parseLong(version)));
-      } catch (NumberFormatException e) {
-        throw RequestException.invalidArgument(
-            "Failed to convert version: " + version + " to numeric.");
-      }
-    }
-    if (label != null) {
-      b.setVersionLabel(decode(label, "model version label"));
-    }
-    return b.build();
-  }
-
-  private static String decode(String s, String what) {
-    try {
-      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw RequestException.invalidArgument("Failed to decode " + what + ":" + s);
-    }
-  }
-
-  private static byte[] readBody(HttpExchange ex) throws IOException {
-    String len = ex.getRequestHeaders().getFirst("Content-Length");
-    if (len != null) {
-      try {
-        if (Long.parseLong(len.trim()) > MAX_BODY_BYTES) {
-          throw RequestException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
-        }
-      } catch (NumberFormatException ignored) {
-        // The server itself rejects a malformed Content-Length.
-      }
-    }
-    try (InputStream in = ex.getRequestBody()) {
-      byte[] body = in.readNBytes((int) Math.min(MAX_BODY_BYTES, Integer.MAX_VALUE - 8) + 1);
-      if (body.length > MAX_BODY_BYTES) {
-        throw RequestException.invalidArgument("request body is larger than " + MAX_BODY_BYTES + " bytes");
-      }
-      return body;
-    }
+    return ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
   /**
-   * Runs {@code work} on this HTTP thread under a deadline of {@code --rest_api_timeout_in_ms}:
-   * the session run gets the time left as TensorFlow's {@code RunOptions.timeout_in_ms} and is
-   * cancelled when it is up (answered 504), as in TF Serving; no hand-off to another thread.
+   * Answers {@code request} right here on the event loop when it is a small inference request to
+   * a default signature that has been fast and is idle ({@link RunStats#fastAndIdle}): on a small
+   * machine the two thread hand-offs of a handler thread cost more than such a model's run.
+   * Everything else goes to a handler thread; its run time teaches the same statistics.
    */
-  private Reply withTimeout(java.util.concurrent.Callable<Reply> work) {
-    io.grpc.Context.CancellableContext ctx =
-        timeout.isZero()
-            ? null
-            : io.grpc.Context.current()
-                .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS, deadlineTimer);
-    try {
-      return ctx == null ? work.call() : ctx.call(work);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw RequestException.internal(String.valueOf(e), e);
-    } finally {
-      if (ctx != null) {
-        ctx.cancel(null);
+  private void serve(RestRequest request, Consumer<RestReply> answer) {
+    RunStats stats = inlineCandidate(request);
+    if (stats == null) {
+      offload(request, answer, null);
+      return;
+    }
+    long t0 = System.nanoTime();
+    if (stats.fastAndIdle(inlineRunThresholdNanos, t0)) {
+      stats.beginInline();
+      RestReply reply;
+      try {
+        reply = routes.answer(request);
+      } finally {
+        stats.end(t0, System.nanoTime() - t0);
       }
+      answer.accept(reply);
+      return;
     }
+    stats.begin();
+    offload(request, answer, stats);
   }
 
-  // ---------------------------------------------------------------- predict / classify / regress
-
-  private String call(String verb, ModelSpec spec, byte[] body) {
-    if (verb.equals("predict")) {
-      // Numeric tensors are streamed without a JSON tree; other bodies (and malformed JSON, whose
-      // error comes before the model lookup as before) take the tree.
-      StreamedPredictBody fast = StreamedPredictBody.read(body);
-      return predict(spec, fast, fast == null ? TensorJson.parse(body) : null, body);
+  /**
+   * The run statistics that decide where {@code request} runs, or null when it always goes to a
+   * handler thread: not an inference request, a body over {@value #INLINE_BODY_BYTES} bytes (its
+   * parsing alone could hold the event loop), or a body that names a signature (the statistics
+   * are looked up before the body is parsed, so only the default signature's are known).
+   */
+  private RunStats inlineCandidate(RestRequest request) {
+    if (inlineRunThresholdNanos <= 0 || request.body().length > INLINE_BODY_BYTES) {
+      return null;
     }
-    JsonNode json = TensorJson.parse(body);
-    return verb.equals("classify") ? classify(spec, json) : regress(spec, json);
+    tensorflow.serving.Model.ModelSpec spec = routes.inferenceSpec(request.method(), request.path());
+    if (spec == null || contains(request.body(), SIGNATURE_NAME)) {
+      return null;
+    }
+    return api.runStats(spec);
   }
 
-  private String predict(ModelSpec spec, StreamedPredictBody fast, JsonNode tree, byte[] body) {
-    dev.tfkit.serving.rest.RestFormat[] format = new dev.tfkit.serving.rest.RestFormat[1];
-    PredictResponse resp =
-        api.predict(
-            spec,
-            servable -> {
-              java.util.function.Function<String, Map<String, org.tensorflow.proto.DataType>> types =
-                  sigName -> {
-                    Map<String, org.tensorflow.proto.DataType> t = new LinkedHashMap<>();
-                    for (Map.Entry<String, TensorInfo> e :
-                        new java.util.TreeMap<>(servable.signature(sigName).getInputsMap()).entrySet()) {
-                      t.put(e.getKey(), dev.tfkit.tensor.DataTypes.base(e.getValue().getDtype()));
-                    }
-                    return t;
-                  };
-              PredictJsonRequest r = fast == null ? null : fast.toRequest(types);
-              if (r == null) {
-                r = TensorJson.readPredictRequest(tree != null ? tree : TensorJson.parse(body), types);
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Hands {@code request} to a handler thread; answers 503 when every one is busy and the queue is full. */
+  private void offload(RestRequest request, Consumer<RestReply> answer, RunStats stats) {
+    try {
+      handlers.execute(
+          () -> {
+            long t0 = System.nanoTime();
+            RestReply reply;
+            try {
+              reply = routes.answer(request);
+            } finally {
+              if (stats != null) {
+                stats.end(t0, System.nanoTime() - t0);
               }
-              format[0] = r.format();
-              return PredictRequest.newBuilder()
-                  .setModelSpec(spec.toBuilder().setSignatureName(r.signatureName()))
-                  .putAllInputs(r.inputs())
-                  .build();
-            });
-    return new String(TensorJson.predictResponse(resp.getOutputsMap(), format[0]), StandardCharsets.UTF_8);
-  }
-
-  private String classify(ModelSpec spec, JsonNode body) {
-    ClassificationRequest req =
-        ClassificationRequest.newBuilder()
-            .setModelSpec(spec.toBuilder().setSignatureName(signatureName(body)))
-            .setInput(examples(body))
-            .build();
-    ClassificationResult result = api.classify(req).getResult();
-    ArrayNode results = JsonNodeFactory.instance.arrayNode();
-    for (Classifications c : result.getClassificationsList()) {
-      ArrayNode row = results.addArray();
-      for (var cls : c.getClassesList()) {
-        row.addArray().add(cls.getLabel()).add(cls.getScore());
+            }
+            answer.accept(reply);
+          });
+    } catch (RejectedExecutionException e) {
+      if (stats != null) {
+        stats.abandon();
       }
+      answer.accept(
+          RestReply.error(
+              503,
+              "Server busy: " + handlers.getMaximumPoolSize() + " REST requests running and "
+                  + QUEUE + " waiting; retry later"));
     }
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.set("results", results);
-    return write(out);
-  }
-
-  private String regress(ModelSpec spec, JsonNode body) {
-    RegressionRequest req =
-        RegressionRequest.newBuilder()
-            .setModelSpec(spec.toBuilder().setSignatureName(signatureName(body)))
-            .setInput(examples(body))
-            .build();
-    ArrayNode results = JsonNodeFactory.instance.arrayNode();
-    api.regress(req).getResult().getRegressionsList().forEach(r -> results.add(r.getValue()));
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.set("results", results);
-    return write(out);
-  }
-
-  private static String signatureName(JsonNode body) {
-    if (body == null || !body.isObject()) {
-      throw RequestException.invalidArgument("request body must be a JSON object");
-    }
-    JsonNode s = body.get("signature_name");
-    if (s == null) {
-      return "";
-    }
-    if (!s.isTextual()) {
-      throw RequestException.invalidArgument("'signature_name' must be a string, got " + s);
-    }
-    return s.asText();
-  }
-
-  /** The {@code examples} (and optional {@code context}) of a classify/regress body. */
-  static Input examples(JsonNode body) {
-    JsonNode examples = body.get("examples");
-    if (examples == null || !examples.isArray()) {
-      throw RequestException.invalidArgument("Missing 'examples' array in the request body");
-    }
-    ExampleList.Builder list = ExampleList.newBuilder();
-    ExampleListWithContext.Builder withContext = ExampleListWithContext.newBuilder();
-    for (int i = 0; i < examples.size(); i++) {
-      Example e = example(examples.get(i), "examples[" + i + "]");
-      list.addExamples(e);
-      withContext.addExamples(e);
-    }
-    JsonNode context = body.get("context");
-    if (context != null) {
-      withContext.setContext(example(context, "context"));
-      return Input.newBuilder().setExampleListWithContext(withContext).build();
-    }
-    return Input.newBuilder().setExampleList(list).build();
-  }
-
-  private static Example example(JsonNode node, String where) {
-    if (!node.isObject()) {
-      throw RequestException.invalidArgument(where + " must be a JSON object of features");
-    }
-    Features.Builder f = Features.newBuilder();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      f.putFeature(e.getKey(), feature(e.getValue(), where + "." + e.getKey()));
-    }
-    return Example.newBuilder().setFeatures(f).build();
-  }
-
-  /** A feature from a value or list: integers → int64_list, decimals → float_list, strings → bytes. */
-  private static Feature feature(JsonNode v, String where) {
-    java.util.List<JsonNode> values = new java.util.ArrayList<>();
-    if (v.isArray()) {
-      v.forEach(values::add);
-    } else {
-      values.add(v);
-    }
-    if (values.isEmpty()) {
-      throw RequestException.invalidArgument(where + " is an empty list; its type cannot be told");
-    }
-    JsonNode first = values.get(0);
-    if (first.isIntegralNumber()) {
-      Int64List.Builder b = Int64List.newBuilder();
-      for (JsonNode x : values) {
-        if (!x.isIntegralNumber() || !x.canConvertToLong()) {
-          throw RequestException.invalidArgument(where + ": expected integers, got " + x);
-        }
-        b.addValue(x.asLong());
-      }
-      return Feature.newBuilder().setInt64List(b).build();
-    }
-    if (first.isNumber()) {
-      FloatList.Builder b = FloatList.newBuilder();
-      for (JsonNode x : values) {
-        if (!x.isNumber()) {
-          throw RequestException.invalidArgument(where + ": expected numbers, got " + x);
-        }
-        b.addValue((float) x.asDouble());
-      }
-      return Feature.newBuilder().setFloatList(b).build();
-    }
-    BytesList.Builder b = BytesList.newBuilder();
-    for (JsonNode x : values) {
-      if (x.isTextual()) {
-        b.addValue(ByteString.copyFromUtf8(x.asText()));
-      } else if (x.isObject() && x.size() == 1 && x.get("b64") != null && x.get("b64").isTextual()) {
-        try {
-          b.addValue(ByteString.copyFrom(Base64.getDecoder().decode(x.get("b64").asText())));
-        } catch (IllegalArgumentException e) {
-          throw RequestException.invalidArgument(where + ": invalid base64: " + e.getMessage());
-        }
-      } else {
-        throw RequestException.invalidArgument(
-            where + ": expected a number, a string or {\"b64\": ...}, got " + x);
-      }
-    }
-    return Feature.newBuilder().setBytesList(b).build();
-  }
-
-  // ---------------------------------------------------------------- status / metadata
-
-  private static final JsonFormat.Printer PRINTER =
-      JsonFormat.printer().preservingProtoFieldNames().includingDefaultValueFields();
-
-  private static String print(com.google.protobuf.MessageOrBuilder m) {
-    try {
-      return PRINTER.print(m);
-    } catch (InvalidProtocolBufferException e) {
-      throw RequestException.internal("Failed to convert proto to json. Error: " + e.getMessage(), e);
-    }
-  }
-
-  /** TF Serving's metadata JSON: the model spec, and the signature map unpacked from its Any. */
-  static String metadataJson(GetModelMetadataResponse r) {
-    SignatureDefMap map;
-    try {
-      map = r.getMetadataOrThrow("signature_def").unpack(SignatureDefMap.class);
-    } catch (InvalidProtocolBufferException e) {
-      throw RequestException.internal("Failed to unpack 'Any' object to 'SignatureDefMap'.", e);
-    }
-    return "{\n\"model_spec\":"
-        + print(r.getModelSpec())
-        + ",\n\"metadata\": {\"signature_def\": "
-        + print(map)
-        + "}\n}\n";
-  }
-
-  private String write(JsonNode n) {
-    try {
-      return mapper.writeValueAsString(n);
-    } catch (IOException e) {
-      throw RequestException.internal("writing JSON failed: " + e.getMessage(), e);
-    }
-  }
-
-  private static Reply json(int code, String body) {
-    return new Reply(code, "application/json", body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static Reply error(int code, String message) {
-    return new Reply(code, "application/json", TensorJson.errorBody(message));
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    httpThreads.shutdownNow();
+    if (listener != null) {
+      listener.close().syncUninterruptibly();
+    }
+    shutdown();
+  }
+
+  private void shutdown() {
+    loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    handlers.shutdownNow();
     deadlineTimer.shutdownNow();
   }
 }
