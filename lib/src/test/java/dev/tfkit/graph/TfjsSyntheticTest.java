@@ -82,4 +82,35 @@ class TfjsSyntheticTest {
       assertThat(y).containsExactly(1.5f, 0f, 3f, 0f); // relu([1.5, -6]), relu([3, -5])
     }
   }
+
+  @Test
+  void weightsStoredNarrowerThanDeclaredBecomeTheDeclaredDtype(@TempDir Path dir) throws Exception {
+    // As the converter writes faceboxes and nanodet: a DT_DOUBLE and a DT_INT64 Const whose
+    // weights are stored as float32 and int32. TensorFlow refused the graph when tfkit built the
+    // Consts with the stored dtypes ("passed float ... incompatible with expected double").
+    String model = """
+        {"format": "graph-model", "modelTopology": {"node": [
+          {"name": "x", "op": "Placeholder", "attr": {"dtype": {"type": "DT_DOUBLE"}}},
+          {"name": "k", "op": "Const", "attr": {"dtype": {"type": "DT_DOUBLE"}, "value": {"tensor": {"dtype": "DT_DOUBLE", "tensorShape": {"dim": [{"size": "2"}]}}}}},
+          {"name": "y", "op": "Mul", "input": ["x", "k"], "attr": {"T": {"type": "DT_DOUBLE"}}},
+          {"name": "i", "op": "Placeholder", "attr": {"dtype": {"type": "DT_INT64"}}},
+          {"name": "n", "op": "Const", "attr": {"dtype": {"type": "DT_INT64"}, "value": {"tensor": {"dtype": "DT_INT64", "tensorShape": {"dim": [{"size": "2"}]}}}}},
+          {"name": "z", "op": "AddV2", "input": ["i", "n"], "attr": {"T": {"type": "DT_INT64"}}}
+        ], "versions": {"producer": 1}},
+        "weightsManifest": [{"paths": ["w.bin"], "weights": [
+          {"name": "k", "shape": [2], "dtype": "float32"},
+          {"name": "n", "shape": [2], "dtype": "int32"}
+        ]}]}
+        """;
+    Files.writeString(dir.resolve("model.json"), model);
+    ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+    b.putFloat(0.5f).putFloat(-3f).putInt(7).putInt(-2);
+    Files.write(dir.resolve("w.bin"), b.array());
+    try (ModelGraph g = ModelGraph.load(dir.resolve("model.json"))) {
+      assertThat(g.node("k").getAttrOrThrow("value").getTensor().getDtype()).isEqualTo(org.tensorflow.proto.DataType.DT_DOUBLE);
+      var out = g.runValues(Map.of("x:0", new double[] {2, 4}, "i:0", new long[] {1L << 40, 5}), "y:0", "z:0");
+      assertThat(out.get("y:0").doubles()).containsExactly(1.0, -12.0);
+      assertThat(out.get("z:0").longs()).containsExactly((1L << 40) + 7, 3L);
+    }
+  }
 }
