@@ -36,6 +36,14 @@ import java.util.function.Consumer;
  * event loop itself, as gRPC requests are.
  */
 public final class RestGateway implements AutoCloseable {
+  static {
+    // Netty logs through SLF4J when slf4j-api is on the class path (Tablesaw brings it), and with
+    // no provider SLF4J prints three warning lines on stderr at the first REST server. tfkit logs
+    // through java.util.logging (ConsoleLogging): send Netty's records there too.
+    io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+        io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+  }
+
   /** Requests waiting for a handler thread before new ones are answered 503. */
   private static final int QUEUE = 1024;
   /** The largest body that may be answered on the event loop. */
