@@ -137,6 +137,23 @@ class DemoTest {
   }
 
   @Test
+  void theGraphAroundTheCutIsDrawnWhereGraphvizRuns() throws Exception {
+    boolean graphviz = dev.tfkit.io.ShortCommand.run(List.of("dot", "-V"), 30).ok();
+    StringBuilder svg = new StringBuilder();
+    for (JsonNode cell : notebook("01-export-subgraph").get("cells")) {
+      for (JsonNode o : cell.path("outputs")) {
+        JsonNode v = o.path("data").path("image/svg+xml");
+        if (!v.isMissingNode()) svg.append(v.isArray() ? String.join("", json.convertValue(v, String[].class)) : v.asText());
+      }
+    }
+    if (graphviz) {
+      assertThat(svg.toString()).contains("<svg").contains("global_pooling/Mean");
+    } else {
+      assertThat(streams(notebook("01-export-subgraph"))).contains("no picture: Graphviz 'dot' could not be started");
+    }
+  }
+
+  @Test
   void latentSearchLoads200TimesAndEveryFaceFindsItselfFirst() throws Exception {
     String text = streams(notebook("02-export-with-assets"));
     assertThat(text).contains("200 loads, 0 failures");

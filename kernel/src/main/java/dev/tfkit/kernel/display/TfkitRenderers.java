@@ -3,6 +3,7 @@ package dev.tfkit.kernel.display;
 import dev.tfkit.graph.GraphSummary;
 import dev.tfkit.graph.ModelGraph;
 import dev.tfkit.kernel.MimeBundle;
+import dev.tfkit.graph.GraphPicture;
 import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.serving.ModelMetadata;
 import dev.tfkit.serving.Prediction;
@@ -31,6 +32,7 @@ final class TfkitRenderers {
     r.register(ModelGraph.class, TfkitRenderers::graph);
     r.register(GraphSummary.class, TfkitRenderers::summary);
     r.register(SavedModelInfo.class, TfkitRenderers::savedModel);
+    r.register(GraphPicture.class, TfkitRenderers::picture);
     r.register(ModelMetadata.class, TfkitRenderers::metadata);
   }
 
@@ -101,6 +103,11 @@ final class TfkitRenderers {
     }
     out.put("text/html", h.toString());
     out.put("text/plain", info.toString());
+  }
+
+  private static void picture(GraphPicture p, MimeBundle.Builder out) {
+    out.put("image/svg+xml", p.svg());
+    out.put("text/plain", "graph around " + p.centre() + ", " + p.hops() + " hops (SVG)");
   }
 
   private static void metadata(ModelMetadata m, MimeBundle.Builder out) {
