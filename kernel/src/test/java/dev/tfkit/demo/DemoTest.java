@@ -191,7 +191,9 @@ class DemoTest {
     List<BufferedImage> figures = new ArrayList<>();
     for (JsonNode cell : nb.get("cells")) {
       for (JsonNode o : cell.path("outputs")) {
-        if (o.path("output_type").asText().equals("display_data") && o.path("data").has("image/png")) {
+        // display(...) in the loop, then the whole photo as the last cell's value (an execute_result)
+        String type = o.path("output_type").asText();
+        if ((type.equals("display_data") || type.equals("execute_result")) && o.path("data").has("image/png")) {
           String b64 = o.get("data").get("image/png").asText().replaceAll("\\s", "");
           figures.add(ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(b64))));
         }
