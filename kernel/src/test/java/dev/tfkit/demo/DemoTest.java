@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoTest {
   Path out;
   List<Demo.Step> steps;
+  String log;
   final ObjectMapper json = new ObjectMapper();
 
   /**
@@ -47,7 +48,8 @@ class DemoTest {
     out = dir.resolve("demo");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     steps = demo(out, dir, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
-    System.out.println(log.toString(StandardCharsets.UTF_8));
+    this.log = log.toString(StandardCharsets.UTF_8);
+    System.out.println(this.log);
   }
 
   JsonNode notebook(String name) throws Exception {
@@ -79,6 +81,12 @@ class DemoTest {
       for (JsonNode cell : nb.get("cells")) {
         for (JsonNode o : cell.path("outputs")) {
           assertThat(o.path("output_type").asText()).as(s.notebook() + " output").isNotEqualTo("error");
+          // A renderer that failed, or an exception a cell caught and printed, is a broken page too.
+          String text = outputText(o);
+          assertThat(text).as(s.notebook() + " cell " + cell.path("id").asText() + " output")
+              .doesNotContain("display: the renderer for")
+              .doesNotContainPattern("\\b[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*\\.[A-Z]\\w*(Exception|Error)\\b")
+              .doesNotContainPattern("(?m)^\\s+at [\\w.$]+\\([\\w.]+:\\d+\\)");
         }
       }
       assertThat(out.resolve("html").resolve(s.notebook() + ".html")).isRegularFile();
@@ -96,6 +104,29 @@ class DemoTest {
     for (String m : Demo.MODELS) assertThat(out.resolve("models").resolve(m).resolve("1/saved_model.pb")).isRegularFile();
   }
 
+  /** The text of one output: a stream's text, or a display's text/plain and text/html. */
+  static String outputText(JsonNode o) {
+    StringBuilder s = new StringBuilder();
+    for (JsonNode t : List.of(o.path("text"), o.path("data").path("text/plain"), o.path("data").path("text/html"))) {
+      if (t.isArray()) t.forEach(x -> s.append(x.asText()));
+      else s.append(t.asText());
+      s.append('\n');
+    }
+    return s.toString();
+  }
+
+  @Test
+  void theLearnedStylizerRanAndItsLicenseIsPrinted() throws Exception {
+    // The package is fetched by the demo (npm exists here and in CI): White-box Cartoonization, with its license line.
+    assertThat(log).contains("demo: stylizer: White-box Cartoonization").contains("CC BY-NC-SA 4.0")
+        .doesNotContain("using the cartoon filter instead");
+    assertThat(streams(notebook("01-export-subgraph"))).contains("license CC BY-NC-SA 4.0 (non-commercial use only, share-alike)")
+        .contains("with White-box Cartoonization (learned)");
+    String text = streams(notebook("05-portrait-check"));
+    assertThat(text).contains("stylizer: White-box Cartoonization (learned)");
+    assertThat(text).containsPattern("whole photo (\\d+)x(\\d+) -> \\1x\\2");
+  }
+
   @Test
   void theCutEncoderEqualsTheFullGraphAndTheCheckpointAnswersHalfPlusTwo() throws Exception {
     String text = streams(notebook("01-export-subgraph"));
@@ -103,6 +134,23 @@ class DemoTest {
     assertThat(m.find()).isTrue();
     assertThat(Double.parseDouble(m.group(1))).isLessThan(1e-3);
     assertThat(text).contains("y = 0.5 x + 2 for x = 1, 2, 3: [2.5, 3.0, 3.5]");
+  }
+
+  @Test
+  void theGraphAroundTheCutIsDrawnWhereGraphvizRuns() throws Exception {
+    boolean graphviz = dev.tfkit.io.ShortCommand.run(List.of("dot", "-V"), 30).ok();
+    StringBuilder svg = new StringBuilder();
+    for (JsonNode cell : notebook("01-export-subgraph").get("cells")) {
+      for (JsonNode o : cell.path("outputs")) {
+        JsonNode v = o.path("data").path("image/svg+xml");
+        if (!v.isMissingNode()) svg.append(v.isArray() ? String.join("", json.convertValue(v, String[].class)) : v.asText());
+      }
+    }
+    if (graphviz) {
+      assertThat(svg.toString()).contains("<svg").contains("global_pooling/Mean");
+    } else {
+      assertThat(streams(notebook("01-export-subgraph"))).contains("no picture: Graphviz 'dot' could not be started");
+    }
   }
 
   @Test
@@ -143,17 +191,20 @@ class DemoTest {
     List<BufferedImage> figures = new ArrayList<>();
     for (JsonNode cell : nb.get("cells")) {
       for (JsonNode o : cell.path("outputs")) {
-        if (o.path("output_type").asText().equals("display_data") && o.path("data").has("image/png")) {
+        // display(...) in the loop, then the whole photo as the last cell's value (an execute_result)
+        String type = o.path("output_type").asText();
+        if ((type.equals("display_data") || type.equals("execute_result")) && o.path("data").has("image/png")) {
           String b64 = o.get("data").get("image/png").asText().replaceAll("\\s", "");
           figures.add(ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(b64))));
         }
       }
     }
-    assertThat(figures).hasSize(6);
-    for (BufferedImage f : figures) {
+    assertThat(figures).hasSize(7); // six portraits, then one whole photo beside its stylized copy
+    for (BufferedImage f : figures.subList(0, 6)) {
       // One row: photo, crop, stylized crop and k = 3 neighbours, 220 px high plus caption and padding.
       assertThat(f.getHeight()).isEqualTo(8 + 220 + 18 + 8);
       assertThat(f.getWidth()).isGreaterThan(6 * 150);
     }
+    assertThat(figures.get(6).getHeight()).isEqualTo(8 + 360 + 18 + 8);
   }
 }

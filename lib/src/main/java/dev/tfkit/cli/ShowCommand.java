@@ -25,10 +25,27 @@ final class ShowCommand implements Runnable {
   @Option(names = "--nodes", paramLabel = "REGEX", description = "Also list nodes whose name or op matches REGEX, with dtypes and shapes.")
   String nodes;
 
+  @Option(names = "--svg", paramLabel = "FILE",
+      description = "Also draw the graph around the --around nodes as SVG into FILE (needs Graphviz's dot).")
+  Path svg;
+
+  @Option(names = "--around", split = ",", paramLabel = "NODE",
+      description = "Nodes (or tensors) the --svg picture is around, e.g. a cut (default: the likely outputs).")
+  String[] around = new String[0];
+
+  @Option(names = "--hops", paramLabel = "N", defaultValue = "3",
+      description = "How many edges away from the --around nodes the picture reaches (default: ${DEFAULT-VALUE}).")
+  int hops;
+
   @Override
   public void run() {
     try (ModelGraph g = ModelGraph.load(path, tags)) {
       System.out.print(GraphDescription.describe(g, nodes));
+      if (svg != null) {
+        String[] centre = around.length > 0 ? around : g.likelyOutputs().toArray(String[]::new);
+        g.pictureAround(hops, centre).writeSvg(svg);
+        System.out.println("\nwrote " + svg + ": the graph " + hops + " hops around " + String.join(", ", centre));
+      }
     }
   }
 }

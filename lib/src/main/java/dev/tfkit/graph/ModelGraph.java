@@ -495,6 +495,15 @@ public final class ModelGraph implements AutoCloseable {
     return dev.tfkit.tensor.DataTypes.base(dt).name().replace("DT_", "").toLowerCase(java.util.Locale.ROOT);
   }
 
+  /**
+   * A picture of the graph around {@code nodes} (for example the tensors a cut keeps): the nodes
+   * within {@code hops} edges of them, both ways, drawn by Graphviz as SVG; a notebook shows it
+   * inline, {@link GraphPicture#writeSvg} writes it to a file.
+   */
+  public GraphPicture pictureAround(int hops, String... nodes) {
+    return GraphPicture.around(graphDef(), List.of(nodes), hops);
+  }
+
   /** Nodes, weight bytes and GraphDef bytes of {@code before} against this graph. */
   public SizeReport sizeReportSince(ModelGraph before) {
     return SizeReport.of(before, this);

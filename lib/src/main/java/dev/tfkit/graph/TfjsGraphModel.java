@@ -32,7 +32,8 @@ import dev.tfkit.tensor.TensorValue;
  * Reads a TensorFlow.js graph model ({@code model.json} plus weight shards) into a plain
  * TensorFlow GraphDef: the JSON topology is parsed as a GraphDef, every weight (float32, int32,
  * bool, float16, or uint8/uint16-quantized with scale and min) becomes the value of its Const node,
- * and TF.js-only ops are rewritten by {@link TfjsOps}.
+ * TF.js-only ops are rewritten by {@link TfjsOps}, and attrs the runtime requires but the converter
+ * left out (such as {@code TArgs}) are filled by {@link RequiredAttrs}.
  */
 final class TfjsGraphModel {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,6 +129,7 @@ final class TfjsGraphModel {
     for (int i = 0; i < gb.getNodeCount(); i++) gb.getNodeBuilder(i).clearDevice();
     GraphDef g = gb.build();
     if (TfjsOps.needsRewrite(g)) g = TfjsOps.expand(g, src);
+    g = RequiredAttrs.fill(g, src);
     return new Loaded(g, signatures(root, src));
   }
 

@@ -14,8 +14,7 @@ import org.tensorflow.proto.OpDef;
 /**
  * Maps the ops only TensorFlow.js knows, or whose fused form the TF runtime's kernels do not cover,
  * onto ops the runtime runs: {@code _FusedConv2D} / {@code _FusedMatMul} stay fused when the CPU
- * kernel handles their fused ops (BiasAdd plus Relu, Relu6, Elu or LeakyRelu; only the {@code
- * TArgs} attr is added where the op defines it); other fusions, {@code FusedDepthwiseConv2dNative} and {@code Prelu} are
+ * kernel handles their fused ops (BiasAdd plus Relu, Relu6, Elu or LeakyRelu); other fusions, {@code FusedDepthwiseConv2dNative} and {@code Prelu} are
  * expanded into chains of plain ops whose last node keeps the original name, so every consumer and
  * every signature tensor stays valid.
  */
@@ -37,7 +36,7 @@ final class TfjsOps {
     List<NodeDef> out = new ArrayList<>();
     for (NodeDef n : g.getNodeList()) {
       if (nativeKernelCovers(n)) {
-        out.add(withTArgs(n));
+        out.add(withoutUnknownAttrs(n));
       } else if (FUSED.contains(n.getOp())) {
         expandFused(n, out, names, source);
       } else if (n.getOp().equals("Prelu")) {
@@ -73,17 +72,15 @@ final class TfjsOps {
         && n.getAttrOrDefault("T", floatType()).getType() == org.tensorflow.proto.DataType.DT_FLOAT;
   }
 
-  /** The node as the runtime's op definition wants it: with {@code TArgs} where defined, without unknown attrs. */
-  private static NodeDef withTArgs(NodeDef n) {
+  /**
+   * The node without attrs the runtime's op does not define; the ones it requires and TF.js leaves
+   * out (such as {@code TArgs}) are filled for every node afterwards by {@link RequiredAttrs}.
+   */
+  private static NodeDef withoutUnknownAttrs(NodeDef n) {
     OpDef def = OpRegistry.get(n.getOp());
     Set<String> allowed = new HashSet<>();
     for (OpDef.AttrDef a : def.getAttrList()) allowed.add(a.getName());
     NodeDef.Builder b = n.toBuilder();
-    if (allowed.contains("TArgs")) { // _FusedConv2D's runtime definition types its args; TF.js omits it
-      AttrValue.ListValue.Builder types = AttrValue.ListValue.newBuilder();
-      for (long i = 0; i < n.getAttrOrThrow("num_args").getI(); i++) types.addType(n.getAttrOrDefault("T", floatType()).getType());
-      b.putAttr("TArgs", AttrValue.newBuilder().setList(types).build());
-    }
     // Attrs the runtime's op does not define would only be warned about and ignored: drop them.
     for (String k : List.copyOf(b.getAttrMap().keySet())) if (!allowed.contains(k)) b.removeAttr(k);
     return b.build();

@@ -55,6 +55,18 @@ class GraphCommandsTest {
   }
 
   @Test
+  void showDrawsTheGraphAroundANodeAsSvg(@TempDir Path tmp) throws Exception {
+    var dot = dev.tfkit.io.ShortCommand.run(java.util.List.of("dot", "-V"), 30);
+    org.junit.jupiter.api.Assumptions.assumeTrue(dot.ok(), () -> "skipped: Graphviz dot cannot run (" + dot.output() + ")");
+    Path svg = tmp.resolve("around.svg");
+    Run r = tfkit("show", Fixtures.tfServing("bad_half_plus_two/00000123").toString(), "--svg", svg.toString(), "--around", "Add",
+        "--hops", "1");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("wrote " + svg + ": the graph 1 hops around Add");
+    assertThat(java.nio.file.Files.readString(svg)).startsWith("<svg").contains(">Add</text>").contains(">Mul</text>");
+  }
+
+  @Test
   void exportThenServeWithBundle(@TempDir Path tmp) {
     Run r = tfkit("export", Fixtures.tfServing("bad_half_plus_two/00000123").toString(),
         "--input", "x=Placeholder:0", "--output", "y=Add:0", "--base_path", tmp.resolve("m").toString());

@@ -3,6 +3,7 @@ package dev.tfkit.kernel.display;
 import dev.tfkit.graph.GraphSummary;
 import dev.tfkit.graph.ModelGraph;
 import dev.tfkit.kernel.MimeBundle;
+import dev.tfkit.graph.GraphPicture;
 import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.serving.ModelMetadata;
 import dev.tfkit.serving.Prediction;
@@ -31,6 +32,7 @@ final class TfkitRenderers {
     r.register(ModelGraph.class, TfkitRenderers::graph);
     r.register(GraphSummary.class, TfkitRenderers::summary);
     r.register(SavedModelInfo.class, TfkitRenderers::savedModel);
+    r.register(GraphPicture.class, TfkitRenderers::picture);
     r.register(ModelMetadata.class, TfkitRenderers::metadata);
   }
 
@@ -91,11 +93,21 @@ final class TfkitRenderers {
         .append(Html.escape(String.valueOf(info.dir()))).append("</caption>")
         .append(row("tag sets", String.valueOf(info.tagSets())))
         .append(row("graph bytes", String.format("%,d", info.graphBytes())))
-        .append(row("variable bytes", String.format("%,d", info.variableBytes())))
-        .append(row("assets", String.valueOf(info.assets()))).append("</table>");
-    h.append(signatures(info.signatures()));
+        .append(row("variable bytes", String.format("%,d", info.variableBytes()))).append("</table>");
+    // One block per MetaGraph, by its own tag set (a SavedModel has no MetaGraph with no tags).
+    for (org.tensorflow.proto.MetaGraphDef m : info.proto().getMetaGraphsList()) {
+      String[] tags = m.getMetaInfoDef().getTagsList().toArray(String[]::new);
+      h.append("<table class=\"tfkit-sum\"><caption>MetaGraph · tags ").append(Html.escape(String.join(", ", tags)))
+          .append("</caption>").append(row("assets", String.valueOf(info.assets(tags)))).append("</table>");
+      h.append(signatures(new java.util.TreeMap<>(info.signatures(tags))));
+    }
     out.put("text/html", h.toString());
     out.put("text/plain", info.toString());
+  }
+
+  private static void picture(GraphPicture p, MimeBundle.Builder out) {
+    out.put("image/svg+xml", p.svg());
+    out.put("text/plain", "graph around " + p.centre() + ", " + p.hops() + " hops (SVG)");
   }
 
   private static void metadata(ModelMetadata m, MimeBundle.Builder out) {

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tfkit.kernel.MimeBundle;
 import dev.tfkit.serving.Prediction;
 import dev.tfkit.tensor.TensorValue;
+import dev.tfkit.savedmodel.SavedModelInfo;
+import dev.tfkit.zoo.Fixtures;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tensorflow.serving.Model.ModelSpec;
@@ -34,5 +38,16 @@ class TfkitRenderersTest {
             Map.of("scores", TensorValue.of(new float[] {0.9f}), "names", TensorValue.of(new String[] {"x"})));
     String html = registry.render(p, w -> {}).get("text/html");
     assertThat(html).contains("faces v7").contains("scores").contains("names").contains("0.9000");
+  }
+
+  @Test
+  void savedModelShowsEachMetaGraphByItsTagsWithoutARendererFailure() {
+    SavedModelInfo info = SavedModelInfo.read(Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123"));
+    List<String> warnings = new ArrayList<>();
+    MimeBundle b = registry.render(info, warnings::add);
+    assertThat(warnings).isEmpty();
+    String html = b.get("text/html");
+    assertThat(html).contains("MetaGraph · tags serve").contains("serving_default").contains("tensorflow/serving/predict")
+        .contains("x:0").contains("y:0");
   }
 }
