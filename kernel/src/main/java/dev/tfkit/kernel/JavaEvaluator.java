@@ -49,10 +49,22 @@ import jdk.jshell.VarSnippet;
  * <p>One cell runs at a time; {@link #interrupt()} may be called from any thread.
  */
 public final class JavaEvaluator implements AutoCloseable {
-  /** Imports every notebook starts with. */
+  /**
+   * The snippets every notebook starts with: IJava's startup snippet as IJava 1.3.0 has it (its
+   * seven imports and its {@code printf}), so that cells written for IJava compile unchanged, then
+   * tfkit's own imports. (IJava's static imports of its runtime's {@code Display}, {@code Kernel}
+   * and {@code Magics} are tfkit's {@code Notebook} functions here.)
+   */
   public static final List<String> DEFAULT_IMPORTS =
       List.of(
           "import java.util.*;",
+          "import java.io.*;",
+          "import java.math.*;",
+          "import java.net.*;",
+          "import java.util.concurrent.*;",
+          "import java.util.prefs.*;",
+          "import java.util.regex.*;",
+          "void printf(String format, Object... args) { System.out.printf(format, args); }",
           "import java.nio.file.*;",
           "import dev.tfkit.*;",
           "import static dev.tfkit.Tfkit.*;",

