@@ -100,7 +100,8 @@ public final class DoctorCommand implements Callable<Integer> {
             : new Check("tensorflow", Status.OK, version + ", GPU natives (" + natives + "): "
                 + gpus.lines().findFirst().orElse("").strip());
       }
-      return new Check("tensorflow", Status.OK, version + ", CPU natives (" + natives + ")");
+      return new Check("tensorflow", Status.OK, version + ", CPU natives (" + natives + "), "
+          + dev.tfkit.graph.OneDnn.describe(System.getenv()));
     } catch (Throwable e) {
       return new Check("tensorflow", Status.FAIL, "the native runtime (" + natives + ") does not load: " + e
           + "; the natives must match this OS and CPU (mvn -Pplatform for every OS)");

@@ -41,6 +41,7 @@ final class ShowCommand implements Runnable {
   public void run() {
     try (ModelGraph g = ModelGraph.load(path, tags)) {
       System.out.print(GraphDescription.describe(g, nodes));
+      System.out.println("\nruntime: " + dev.tfkit.graph.OneDnn.describe(System.getenv()));
       if (svg != null) {
         String[] centre = around.length > 0 ? around : g.likelyOutputs().toArray(String[]::new);
         g.pictureAround(hops, centre).writeSvg(svg);

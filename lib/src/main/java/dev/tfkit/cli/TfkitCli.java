@@ -15,6 +15,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Load, cut, export, serve and call TensorFlow models from Java.",
+    footer = {
+      "",
+      "The ./tfkit launcher also takes, before the command: --onednn on|off (TensorFlow's oneDNN",
+      "rewrites, on by default on x86; TFKIT_ONEDNN=on|off does the same)."
+    },
     subcommands = {
       VersionCommand.class,
       ClasspathCommand.class,
