@@ -104,7 +104,8 @@ public final class SavedModelInfo {
 
   /**
    * Checks that the checkpoint the MetaGraph with {@code tags} restores is all there: a graph with
-   * variables needs {@code variables/variables.index} and every data shard the shard names count.
+   * variables and a saver needs {@code variables/variables.index} and every data shard the shard
+   * names count.
    * Without this a folder whose {@code variables/} is still being copied loads with uninitialized
    * variables and answers every request with FAILED_PRECONDITION.
    *
@@ -112,6 +113,9 @@ public final class SavedModelInfo {
    */
   public void checkVariablesPresent(String... tags) {
     MetaGraphDef m = metaGraph(tags);
+    // Only a meta graph with a saver restores from variables/ (TensorFlow's loader skips the
+    // restore when the index is missing); others initialize their variables in the init op.
+    if (!m.hasSaverDef() || m.getSaverDef().getRestoreOpName().isEmpty()) return;
     boolean hasVariables = m.getGraphDef().getNodeList().stream().anyMatch(n -> VARIABLE_OPS.contains(n.getOp()));
     if (!hasVariables) return;
     Path vars = dir.resolve("variables");
