@@ -124,6 +124,11 @@ final class ServeCommand implements Callable<Integer> {
           + " run on the thread that read them, without a hand-off (default ${DEFAULT-VALUE}; 0: never).")
   long inlineRunThresholdMicros;
 
+  @Option(names = "--allow_soft_placement", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+      description = "Let TensorFlow place nodes pinned to a device this machine lacks (e.g. /device:GPU:0 on a"
+          + " CPU-only host) on another device (TensorFlow's session option; default ${DEFAULT-VALUE}, as in TF Serving).")
+  boolean allowSoftPlacement;
+
   @Option(names = "--probe_loads", arity = "0..1", fallbackValue = "true", defaultValue = "false",
       description = "tfkit's flag: load each new version in a separate trial JVM first, so that a model"
           + " TensorFlow aborts on fails alone instead of stopping the server (default ${DEFAULT-VALUE};"
@@ -199,6 +204,7 @@ final class ServeCommand implements Callable<Integer> {
             .fileSystemPollWait(Duration.ofSeconds(fsPollSeconds))
             .warmup(enableModelWarmup)
             .probeLoads(probeLoads)
+            .allowSoftPlacement(allowSoftPlacement)
             .maxMessageBytes(grpcMaxMessageBytes)
             .grpcChannelArguments(grpcChannelArguments)
             .inlineRunThreshold(Duration.ofNanos(Math.multiplyExact(inlineRunThresholdMicros, 1000L)))

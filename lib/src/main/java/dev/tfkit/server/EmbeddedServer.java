@@ -67,7 +67,8 @@ public final class EmbeddedServer implements AutoCloseable {
     InputValidator validator = new InputValidator(b.maxTensorBytes);
     this.manager =
         new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads)
-            .probe(b.probeLoads ? Optional.of(new LoadProbe(b.probeTimeout)) : Optional.empty()));
+            .probe(b.probeLoads ? Optional.of(new LoadProbe(b.probeTimeout)) : Optional.empty())
+            .allowSoftPlacement(b.allowSoftPlacement));
     Metrics metrics = new Metrics();
     this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
     this.workers = Executors.newCachedThreadPool(DaemonThreads.named("tfkit-grpc-worker"));
@@ -271,6 +272,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private BatchingOptions batching;
     private boolean warmup = true;
     private boolean probeLoads;
+    private boolean allowSoftPlacement;
     private Duration probeTimeout = Duration.ofMinutes(10);
     private MonitoringConfig monitoring;
     private String grpcChannelArguments = "";
@@ -454,6 +456,16 @@ public final class EmbeddedServer implements AutoCloseable {
      */
     public Builder probeLoads(boolean on) {
       this.probeLoads = on;
+      return this;
+    }
+
+    /**
+     * Lets TensorFlow place nodes pinned to a device this machine lacks (a model exported on a GPU
+     * machine, served on a CPU one) on another device — TF's {@code allow_soft_placement}; off by
+     * default, as in TF Serving.
+     */
+    public Builder allowSoftPlacement(boolean on) {
+      this.allowSoftPlacement = on;
       return this;
     }
 

@@ -44,6 +44,11 @@ public final class LoadProbe {
    * @throws IOException naming the folder, and the signal or error that ended the trial
    */
   public void check(Path dir, boolean warmup) throws IOException {
+    check(dir, warmup, false);
+  }
+
+  /** As {@link #check(Path, boolean)}, with TF's {@code allow_soft_placement} as the server has it. */
+  public void check(Path dir, boolean warmup, boolean allowSoftPlacement) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -52,6 +57,7 @@ public final class LoadProbe {
     cmd.add(mainClass);
     cmd.add(dir.toAbsolutePath().toString());
     cmd.add(Boolean.toString(warmup));
+    cmd.add(Boolean.toString(allowSoftPlacement));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "2");
     Process p = pb.start();
@@ -110,7 +116,9 @@ public final class LoadProbe {
 
   /** The trial: load the folder as the server would, replay its warmup, exit 0 — or 3 with the error. */
   public static void main(String[] args) {
-    try (SavedModelServable s = SavedModelServable.load(Path.of(args[0]), new InputValidator())) {
+    boolean soft = args.length > 2 && Boolean.parseBoolean(args[2]);
+    try (SavedModelServable s = SavedModelServable.load(
+        Path.of(args[0]), new InputValidator(), new SessionOptions(SessionThreads.AUTO, soft))) {
       if (args.length > 1 && Boolean.parseBoolean(args[1])) {
         Warmup.run(s, Path.of(args[0]));
       }

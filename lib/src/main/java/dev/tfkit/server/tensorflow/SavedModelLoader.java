@@ -14,6 +14,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
   private final Optional<BatchingOptions> batching;
   private final boolean warmup;
   private final SessionThreads threads;
+  private volatile boolean allowSoftPlacement;
   private volatile Optional<LoadProbe> probe = Optional.empty();
 
   public SavedModelLoader(
@@ -32,6 +33,12 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     this.threads = threads;
   }
 
+  /** Lets TensorFlow place nodes pinned to a device this machine lacks elsewhere (TF's allow_soft_placement). */
+  public SavedModelLoader allowSoftPlacement(boolean on) {
+    this.allowSoftPlacement = on;
+    return this;
+  }
+
   /** Loads each version in a separate trial JVM first ({@link LoadProbe}); empty: load directly. */
   public SavedModelLoader probe(Optional<LoadProbe> probe) {
     this.probe = probe;
@@ -42,9 +49,10 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
   public SavedModelServable load(ServableId id, Path dir) throws Exception {
     Optional<LoadProbe> p = probe;
     if (p.isPresent()) {
-      p.get().check(dir, warmup);
+      p.get().check(dir, warmup, allowSoftPlacement);
     }
-    SavedModelServable s = SavedModelServable.load(dir, validator, threads);
+    SavedModelServable s =
+        SavedModelServable.load(dir, validator, new SessionOptions(threads, allowSoftPlacement));
     try {
       if (warmup) {
         Warmup.run(s, dir);

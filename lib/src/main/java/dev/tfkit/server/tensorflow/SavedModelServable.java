@@ -74,6 +74,12 @@ public final class SavedModelServable implements AutoCloseable {
   /** As {@link #load(Path, InputValidator)}, with the session's thread settings. */
   public static SavedModelServable load(Path dir, InputValidator validator, SessionThreads threads)
       throws IOException {
+    return load(dir, validator, new SessionOptions(threads, false));
+  }
+
+  /** As {@link #load(Path, InputValidator)}, with the session's settings. */
+  public static SavedModelServable load(Path dir, InputValidator validator, SessionOptions threads)
+      throws IOException {
     if (Files.isRegularFile(dir.resolve("saved_model.pb"))
         || Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
       try {
@@ -92,7 +98,7 @@ public final class SavedModelServable implements AutoCloseable {
                 .withConfigProto(threads.configProto())
                 .load();
       } catch (RuntimeException e) {
-        throw new IOException("failed to load SavedModel " + dir + ": " + e.getMessage(), e);
+        throw new IOException("failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(e.getMessage())), e);
       }
       return new SavedModelServable(bundle, bundle.session(), bundle.metaGraphDef(), validator);
     }
@@ -108,7 +114,7 @@ public final class SavedModelServable implements AutoCloseable {
   }
 
   private static SavedModelServable loadLegacy(
-      Path dir, InputValidator validator, SessionThreads threads) throws IOException {
+      Path dir, InputValidator validator, SessionOptions threads) throws IOException {
     MetaGraphDef meta;
     try (InputStream in = Files.newInputStream(dir.resolve("export.meta"))) {
       meta = MetaGraphDef.parseFrom(in);
@@ -160,7 +166,7 @@ public final class SavedModelServable implements AutoCloseable {
         s.close();
       }
       g.close();
-      throw new IOException("failed to load TF1 export " + dir + ": " + e.getMessage(), e);
+      throw new IOException("failed to load TF1 export " + dir + ": " + threads.explain(String.valueOf(e.getMessage())), e);
     }
     Session session = s;
     AutoCloseable owner =
