@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
+import jdk.jshell.DeclarationSnippet;
 import jdk.jshell.Diag;
 import jdk.jshell.JShell;
 import jdk.jshell.JShellException;
@@ -428,6 +429,9 @@ public final class JavaEvaluator implements AutoCloseable {
     String remaining = source;
     int offset = start;
     boolean hasValue = false;
+    // Declarations JShell keeps but cannot compile yet (a type they use is missing); checked once
+    // the code is through, so that a later declaration in the same code can still supply it.
+    List<DeclarationSnippet> unresolved = new ArrayList<>();
     while (true) {
       SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
       if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) break;
@@ -456,6 +460,9 @@ public final class JavaEvaluator implements AutoCloseable {
           run.fail(ErrorFormat.compile(cell, snippetStart, src, diags));
           return false;
         }
+        if (ev.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED && sn instanceof DeclarationSnippet ds) {
+          unresolved.add(ds);
+        }
         if (control.stopReason() != CellExecutionControl.StopReason.NONE) {
           run.fail(stopped(control.stopReason()));
           return false;
@@ -483,7 +490,39 @@ public final class JavaEvaluator implements AutoCloseable {
       offset += consumed;
       remaining = info.completeness() == SourceCodeAnalysis.Completeness.UNKNOWN ? "" : info.remaining();
     }
+    for (DeclarationSnippet ds : unresolved) {
+      if (shell.status(ds) != Snippet.Status.RECOVERABLE_NOT_DEFINED) continue;
+      List<String> missing = shell.unresolvedDependencies(ds).toList();
+      if (missing.isEmpty()) continue;
+      run.fail(unresolvedError(ds, missing));
+      return false;
+    }
     return hasValue;
+  }
+
+  private static String declarationWord(DeclarationSnippet ds) {
+    return switch (ds.kind()) {
+      case TYPE_DECL -> ds.subKind().name().replace("_SUBKIND", "").replace('_', ' ').toLowerCase(java.util.Locale.ROOT);
+      case METHOD -> "method";
+      case VAR -> "variable";
+      default -> "declaration";
+    };
+  }
+
+  /**
+   * IJava's "Unresolved dependencies" error: a declaration that uses names nothing defines (JShell
+   * keeps it, but it cannot be used until they are).
+   */
+  private EvalError unresolvedError(DeclarationSnippet ds, List<String> missing) {
+    ErrorFormat.Origin o = origins.get(ds.id());
+    String source = ds.source().strip();
+    List<String> tb = new ArrayList<>();
+    tb.add((o == null ? "" : "line " + o.firstLine() + ": ") + declarationWord(ds)
+        + " '" + ds.name() + "' cannot be used until what it refers to is defined");
+    for (String l : source.split("\n", -1)) tb.add("    " + l);
+    tb.add("Unresolved dependencies:");
+    for (String m : missing) tb.add("   - " + m);
+    return new EvalError("CompilationException", "Unresolved dependencies: " + String.join(", ", missing), tb);
   }
 
   private static EvalError stopped(CellExecutionControl.StopReason reason) {
