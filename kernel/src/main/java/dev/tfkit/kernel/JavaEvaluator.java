@@ -280,7 +280,7 @@ public final class JavaEvaluator implements AutoCloseable {
     for (String line : code.split("\n", -1)) {
       if (!line.stripLeading().startsWith("%")) javaOnly.append(line).append('\n');
     }
-    String remaining = javaOnly.toString();
+    String remaining = LineMagics.rewriteInlineMagics(javaOnly.toString());
     SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
     while (true) {
       SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
@@ -355,16 +355,16 @@ public final class JavaEvaluator implements AutoCloseable {
         run.fail(magicError(s.firstLine, "cell magic %" + s.name + " must be on the cell's first line"));
       } else if (s.magic) {
         try {
-          Object r = magics.apply(s.name, LineMagics.split(s.args));
-          if (r != null) {
-            valueOut[0] = r;
-            hasValue = true;
-          }
+          // Like IJava, a magic on a line of its own shows no value (its value is for
+          // `var added = %jars ...`).
+          magics.apply(s.name, LineMagics.split(s.args));
         } catch (Exception e) {
           run.fail(magicError(s.firstLine, "%" + s.name + ": " + e.getMessage()));
         }
       } else {
-        hasValue = evalJava(code, s.start, s.text, origin, run, valueOut);
+        String java = LineMagics.rewriteInlineMagics(s.text);
+        String cell = java.equals(s.text) ? code : code.substring(0, s.start) + java + code.substring(s.start + s.text.length());
+        hasValue = evalJava(cell, s.start, java, origin, run, valueOut);
       }
     }
     return hasValue;
@@ -622,6 +622,11 @@ public final class JavaEvaluator implements AutoCloseable {
     CellRun run = activeRun();
     MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
     run.emit(new CellOutput.Display(b, true));
+  }
+
+  /** Runs a line magic from inside a cell ({@code var added = %jars ...}) and returns its value. */
+  Object lineMagicFromCell(String name, List<String> args) throws IOException {
+    return magics.apply(name, args);
   }
 
   /** Evaluates code from inside a cell and returns its value (IJava's {@code eval}). */

@@ -1,6 +1,9 @@
 package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.display.Renderer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * What a cell can call (imported statically in every notebook): IJava's {@code display}, {@code
@@ -37,6 +40,21 @@ public final class Notebook {
   /** Evaluates Java code in this notebook and returns its value (IJava's {@code eval}). */
   public static Object eval(String code) {
     return JavaEvaluator.current().evalFromCell(code);
+  }
+
+  /**
+   * Runs a line magic and returns its value (IJava's {@code lineMagic}): {@code lineMagic("jars",
+   * List.of("lib/*.jar"))} is what {@code %jars lib/*.jar} used as a value becomes.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T lineMagic(String name, List<String> args) {
+    try {
+      return (T) JavaEvaluator.current().lineMagicFromCell(name, args);
+    } catch (IOException e) {
+      throw new UncheckedIOException("%" + name + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("%" + name + ": " + e.getMessage(), e);
+    }
   }
 
   /** A progress bar shown now and updated in place; call {@code step()} as work is done. */

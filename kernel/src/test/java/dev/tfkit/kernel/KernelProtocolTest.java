@@ -100,6 +100,16 @@ class KernelProtocolTest {
 
   @Test
   @Order(4)
+  void lineMagicUsedAsAValue() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kernel-cp-");
+    var r = kernel.execute("List<String> added = %classpath " + dir + "\nadded");
+    assertThat(r.content().get("status").getAsString()).isEqualTo("ok");
+    JsonObject result = r.iopub("execute_result").get(0).getAsJsonObject("content");
+    assertThat(result.getAsJsonObject("data").get("text/plain").getAsString()).isEqualTo("[" + dir.toAbsolutePath() + "]");
+  }
+
+  @Test
+  @Order(4)
   void displayAndUpdateDisplay() throws Exception {
     var r = kernel.execute("String id = display(\"v1\");\nupdateDisplay(id, \"v2\");");
     JsonObject shown = r.iopub("display_data").get(0).getAsJsonObject("content");

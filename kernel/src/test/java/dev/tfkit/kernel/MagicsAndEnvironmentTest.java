@@ -53,6 +53,33 @@ class MagicsAndEnvironmentTest {
   }
 
   @Test
+  void lineMagicAsAValueLikeIJavasExampleNotebook() throws Exception {
+    // IJava's example: List<String> added = %jars path/*.jar (tfkit said IncompleteSourceException).
+    Path libs = tmp.resolve("inline");
+    Files.createDirectories(libs);
+    Files.copy(jar(tmp.resolve("b"), "beta", "Beta", "from beta"), libs.resolve("beta-1.0.jar"));
+    try (JavaEvaluator ev = JavaEvaluator.builder().build()) {
+      assertThat(ev.isComplete("List<String> added = %jars " + libs + "/*.jar").status()).isEqualTo("complete");
+      EvalResult r = ev.eval("List<String> added = %jars " + libs + "/*.jar\nadded.size() + \" \" + new beta.Beta().greet()");
+      assertThat(r.error()).isEmpty();
+      assertThat(r.value().get().plainText()).isEqualTo("1 from beta");
+      assertThat(ev.eval("added.get(0)").value().get().plainText())
+          .isEqualTo(libs.resolve("beta-1.0.jar").toAbsolutePath().toString());
+      // Assignment to an existing variable, a trailing ';', and arguments with quotes.
+      EvalResult again = ev.eval("added = %classpath \"" + libs + "\";\nadded");
+      assertThat(again.error()).isEmpty();
+      assertThat(again.value().get().plainText()).isEqualTo("[" + libs.toAbsolutePath() + "]");
+      // Inside a string or a comparison it stays Java.
+      assertThat(ev.eval("String s = \"x = %jars nothing\"; s").value().get().plainText()).isEqualTo("x = %jars nothing");
+      // A magic on a line of its own still shows no value, as in IJava.
+      assertThat(ev.eval("%jars " + libs + "/*.jar").value()).isEmpty();
+      // A failing magic used as a value is the cell's error.
+      EvalResult bad = ev.eval("var none = %jars " + libs + "/*.zip");
+      assertThat(bad.error().get().evalue()).contains("%jars").contains("no file matches");
+    }
+  }
+
+  @Test
   void mavenMagicResolvesFromTheLocalRepositoryFirst() throws Exception {
     Path repo = tmp.resolve("m2");
     Path dir = repo.resolve("org/example/hello/1.0");
@@ -62,6 +89,10 @@ class MagicsAndEnvironmentTest {
         + "<groupId>org.example</groupId><artifactId>hello</artifactId><version>1.0</version></project>");
     try (JavaEvaluator ev = JavaEvaluator.builder().mavenLocalRepository(repo).build()) {
       EvalResult r = ev.eval("%maven org.example:hello:1.0\nnew hello.Hello().greet()");
+      // Used as a value, %maven gives the jars it resolved.
+      EvalResult asValue = ev.eval("List<String> jars = %maven org.example:hello:1.0\njars.get(0)");
+      assertThat(asValue.error()).isEmpty();
+      assertThat(asValue.value().get().plainText()).endsWith("hello-1.0.jar");
       assertThat(r.error()).as(String.valueOf(r.error())).isEmpty();
       assertThat(r.value().get().plainText()).isEqualTo("hello from maven");
       EvalResult bad = ev.eval("%maven not-a-coordinate");
