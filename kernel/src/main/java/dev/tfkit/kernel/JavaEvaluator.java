@@ -362,12 +362,26 @@ public final class JavaEvaluator implements AutoCloseable {
           run.fail(magicError(s.firstLine, "%" + s.name + ": " + e.getMessage()));
         }
       } else {
-        String java = LineMagics.rewriteInlineMagics(s.text);
+        String java = LineMagics.rewriteInlineMagics(withoutIJavaRuntimeImports(s.text));
         String cell = java.equals(s.text) ? code : code.substring(0, s.start) + java + code.substring(s.start + s.text.length());
         hasValue = evalJava(cell, s.start, java, origin, run, valueOut);
       }
     }
     return hasValue;
+  }
+
+  private static final java.util.regex.Pattern IJAVA_RUNTIME_STATIC_IMPORT = java.util.regex.Pattern.compile(
+      "(?m)^[ \\t]*import[ \\t]+static[ \\t]+io\\.github\\.spencerpark\\.ijava\\.runtime\\.(Display|Kernel|Magics)\\.\\*[ \\t]*;[ \\t]*$");
+
+  /**
+   * IJava's startup imports {@code static io.github.spencerpark.ijava.runtime.Display.*} (and {@code
+   * Kernel.*}, {@code Magics.*}); tfkit's {@code Notebook.*} has the same functions, so a cell that
+   * repeats those imports would make {@code display(...)} ambiguous. Such lines are left out (kept
+   * as blank lines, so line numbers stay right).
+   */
+  static String withoutIJavaRuntimeImports(String code) {
+    if (!code.contains("io.github.spencerpark.ijava.runtime")) return code;
+    return IJAVA_RUNTIME_STATIC_IMPORT.matcher(code).replaceAll("");
   }
 
   /** Runs a {@code %%} cell magic; true when it leaves a value to show (%%time's body). */
@@ -612,8 +626,10 @@ public final class JavaEvaluator implements AutoCloseable {
   /** Shows {@code value} now (a new display) and returns its display id. */
   String display(Object value, String... mimeTypes) {
     CellRun run = activeRun();
-    String id = UUID.randomUUID().toString();
-    MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
+    MimeBundle rendered = displays.render(value, w -> run.write("stderr", w + "\n"));
+    // A bundle that already has an id (IJava's DisplayData with setDisplayId) keeps it.
+    String id = rendered.displayId().orElseGet(() -> UUID.randomUUID().toString());
+    MimeBundle b = filter(value, rendered, mimeTypes).withDisplayId(id);
     run.emit(new CellOutput.Display(b, false));
     return id;
   }
@@ -622,6 +638,36 @@ public final class JavaEvaluator implements AutoCloseable {
     CellRun run = activeRun();
     MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
     run.emit(new CellOutput.Display(b, true));
+  }
+
+  /** {@code value} rendered as only {@code mimeTypes} (all it renders as when none are given). */
+  MimeBundle renderAs(Object value, String... mimeTypes) {
+    return filter(value, displays.render(value), mimeTypes);
+  }
+
+  /**
+   * Runs a cell magic from inside a cell (IJava's {@code cellMagic}): {@code loadFromPOM} returns the
+   * jars it added; {@code html} and {@code markdown} show their body.
+   */
+  Object cellMagicFromCell(String name, List<String> args, String body) {
+    switch (name) {
+      case "loadFromPOM" -> {
+        List<String> scopes = args.isEmpty() ? List.of("compile", "runtime", "system", "import") : args;
+        List<String> added = new ArrayList<>();
+        for (Path p : maven.resolve(PomFragment.parse(body), scopes)) {
+          shell.addToClasspath(p.toAbsolutePath().toString());
+          added.add(p.toAbsolutePath().toString());
+        }
+        return added;
+      }
+      case "html", "markdown" -> {
+        String mime = name.equals("html") ? "text/html" : "text/markdown";
+        activeRun().emit(new CellOutput.Display(MimeBundle.builder().put(mime, body).put("text/plain", body).build(), false));
+        return null;
+      }
+      default -> throw new IllegalArgumentException("cell magic %%" + name
+          + " cannot be called from code (callable: %%loadFromPOM %%html %%markdown)");
+    }
   }
 
   /** Runs a line magic from inside a cell ({@code var added = %jars ...}) and returns its value. */

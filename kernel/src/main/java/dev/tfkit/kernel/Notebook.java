@@ -1,5 +1,6 @@
 package dev.tfkit.kernel;
 
+import dev.tfkit.kernel.display.DisplayRegistry;
 import dev.tfkit.kernel.display.Renderer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +38,29 @@ public final class Notebook {
     return JavaEvaluator.current().displays().render(value);
   }
 
+  /** The bundle {@code value} would show as, keeping only {@code mimeTypes} (IJava's {@code render(o, as...)}). */
+  public static MimeBundle render(Object value, String... mimeTypes) {
+    return JavaEvaluator.current().renderAs(value, mimeTypes);
+  }
+
+  /** This notebook's renderers (what {@link #registerRenderer} adds to). */
+  public static DisplayRegistry displayRegistry() {
+    return JavaEvaluator.current().displays();
+  }
+
+  /**
+   * Runs a cell magic on {@code body} and returns its value (IJava's {@code cellMagic}):
+   * {@code %%loadFromPOM} gives the jars it added; {@code %%html} and {@code %%markdown} show the body.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T cellMagic(String name, List<String> args, String body) {
+    try {
+      return (T) JavaEvaluator.current().cellMagicFromCell(name, args, body);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("%%" + name + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Evaluates Java code in this notebook and returns its value (IJava's {@code eval}). */
   public static Object eval(String code) {
     return JavaEvaluator.current().evalFromCell(code);
@@ -55,6 +79,11 @@ public final class Notebook {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("%" + name + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The running kernel as IJava's API sees it ({@code IJava.getKernelInstance()}). */
+  public static io.github.spencerpark.ijava.JavaKernel getKernelInstance() {
+    return io.github.spencerpark.ijava.IJava.getKernelInstance();
   }
 
   /** A progress bar shown now and updated in place; call {@code step()} as work is done. */
