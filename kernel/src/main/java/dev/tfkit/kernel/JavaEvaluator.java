@@ -123,6 +123,7 @@ public final class JavaEvaluator implements AutoCloseable {
     this.shell = jb.build();
     for (String cp : b.classpath) shell.addToClasspath(cp);
     this.maven = new MavenResolver(b.mavenLocalRepository);
+    maven.setWarnings(w -> activeRun().write("stderr", w + "\n"));
     this.magics = new LineMagics(new MagicHost(), maven);
     for (String imp : b.imports) shell.eval(imp);
     for (Startup s : b.startup) {

@@ -175,6 +175,34 @@ class MagicsAndEnvironmentTest {
   }
 
   @Test
+  void mavenKeepsDependenciesOfPomsWithJdkActivatedProfilesAndWarnsAboutBadPoms() throws Exception {
+    // A POM with a JDK-activated profile could not be built without java.version in the resolver
+    // session: its descriptor was dropped silently, and with it the dependency on 'world'.
+    Path repo = localRepoWithHelloAndWorld(tmp.resolve("jdk"));
+    Path app = repo.resolve("org/example/app/1.0");
+    Files.createDirectories(app);
+    Files.copy(jar(tmp.resolve("jdk-app"), "app", "App", "app"), app.resolve("app-1.0.jar"));
+    Files.writeString(app.resolve("app-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion>"
+        + "<groupId>org.example</groupId><artifactId>app</artifactId><version>1.0</version>"
+        + "<dependencies><dependency><groupId>org.example</groupId><artifactId>world</artifactId>"
+        + "<version>1.0</version></dependency></dependencies>"
+        + "<profiles><profile><id>modern</id><activation><jdk>[11,)</jdk></activation></profile></profiles></project>");
+    Path broken = repo.resolve("org/example/broken/1.0");
+    Files.createDirectories(broken);
+    Files.copy(jar(tmp.resolve("jdk-broken"), "broken", "Broken", "broken"), broken.resolve("broken-1.0.jar"));
+    Files.writeString(broken.resolve("broken-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion><groupId>");
+    try (JavaEvaluator ev = JavaEvaluator.builder().mavenLocalRepository(repo).build()) {
+      EvalResult r = ev.eval("List<String> jars = %maven org.example:app:1.0\njars.size() + \" \" + new world.World().greet()");
+      assertThat(r.error()).as(String.valueOf(r.error())).isEmpty();
+      assertThat(r.value().get().plainText()).isEqualTo("2 world jar");
+      assertThat(r.stderr()).isEmpty();
+      EvalResult bad = ev.eval("%maven org.example:broken:1.0");
+      assertThat(bad.error()).isEmpty();
+      assertThat(bad.stderr()).contains("warning: the POM of org.example:broken").contains("dependencies are left out");
+    }
+  }
+
+  @Test
   void loadFromPomCellMagicAddsTheDependenciesAndTheirDependencies() throws Exception {
     Path repo = localRepoWithHelloAndWorld(tmp);
     try (JavaEvaluator ev = JavaEvaluator.builder().mavenLocalRepository(repo).build()) {
