@@ -71,6 +71,10 @@ class MagicsAndEnvironmentTest {
       assertThat(again.value().get().plainText()).isEqualTo("[" + libs.toAbsolutePath() + "]");
       // Inside a string or a comparison it stays Java.
       assertThat(ev.eval("String s = \"x = %jars nothing\"; s").value().get().plainText()).isEqualTo("x = %jars nothing");
+      // Nor inside a text block or a block comment.
+      EvalResult template = ev.eval("String fmt = \"\"\"\n    width = %d\n    \"\"\";\n/* n = %jars x\n m = %jars y */\nfmt.formatted(3).strip()");
+      assertThat(template.error()).as(String.valueOf(template.error())).isEmpty();
+      assertThat(template.value().get().plainText()).isEqualTo("width = 3");
       // A magic on a line of its own still shows no value, as in IJava.
       assertThat(ev.eval("%jars " + libs + "/*.jar").value()).isEmpty();
       // A failing magic used as a value is the cell's error.

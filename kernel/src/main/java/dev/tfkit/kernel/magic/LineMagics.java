@@ -113,27 +113,49 @@ public final class LineMagics {
     if (code.indexOf('%') < 0) return code;
     StringBuilder out = new StringBuilder(code.length() + 64);
     String[] lines = code.split("\n", -1);
+    int[] state = {0}; // carried across lines: 0 code, 1 in a text block, 2 in a /* comment */
     for (int i = 0; i < lines.length; i++) {
       if (i > 0) out.append('\n');
-      out.append(rewriteLine(lines[i]));
+      out.append(rewriteLine(lines[i], state));
     }
     return out.toString();
   }
 
-  private static String rewriteLine(String line) {
+  private static String rewriteLine(String line, int[] state) {
     boolean inString = false;
     boolean inChar = false;
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
+      if (state[0] == 1) { // text block: only its closing """ matters
+        if (c == '\\') i++;
+        else if (line.startsWith("\"\"\"", i)) {
+          state[0] = 0;
+          i += 2;
+        }
+        continue;
+      }
+      if (state[0] == 2) {
+        if (line.startsWith("*/", i)) {
+          state[0] = 0;
+          i++;
+        }
+        continue;
+      }
       if (inString || inChar) {
         if (c == '\\') i++;
         else if (inString && c == '"') inString = false;
         else if (inChar && c == '\'') inChar = false;
         continue;
       }
-      if (c == '"') inString = true;
+      if (line.startsWith("\"\"\"", i)) {
+        state[0] = 1;
+        i += 2;
+      } else if (c == '"') inString = true;
       else if (c == '\'') inChar = true;
-      else if (c == '/' && i + 1 < line.length() && line.charAt(i + 1) == '/') return line;
+      else if (line.startsWith("/*", i)) {
+        state[0] = 2;
+        i++;
+      } else if (line.startsWith("//", i)) return line;
       else if (c == '=' && isAssignment(line, i)) {
         int j = i + 1;
         while (j < line.length() && Character.isWhitespace(line.charAt(j))) j++;
