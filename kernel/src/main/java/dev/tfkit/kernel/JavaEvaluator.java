@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
+import jdk.jshell.DeclarationSnippet;
 import jdk.jshell.Diag;
 import jdk.jshell.JShell;
 import jdk.jshell.JShellException;
@@ -122,6 +123,7 @@ public final class JavaEvaluator implements AutoCloseable {
     this.shell = jb.build();
     for (String cp : b.classpath) shell.addToClasspath(cp);
     this.maven = new MavenResolver(b.mavenLocalRepository);
+    maven.setWarnings(w -> activeRun().write("stderr", w + "\n"));
     this.magics = new LineMagics(new MagicHost(), maven);
     for (String imp : b.imports) shell.eval(imp);
     for (Startup s : b.startup) {
@@ -279,7 +281,7 @@ public final class JavaEvaluator implements AutoCloseable {
     for (String line : code.split("\n", -1)) {
       if (!line.stripLeading().startsWith("%")) javaOnly.append(line).append('\n');
     }
-    String remaining = javaOnly.toString();
+    String remaining = LineMagics.rewriteInlineMagics(javaOnly.toString());
     SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
     while (true) {
       SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
@@ -354,19 +356,33 @@ public final class JavaEvaluator implements AutoCloseable {
         run.fail(magicError(s.firstLine, "cell magic %" + s.name + " must be on the cell's first line"));
       } else if (s.magic) {
         try {
-          Object r = magics.apply(s.name, LineMagics.split(s.args));
-          if (r != null) {
-            valueOut[0] = r;
-            hasValue = true;
-          }
+          // Like IJava, a magic on a line of its own shows no value (its value is for
+          // `var added = %jars ...`).
+          magics.apply(s.name, LineMagics.split(s.args));
         } catch (Exception e) {
           run.fail(magicError(s.firstLine, "%" + s.name + ": " + e.getMessage()));
         }
       } else {
-        hasValue = evalJava(code, s.start, s.text, origin, run, valueOut);
+        String java = LineMagics.rewriteInlineMagics(withoutIJavaRuntimeImports(s.text));
+        String cell = java.equals(s.text) ? code : code.substring(0, s.start) + java + code.substring(s.start + s.text.length());
+        hasValue = evalJava(cell, s.start, java, origin, run, valueOut);
       }
     }
     return hasValue;
+  }
+
+  private static final java.util.regex.Pattern IJAVA_RUNTIME_STATIC_IMPORT = java.util.regex.Pattern.compile(
+      "(?m)^[ \\t]*import[ \\t]+static[ \\t]+io\\.github\\.spencerpark\\.ijava\\.runtime\\.(Display|Kernel|Magics)\\.\\*[ \\t]*;[ \\t]*$");
+
+  /**
+   * IJava's startup imports {@code static io.github.spencerpark.ijava.runtime.Display.*} (and {@code
+   * Kernel.*}, {@code Magics.*}); tfkit's {@code Notebook.*} has the same functions, so a cell that
+   * repeats those imports would make {@code display(...)} ambiguous. Such lines are left out (kept
+   * as blank lines, so line numbers stay right).
+   */
+  static String withoutIJavaRuntimeImports(String code) {
+    if (!code.contains("io.github.spencerpark.ijava.runtime")) return code;
+    return IJAVA_RUNTIME_STATIC_IMPORT.matcher(code).replaceAll("");
   }
 
   /** Runs a {@code %%} cell magic; true when it leaves a value to show (%%time's body). */
@@ -428,6 +444,9 @@ public final class JavaEvaluator implements AutoCloseable {
     String remaining = source;
     int offset = start;
     boolean hasValue = false;
+    // Declarations JShell keeps but cannot compile yet (a type they use is missing); checked once
+    // the code is through, so that a later declaration in the same code can still supply it.
+    List<DeclarationSnippet> unresolved = new ArrayList<>();
     while (true) {
       SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
       if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) break;
@@ -456,6 +475,9 @@ public final class JavaEvaluator implements AutoCloseable {
           run.fail(ErrorFormat.compile(cell, snippetStart, src, diags));
           return false;
         }
+        if (ev.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED && sn instanceof DeclarationSnippet ds) {
+          unresolved.add(ds);
+        }
         if (control.stopReason() != CellExecutionControl.StopReason.NONE) {
           run.fail(stopped(control.stopReason()));
           return false;
@@ -483,7 +505,39 @@ public final class JavaEvaluator implements AutoCloseable {
       offset += consumed;
       remaining = info.completeness() == SourceCodeAnalysis.Completeness.UNKNOWN ? "" : info.remaining();
     }
+    for (DeclarationSnippet ds : unresolved) {
+      if (shell.status(ds) != Snippet.Status.RECOVERABLE_NOT_DEFINED) continue;
+      List<String> missing = shell.unresolvedDependencies(ds).toList();
+      if (missing.isEmpty()) continue;
+      run.fail(unresolvedError(ds, missing));
+      return false;
+    }
     return hasValue;
+  }
+
+  private static String declarationWord(DeclarationSnippet ds) {
+    return switch (ds.kind()) {
+      case TYPE_DECL -> ds.subKind().name().replace("_SUBKIND", "").replace('_', ' ').toLowerCase(java.util.Locale.ROOT);
+      case METHOD -> "method";
+      case VAR -> "variable";
+      default -> "declaration";
+    };
+  }
+
+  /**
+   * IJava's "Unresolved dependencies" error: a declaration that uses names nothing defines (JShell
+   * keeps it, but it cannot be used until they are).
+   */
+  private EvalError unresolvedError(DeclarationSnippet ds, List<String> missing) {
+    ErrorFormat.Origin o = origins.get(ds.id());
+    String source = ds.source().strip();
+    List<String> tb = new ArrayList<>();
+    tb.add((o == null ? "" : "line " + o.firstLine() + ": ") + declarationWord(ds)
+        + " '" + ds.name() + "' cannot be used until what it refers to is defined");
+    for (String l : source.split("\n", -1)) tb.add("    " + l);
+    tb.add("Unresolved dependencies:");
+    for (String m : missing) tb.add("   - " + m);
+    return new EvalError("CompilationException", "Unresolved dependencies: " + String.join(", ", missing), tb);
   }
 
   private static EvalError stopped(CellExecutionControl.StopReason reason) {
@@ -573,8 +627,10 @@ public final class JavaEvaluator implements AutoCloseable {
   /** Shows {@code value} now (a new display) and returns its display id. */
   String display(Object value, String... mimeTypes) {
     CellRun run = activeRun();
-    String id = UUID.randomUUID().toString();
-    MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
+    MimeBundle rendered = displays.render(value, w -> run.write("stderr", w + "\n"));
+    // A bundle that already has an id (IJava's DisplayData with setDisplayId) keeps it.
+    String id = rendered.displayId().orElseGet(() -> UUID.randomUUID().toString());
+    MimeBundle b = filter(value, rendered, mimeTypes).withDisplayId(id);
     run.emit(new CellOutput.Display(b, false));
     return id;
   }
@@ -583,6 +639,41 @@ public final class JavaEvaluator implements AutoCloseable {
     CellRun run = activeRun();
     MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
     run.emit(new CellOutput.Display(b, true));
+  }
+
+  /** {@code value} rendered as only {@code mimeTypes} (all it renders as when none are given). */
+  MimeBundle renderAs(Object value, String... mimeTypes) {
+    return filter(value, displays.render(value), mimeTypes);
+  }
+
+  /**
+   * Runs a cell magic from inside a cell (IJava's {@code cellMagic}): {@code loadFromPOM} returns the
+   * jars it added; {@code html} and {@code markdown} show their body.
+   */
+  Object cellMagicFromCell(String name, List<String> args, String body) {
+    switch (name) {
+      case "loadFromPOM" -> {
+        List<String> scopes = args.isEmpty() ? List.of("compile", "runtime", "system", "import") : args;
+        List<String> added = new ArrayList<>();
+        for (Path p : maven.resolve(PomFragment.parse(body), scopes)) {
+          shell.addToClasspath(p.toAbsolutePath().toString());
+          added.add(p.toAbsolutePath().toString());
+        }
+        return added;
+      }
+      case "html", "markdown" -> {
+        String mime = name.equals("html") ? "text/html" : "text/markdown";
+        activeRun().emit(new CellOutput.Display(MimeBundle.builder().put(mime, body).put("text/plain", body).build(), false));
+        return null;
+      }
+      default -> throw new IllegalArgumentException("cell magic %%" + name
+          + " cannot be called from code (callable: %%loadFromPOM %%html %%markdown)");
+    }
+  }
+
+  /** Runs a line magic from inside a cell ({@code var added = %jars ...}) and returns its value. */
+  Object lineMagicFromCell(String name, List<String> args) throws IOException {
+    return magics.apply(name, args);
   }
 
   /** Evaluates code from inside a cell and returns its value (IJava's {@code eval}). */

@@ -22,6 +22,61 @@ public final class MimeBundle {
     this.displayId = displayId;
   }
 
+  /**
+   * The bundle of the Jupyter kernel library's {@code DisplayData} (what IJava's {@code
+   * Display.render} returns and IJava renderers fill): its data, metadata and display id.
+   */
+  public static MimeBundle of(io.github.spencerpark.jupyter.kernel.display.DisplayData d) {
+    Builder b = builder();
+    DisplayDataFields.data(d).forEach(b::put);
+    DisplayDataFields.metadata(d).forEach(b::metadata);
+    if (d.hasDisplayId()) b.displayId(d.getDisplayId());
+    return b.build();
+  }
+
+  /** This bundle as the Jupyter kernel library's {@code DisplayData}. */
+  public io.github.spencerpark.jupyter.kernel.display.DisplayData toDisplayData() {
+    io.github.spencerpark.jupyter.kernel.display.DisplayData d = new io.github.spencerpark.jupyter.kernel.display.DisplayData();
+    data.forEach(d::putData);
+    metadata.forEach(d::putMetaData);
+    if (displayId != null) d.setDisplayId(displayId);
+    return d;
+  }
+
+  /** DisplayData has no getters for its maps; its fields are read instead. */
+  private static final class DisplayDataFields {
+    private static final java.lang.reflect.Field DATA = field("data");
+    private static final java.lang.reflect.Field METADATA = field("metadata");
+
+    private static java.lang.reflect.Field field(String name) {
+      try {
+        java.lang.reflect.Field f = io.github.spencerpark.jupyter.kernel.display.DisplayData.class.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        throw new IllegalStateException("cannot read DisplayData." + name + ": " + e, e);
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> get(java.lang.reflect.Field f, Object d) {
+      try {
+        Map<String, Object> m = (Map<String, Object>) f.get(d);
+        return m == null ? Map.of() : m;
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    static Map<String, Object> data(Object d) {
+      return get(DATA, d);
+    }
+
+    static Map<String, Object> metadata(Object d) {
+      return get(METADATA, d);
+    }
+  }
+
   /** A bundle holding only {@code text/plain}. */
   public static MimeBundle text(String text) {
     return builder().put("text/plain", text).build();

@@ -1,6 +1,10 @@
 package dev.tfkit.kernel;
 
+import dev.tfkit.kernel.display.DisplayRegistry;
 import dev.tfkit.kernel.display.Renderer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * What a cell can call (imported statically in every notebook): IJava's {@code display}, {@code
@@ -34,9 +38,52 @@ public final class Notebook {
     return JavaEvaluator.current().displays().render(value);
   }
 
+  /** The bundle {@code value} would show as, keeping only {@code mimeTypes} (IJava's {@code render(o, as...)}). */
+  public static MimeBundle render(Object value, String... mimeTypes) {
+    return JavaEvaluator.current().renderAs(value, mimeTypes);
+  }
+
+  /** This notebook's renderers (what {@link #registerRenderer} adds to). */
+  public static DisplayRegistry displayRegistry() {
+    return JavaEvaluator.current().displays();
+  }
+
+  /**
+   * Runs a cell magic on {@code body} and returns its value (IJava's {@code cellMagic}):
+   * {@code %%loadFromPOM} gives the jars it added; {@code %%html} and {@code %%markdown} show the body.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T cellMagic(String name, List<String> args, String body) {
+    try {
+      return (T) JavaEvaluator.current().cellMagicFromCell(name, args, body);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("%%" + name + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Evaluates Java code in this notebook and returns its value (IJava's {@code eval}). */
   public static Object eval(String code) {
     return JavaEvaluator.current().evalFromCell(code);
+  }
+
+  /**
+   * Runs a line magic and returns its value (IJava's {@code lineMagic}): {@code lineMagic("jars",
+   * List.of("lib/*.jar"))} is what {@code %jars lib/*.jar} used as a value becomes.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> T lineMagic(String name, List<String> args) {
+    try {
+      return (T) JavaEvaluator.current().lineMagicFromCell(name, args);
+    } catch (IOException e) {
+      throw new UncheckedIOException("%" + name + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("%" + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The running kernel as IJava's API sees it ({@code IJava.getKernelInstance()}). */
+  public static io.github.spencerpark.ijava.JavaKernel getKernelInstance() {
+    return io.github.spencerpark.ijava.IJava.getKernelInstance();
   }
 
   /** A progress bar shown now and updated in place; call {@code step()} as work is done. */

@@ -197,11 +197,7 @@ public final class TfkitKernel {
   }
 
   static DisplayData toDisplayData(MimeBundle b) {
-    DisplayData d = new DisplayData();
-    b.data().forEach(d::putData);
-    b.metadata().forEach(d::putMetaData);
-    b.displayId().ifPresent(d::setDisplayId);
-    return d;
+    return b.toDisplayData();
   }
 
   private void complete(ShellReplyEnvironment env, Message<CompleteRequest> message) {

@@ -86,6 +86,23 @@ class JavaEvaluatorTest {
   }
 
   @Test
+  void declarationUsingAMissingTypeIsAnErrorNamingIt() {
+    // IJava: CompilationException with "Unresolved dependencies: - class MissingType"; tfkit used to
+    // accept the cell silently and fail only where X was used.
+    EvalResult r = ev.eval("int before = 1;\nclass Holder { MissingType m; OtherMissing o; }");
+    EvalError e = r.error().orElseThrow();
+    assertThat(e.ename()).isEqualTo("CompilationException");
+    assertThat(e.evalue()).startsWith("Unresolved dependencies:").contains("MissingType").contains("OtherMissing");
+    assertThat(e.traceback().get(0)).startsWith("line 2: class 'Holder'");
+    assertThat(e.traceback()).contains("Unresolved dependencies:");
+    assertThat(e.text()).contains("   - class MissingType");
+    // A type declared later in the same cell resolves the forward reference: no error.
+    EvalResult fwd = ev.eval("class UsesLater { DefinedLater d; }\nclass DefinedLater {}\nnew UsesLater().d == null");
+    assertThat(fwd.error()).isEmpty();
+    assertThat(fwd.value().get().plainText()).isEqualTo("true");
+  }
+
+  @Test
   void runtimeErrorHasExceptionMessageAndCellLine() {
     EvalResult r = ev.eval("int zero = 0;\nint divide(int x) {\n  return x / zero;\n}\ndivide(4)");
     EvalError e = r.error().orElseThrow();

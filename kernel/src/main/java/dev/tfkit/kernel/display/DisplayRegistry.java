@@ -60,6 +60,8 @@ public final class DisplayRegistry {
   public MimeBundle render(Object value, Consumer<String> warnings) {
     MimeBundle.Builder out = MimeBundle.builder();
     if (value instanceof MimeBundle b) return b;
+    // What IJava's Display.render and IJava-style renderers return: shown as itself.
+    if (value instanceof io.github.spencerpark.jupyter.kernel.display.DisplayData d) return truncate(MimeBundle.of(d));
     if (value != null) {
       Renderer<Object> r = find(value.getClass());
       if (r != null) {

@@ -41,7 +41,17 @@ public final class LineMagics {
     return new TreeSet<>(List.of("classpath", "jars", "maven", "mavenRepo", "load", "lsmagic"));
   }
 
-  /** Runs one magic; returns a value to show, or null. */
+  private static List<String> paths(List<Path> entries) {
+    List<String> out = new ArrayList<>();
+    for (Path p : entries) out.add(p.toAbsolutePath().toString());
+    return out;
+  }
+
+  /**
+   * Runs one magic; returns its value, as IJava's magics do: {@code %jars} and {@code %classpath}
+   * the paths they added, {@code %maven} the jars it resolved, the others null. (A magic on a line
+   * of its own shows no value; {@code var added = %jars lib/*.jar} keeps it.)
+   */
   public Object apply(String name, List<String> args) throws IOException {
     switch (name) {
       case "classpath", "jars" -> {
@@ -56,15 +66,17 @@ public final class LineMagics {
           }
         }
         host.addToClasspath(all);
-        return null;
+        return paths(all);
       }
       case "maven" -> {
         if (args.isEmpty()) throw new IllegalArgumentException("usage: %maven group:artifact:version ...");
+        List<Path> added = new ArrayList<>();
         for (String coords : args) {
           List<Path> jars = maven.resolve(coords);
           host.addToClasspath(jars);
+          added.addAll(jars);
         }
-        return null;
+        return paths(added);
       }
       case "mavenRepo" -> {
         if (args.size() != 2) throw new IllegalArgumentException("usage: %mavenRepo ID URL");
@@ -85,6 +97,109 @@ public final class LineMagics {
       default -> throw new IllegalArgumentException(
           "unknown magic %" + name + " (known: %" + String.join(" %", names()) + ")");
     }
+  }
+
+  /** The call a line magic used as an expression becomes (see {@link #rewriteInlineMagics}). */
+  public static final String INLINE_CALL = "dev.tfkit.kernel.Notebook.lineMagic";
+
+  /**
+   * Rewrites line magics used as values, as IJava does: {@code List<String> added = %jars x/*.jar}
+   * becomes {@code List<String> added = dev.tfkit.kernel.Notebook.lineMagic("jars",
+   * java.util.List.of("x/*.jar"));}. A magic counts as a value where {@code %name} follows an
+   * assignment's {@code =} outside a string; its arguments are the rest of the line (a final
+   * {@code ;} ends the statement). Line breaks are kept, so cell line numbers stay right.
+   */
+  public static String rewriteInlineMagics(String code) {
+    if (code.indexOf('%') < 0) return code;
+    StringBuilder out = new StringBuilder(code.length() + 64);
+    String[] lines = code.split("\n", -1);
+    int[] state = {0}; // carried across lines: 0 code, 1 in a text block, 2 in a /* comment */
+    for (int i = 0; i < lines.length; i++) {
+      if (i > 0) out.append('\n');
+      out.append(rewriteLine(lines[i], state));
+    }
+    return out.toString();
+  }
+
+  private static String rewriteLine(String line, int[] state) {
+    boolean inString = false;
+    boolean inChar = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (state[0] == 1) { // text block: only its closing """ matters
+        if (c == '\\') i++;
+        else if (line.startsWith("\"\"\"", i)) {
+          state[0] = 0;
+          i += 2;
+        }
+        continue;
+      }
+      if (state[0] == 2) {
+        if (line.startsWith("*/", i)) {
+          state[0] = 0;
+          i++;
+        }
+        continue;
+      }
+      if (inString || inChar) {
+        if (c == '\\') i++;
+        else if (inString && c == '"') inString = false;
+        else if (inChar && c == '\'') inChar = false;
+        continue;
+      }
+      if (line.startsWith("\"\"\"", i)) {
+        state[0] = 1;
+        i += 2;
+      } else if (c == '"') inString = true;
+      else if (c == '\'') inChar = true;
+      else if (line.startsWith("/*", i)) {
+        state[0] = 2;
+        i++;
+      } else if (line.startsWith("//", i)) return line;
+      else if (c == '=' && isAssignment(line, i)) {
+        int j = i + 1;
+        while (j < line.length() && Character.isWhitespace(line.charAt(j))) j++;
+        if (j + 1 < line.length() && line.charAt(j) == '%' && Character.isJavaIdentifierStart(line.charAt(j + 1))) {
+          String rest = line.substring(j + 1).strip();
+          if (rest.endsWith(";")) rest = rest.substring(0, rest.length() - 1).strip();
+          int sp = 0;
+          while (sp < rest.length() && !Character.isWhitespace(rest.charAt(sp))) sp++;
+          StringBuilder call = new StringBuilder(INLINE_CALL).append('(').append(literal(rest.substring(0, sp)))
+              .append(", java.util.List.<String>of(");
+          List<String> args = split(rest.substring(sp).strip());
+          for (int k = 0; k < args.size(); k++) {
+            if (k > 0) call.append(", ");
+            call.append(literal(args.get(k)));
+          }
+          call.append("));");
+          return line.substring(0, j) + call;
+        }
+      }
+    }
+    return line;
+  }
+
+  private static boolean isAssignment(String line, int eq) {
+    if (eq + 1 < line.length() && line.charAt(eq + 1) == '=') return false;
+    if (eq == 0) return false;
+    return "=!<>+-*/%&|^".indexOf(line.charAt(eq - 1)) < 0;
+  }
+
+  private static String literal(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\t' -> b.append("\\t");
+        case '\r' -> b.append("\\r");
+        default -> {
+          if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+          else b.append(c);
+        }
+      }
+    }
+    return b.append('"').toString();
   }
 
   /** Splits magic arguments on spaces, keeping quoted parts ("a b" or 'a b') together. */

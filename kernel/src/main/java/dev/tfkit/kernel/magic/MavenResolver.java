@@ -70,10 +70,8 @@ public final class MavenResolver {
           "'" + coordinates + "' is not a Maven coordinate; expected group:artifact:version", e);
     }
     RepositorySystem sys = system();
-    DefaultRepositorySystemSession session = MavenRepositorySystemUtils.newSession();
-    // The "simple" layout uses any jar already in the local repository, wherever it came from.
-    session.setLocalRepositoryManager(
-        sys.newLocalRepositoryManager(session, new LocalRepository(localRepository.toFile(), "simple")));
+    List<String> problems = new ArrayList<>();
+    DefaultRepositorySystemSession session = newSession(sys, problems);
     List<RemoteRepository> repos = new ArrayList<>();
     remotes.forEach((id, url) -> repos.add(new RemoteRepository.Builder(id, "default", url).build()));
     CollectRequest collect = new CollectRequest(new Dependency(artifact, JavaScopes.RUNTIME), repos);
@@ -86,6 +84,7 @@ public final class MavenResolver {
           jars.add(r.getArtifact().getFile().toPath());
         }
       }
+      warn(problems);
       return jars;
     } catch (DependencyResolutionException e) {
       throw new IllegalArgumentException(
@@ -130,9 +129,8 @@ public final class MavenResolver {
     String central = centralUrl();
     if (central != null) repoUrls.putIfAbsent("central", central);
     RepositorySystem sys = system();
-    DefaultRepositorySystemSession session = MavenRepositorySystemUtils.newSession();
-    session.setLocalRepositoryManager(
-        sys.newLocalRepositoryManager(session, new LocalRepository(localRepository.toFile(), "simple")));
+    List<String> problems = new ArrayList<>();
+    DefaultRepositorySystemSession session = newSession(sys, problems);
     List<RemoteRepository> repos = new ArrayList<>();
     repoUrls.forEach((id, url) -> repos.add(new RemoteRepository.Builder(id, "default", url).build()));
     CollectRequest collect = new CollectRequest(roots, List.of(), repos);
@@ -142,11 +140,56 @@ public final class MavenResolver {
       for (ArtifactResult r : sys.resolveDependencies(session, request).getArtifactResults()) {
         if (r.getArtifact() != null && r.getArtifact().getFile() != null) jars.add(r.getArtifact().getFile().toPath());
       }
+      warn(problems);
       return jars;
     } catch (DependencyResolutionException e) {
       throw new IllegalArgumentException("cannot resolve the POM's dependencies (local repository "
           + localRepository + ", remotes " + repoUrls.keySet() + "): " + e.getMessage(), e);
     }
+  }
+
+  private volatile java.util.function.Consumer<String> warnings = w -> {};
+
+  /** Where resolution problems that do not stop it go (a POM that could not be read, say). */
+  public void setWarnings(java.util.function.Consumer<String> warnings) {
+    this.warnings = warnings == null ? w -> {} : warnings;
+  }
+
+  private void warn(List<String> problems) {
+    for (String p : new java.util.LinkedHashSet<>(problems)) warnings.accept(p);
+  }
+
+  /**
+   * A session like Maven's own: the local repository in the "simple" layout (any jar already there
+   * is used, wherever it came from), and the JVM's system properties, without which POMs whose
+   * profiles are activated by the JDK cannot be built (and their dependencies were dropped). A POM
+   * that cannot be read still leaves its artifact resolved, as in Maven, but is reported.
+   */
+  private DefaultRepositorySystemSession newSession(RepositorySystem sys, List<String> problems) {
+    DefaultRepositorySystemSession session = MavenRepositorySystemUtils.newSession();
+    session.setLocalRepositoryManager(
+        sys.newLocalRepositoryManager(session, new LocalRepository(localRepository.toFile(), "simple")));
+    session.setSystemProperties(System.getProperties());
+    session.setRepositoryListener(new org.eclipse.aether.AbstractRepositoryListener() {
+      @Override
+      public void artifactDescriptorInvalid(org.eclipse.aether.RepositoryEvent event) {
+        problems.add("warning: the POM of " + event.getArtifact() + " is invalid, so its dependencies are left out: "
+            + firstLine(event.getException()));
+      }
+
+      @Override
+      public void artifactDescriptorMissing(org.eclipse.aether.RepositoryEvent event) {
+        problems.add("warning: no POM for " + event.getArtifact() + ", so its dependencies (if any) are left out");
+      }
+    });
+    return session;
+  }
+
+  private static String firstLine(Exception e) {
+    if (e == null) return "unknown problem";
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   private synchronized RepositorySystem system() {

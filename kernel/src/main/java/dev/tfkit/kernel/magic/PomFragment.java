@@ -81,12 +81,31 @@ public record PomFragment(List<Dependency> dependencies, Map<String, String> rep
     return new PomFragment(deps, repos);
   }
 
+  private static final org.xml.sax.ErrorHandler SILENT = new org.xml.sax.ErrorHandler() {
+    @Override
+    public void warning(org.xml.sax.SAXParseException e) {}
+
+    @Override
+    public void error(org.xml.sax.SAXParseException e) throws org.xml.sax.SAXException {
+      throw e;
+    }
+
+    @Override
+    public void fatalError(org.xml.sax.SAXParseException e) throws org.xml.sax.SAXException {
+      throw e;
+    }
+  };
+
   private static Element parseXml(String xml) {
     try {
       DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
       f.setExpandEntityReferences(false);
       f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      Document doc = f.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+      javax.xml.parsers.DocumentBuilder db = f.newDocumentBuilder();
+      // The default handler prints "[Fatal Error] :2:2: ..." on stderr for text that is not one
+      // document, which is how several loose elements are first tried; errors are thrown instead.
+      db.setErrorHandler(SILENT);
+      Document doc = db.parse(new InputSource(new StringReader(xml)));
       return doc.getDocumentElement();
     } catch (Exception e) {
       return null;

@@ -116,4 +116,21 @@ class CellMagicTest {
         .hasMessageContaining("${v}");
     assertThat(List.copyOf(CellMagic.NAMES)).containsExactly("html", "loadFromPOM", "markdown", "time");
   }
+
+  @Test
+  void severalLooseElementsParseWithoutAFatalErrorLineOnStderr() {
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(err, true));
+    PomFragment pom;
+    try {
+      pom = PomFragment.parse("<dependency><groupId>g</groupId><artifactId>a</artifactId><version>1</version></dependency>\n"
+          + "<dependency><groupId>g</groupId><artifactId>b</artifactId><version>1</version></dependency>");
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(pom.dependencies()).hasSize(2);
+    // The XML parser's default error handler printed "[Fatal Error] :2:2: ..." here.
+    assertThat(err.toString()).isEmpty();
+  }
 }
