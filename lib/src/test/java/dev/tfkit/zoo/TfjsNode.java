@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * TensorFlow.js itself as the reference for tests: {@code @tensorflow/tfjs} at the parent pom's
- * {@code tfjs.version} (system property {@code tfkit.tfjs.version}), installed with npm into the
- * cache once, and the runner scripts of this package copied beside its {@code node_modules}.
+ * {@code tfjs.version} (system property {@code tfkit.tfjs.version}) with its WASM backend at the same
+ * version, installed with npm into the cache once, and the runner scripts of this package copied
+ * beside its {@code node_modules}.
  */
 final class TfjsNode {
   /** The folder holding {@code node_modules/@tensorflow/tfjs} and the runner scripts. */
@@ -48,13 +49,14 @@ final class TfjsNode {
   }
 
   private static Path install(String npm, String version) throws Exception {
-    Path dir = NpmPackages.cacheRoot().resolve("node").resolve("tfjs@" + version);
-    if (!Files.isDirectory(dir.resolve("node_modules/@tensorflow/tfjs"))) {
+    // The WASM backend is released with TF.js at the same version: TF.js's own second opinion.
+    Path dir = NpmPackages.cacheRoot().resolve("node").resolve("tfjs-cpu-wasm@" + version);
+    if (!Files.isDirectory(dir.resolve("node_modules/@tensorflow/tfjs-backend-wasm"))) {
       Files.createDirectories(dir.getParent());
       Path work = Files.createTempDirectory(dir.getParent(), ".install-");
       var install = ShortCommand.run(List.of(npm, "install", "--prefix", work.toString(), "--no-audit", "--no-fund",
-          "--no-save", "--silent", "@tensorflow/tfjs@" + version), 900);
-      assertThat(install.ok()).as("npm install @tensorflow/tfjs@%s: %s", version, install.output()).isTrue();
+          "--no-save", "--silent", "@tensorflow/tfjs@" + version, "@tensorflow/tfjs-backend-wasm@" + version), 900);
+      assertThat(install.ok()).as("npm install @tensorflow/tfjs@%s and its WASM backend: %s", version, install.output()).isTrue();
       try {
         Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {

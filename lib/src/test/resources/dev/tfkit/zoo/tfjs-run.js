@@ -1,8 +1,9 @@
 // Runs a TF.js graph model on TF.js's pure-JS CPU backend for the conformance harness (TfjsConformance):
-//   node tfjs-run.js MODEL_JSON CASE_DIR
+//   node tfjs-run.js MODEL_JSON CASE_DIR [cpu|wasm]
 // CASE_DIR/case.json lists the inputs ({tensor, dtype, shape, file}: little-endian float32, int32 or
 // uint8 values) and the output tensors; every output is written as float64 little-endian to
-// CASE_DIR/tfjs<i>.bin and described in CASE_DIR/tfjs.json ({tensor, dtype, shape, file}).
+// CASE_DIR/tfjs<i>.bin and described in CASE_DIR/tfjs.json ({tensor, dtype, shape, file}); with
+// the WASM backend (TF.js's own second opinion) to wasm<i>.bin and wasm.json.
 const tf = require('@tensorflow/tfjs');
 const fs = require('fs');
 const path = require('path');
@@ -18,8 +19,13 @@ function read(file, dtype, shape) {
 }
 
 async function main() {
-  const [modelJson, caseDir] = process.argv.slice(2);
-  await tf.setBackend('cpu');
+  const [modelJson, caseDir, backend = 'cpu'] = process.argv.slice(2);
+  if (backend === 'wasm') {
+    const wasm = require('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(path.join(__dirname, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error('TF.js backend ' + backend + ' did not start');
+  const prefix = backend === 'cpu' ? 'tfjs' : backend;
   const model = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
   const dir = path.dirname(modelJson);
   const specs = [];
@@ -45,11 +51,11 @@ async function main() {
   for (let k = 0; k < out.length; k++) {
     const t = out[k];
     const values = Float64Array.from(await t.data());
-    const file = 'tfjs' + k + '.bin';
+    const file = prefix + k + '.bin';
     fs.writeFileSync(path.join(caseDir, file), Buffer.from(values.buffer));
     described.push({tensor: names[k], dtype: t.dtype, shape: t.shape, file: file});
   }
-  fs.writeFileSync(path.join(caseDir, 'tfjs.json'), JSON.stringify(described));
+  fs.writeFileSync(path.join(caseDir, prefix + '.json'), JSON.stringify(described));
   console.log('backend ' + tf.getBackend() + ', tfjs ' + tf.version.tfjs);
 }
 
