@@ -68,7 +68,12 @@ final class TfjsGraphModel {
     JsonNode topo = root.get("modelTopology");
     if (topo == null) throw new IllegalArgumentException(src + ": not a TF.js model (no modelTopology)");
     if (format.equals("layers-model") || topo.has("model_config") || topo.has("class_name")) {
-      throw new IllegalArgumentException(src + ": a TF.js layers (Keras) model; only TF.js graph models are supported");
+      Path dir = modelJson.toAbsolutePath().getParent();
+      throw new IllegalArgumentException(src + ": a TF.js layers model (a Keras topology with its weights"
+          + (format.isEmpty() ? "" : ", format '" + format + "'") + "), which tfkit does not load; tfkit loads TF.js"
+          + " graph models: convert it with `tensorflowjs_converter --input_format=tfjs_layers_model"
+          + " --output_format=tfjs_graph_model " + modelJson + " " + dir.resolve("graph_model")
+          + "` (pip package tensorflowjs) and load " + dir.resolve("graph_model").resolve("model.json"));
     }
     if (!topo.has("node")) throw new IllegalArgumentException(src + ": modelTopology has no 'node' list (not a TF.js graph model)");
     GraphDef.Builder gb = GraphDef.newBuilder();
@@ -130,10 +135,10 @@ final class TfjsGraphModel {
     GraphDef g = gb.build();
     if (TfjsOps.needsRewrite(g)) g = TfjsOps.expand(g, src);
     g = RequiredAttrs.fill(g, src);
-    return new Loaded(g, signatures(root, src));
+    return new Loaded(g, signatures(root, g, src));
   }
 
-  private static Map<String, SignatureDef> signatures(JsonNode root, String src) {
+  private static Map<String, SignatureDef> signatures(JsonNode root, GraphDef g, String src) {
     JsonNode sig = root.path("signature");
     if (!sig.isObject()) sig = root.path("userDefinedMetadata").path("signature");
     if (!sig.isObject() || (!sig.has("inputs") && !sig.has("outputs"))) return Map.of();
@@ -153,6 +158,17 @@ final class TfjsGraphModel {
         String key = TensorName.parse(e.getKey()).node().replaceAll("[^A-Za-z0-9_]", "_");
         if (side.equals("inputs")) sb.putInputs(key, ti.build());
         else sb.putOutputs(key, ti.build());
+      }
+    }
+    if (sb.getInputsCount() == 0) {
+      // Converters write signatures with outputs only (faceboxes, mobilefacenet); a signature
+      // without its feeds cannot run, so the graph's Placeholders are its inputs.
+      for (NodeDef n : g.getNodeList()) {
+        if (!n.getOp().equals("Placeholder")) continue;
+        TensorInfo.Builder ti = TensorInfo.newBuilder().setName(n.getName() + ":0");
+        if (n.containsAttr("dtype")) ti.setDtype(n.getAttrOrThrow("dtype").getType());
+        if (n.containsAttr("shape")) ti.setTensorShape(n.getAttrOrThrow("shape").getShape());
+        sb.putInputs(n.getName().replaceAll("[^A-Za-z0-9_]", "_"), ti.build());
       }
     }
     return Map.of("serving_default", sb.build());

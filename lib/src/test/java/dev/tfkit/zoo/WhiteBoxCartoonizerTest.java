@@ -1,7 +1,6 @@
 package dev.tfkit.zoo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tfkit.graph.ModelGraph;
 import dev.tfkit.io.ShortCommand;
@@ -9,10 +8,8 @@ import dev.tfkit.savedmodel.SavedModel;
 import dev.tfkit.tensor.TensorValue;
 import dev.tfkit.vision.Images;
 import java.awt.image.BufferedImage;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -48,14 +45,8 @@ class WhiteBoxCartoonizerTest {
 
   @Test
   void theExportedStylizerMatchesTensorFlowJsOnAFaceCrop() throws Exception {
-    String version = System.getProperty("tfkit.tfjs.version");
-    assumeTrue(version != null, "skipped: no tfkit.tfjs.version system property (set by the parent pom's surefire config)");
-    String npm = npm();
-    var nodeVersion = ShortCommand.run(List.of("node", "--version"), 30);
-    assumeTrue(nodeVersion.ok(), () -> "skipped: node cannot run (" + nodeVersion.output() + ")");
-    var npmVersion = ShortCommand.run(List.of(npm, "--version"), 60);
-    assumeTrue(npmVersion.ok(), () -> "skipped: npm cannot run (" + npmVersion.output() + ")");
-    Path tfjs = tfjsInstall(npm, version);
+    TfjsNode tfjs = TfjsNode.installedOrSkip();
+    String version = tfjs.version;
 
     BufferedImage photo = Images.read(NpmPackages.file("@vladmandic/face-api", "1.7.15", "demo/sample1.jpg"));
     BufferedImage face;
@@ -76,7 +67,7 @@ class WhiteBoxCartoonizerTest {
 
     Path in = Files.write(tmp.resolve("face.rgb"), pixels);
     Path outFile = tmp.resolve("tfjs.rgb");
-    var run = ShortCommand.run(List.of("node", tfjs.resolve("tfjs-stylize.js").toString(),
+    var run = ShortCommand.run(List.of("node", tfjs.script("tfjs-stylize.js").toString(),
         WhiteBoxCartoonizer.modelFile().toString(), WhiteBoxCartoonizer.RAW_INPUT, WhiteBoxCartoonizer.RAW_OUTPUT,
         in.toString(), "256", "256", outFile.toString()), 900);
     assertThat(run.ok()).as("node with TF.js: %s", run.output()).isTrue();
@@ -172,34 +163,5 @@ class WhiteBoxCartoonizerTest {
       }
     }
     return sum / (double) (height * 3);
-  }
-
-  private static String npm() {
-    String env = System.getenv("TFKIT_NPM");
-    return env == null || env.isBlank() ? "npm" : env;
-  }
-
-  /**
-   * {@code @tensorflow/tfjs@version} installed with npm into the cache (once), with the runner
-   * script beside its {@code node_modules}.
-   */
-  private static Path tfjsInstall(String npm, String version) throws Exception {
-    Path dir = NpmPackages.cacheRoot().resolve("node").resolve("tfjs@" + version);
-    if (!Files.isDirectory(dir.resolve("node_modules/@tensorflow/tfjs"))) {
-      Files.createDirectories(dir.getParent());
-      Path work = Files.createTempDirectory(dir.getParent(), ".install-");
-      var install = ShortCommand.run(List.of(npm, "install", "--prefix", work.toString(), "--no-audit", "--no-fund",
-          "--no-save", "--silent", "@tensorflow/tfjs@" + version), 900);
-      assertThat(install.ok()).as("npm install @tensorflow/tfjs@%s: %s", version, install.output()).isTrue();
-      try {
-        Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
-      } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-        // another build installed it first
-      }
-    }
-    try (InputStream s = WhiteBoxCartoonizerTest.class.getResourceAsStream("tfjs-stylize.js")) {
-      Files.copy(s, dir.resolve("tfjs-stylize.js"), StandardCopyOption.REPLACE_EXISTING);
-    }
-    return dir;
   }
 }
