@@ -280,7 +280,9 @@ class DockerServingTest {
         "#!/usr/bin/env bash",
         "case \"$1\" in",
         "  info) echo 27.0.1 ;;",
-        "  run) echo $$ > \"" + tmp.resolve("run.pid") + "\"",
+        // Written whole and renamed: the model service answers AVAILABLE once the file exists,
+        // and the test then reads the pid (a bare redirect could be seen empty).
+        "  run) echo $$ > \"" + tmp.resolve("run.pid.tmp") + "\" && mv \"" + tmp.resolve("run.pid.tmp") + "\" \"" + tmp.resolve("run.pid") + "\"",
         "       echo 'I tensorflow_serving/model_servers/server.cc:423] Running gRPC ModelServer at 0.0.0.0:8500 ...'",
         "       exec sleep 120 ;;",
         "  stop) echo \"$@\" > \"" + tmp.resolve("stop-args") + "\"",
