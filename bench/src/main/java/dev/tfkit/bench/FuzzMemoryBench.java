@@ -48,21 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FuzzMemoryBench {
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+      dev.tfkit.io.RawBytesCalls.MARSHALLER;
 
   private static final MethodDescriptor<byte[], byte[]> PREDICT =
       MethodDescriptor.<byte[], byte[]>newBuilder()

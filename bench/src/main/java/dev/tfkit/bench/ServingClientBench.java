@@ -75,21 +75,7 @@ public class ServingClientBench {
   public String transport;
 
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+      dev.tfkit.io.RawBytesCalls.MARSHALLER;
 
   private static final MethodDescriptor<byte[], byte[]> RAW_PREDICT =
       MethodDescriptor.newBuilder(BYTES, BYTES)

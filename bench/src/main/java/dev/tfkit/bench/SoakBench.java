@@ -3,6 +3,7 @@ package dev.tfkit.bench;
 import com.google.protobuf.ByteString;
 import dev.tfkit.cli.ConsoleLogging;
 import dev.tfkit.io.Ports;
+import dev.tfkit.io.RawBytesCalls;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -10,9 +11,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,12 +49,7 @@ import tensorflow.serving.PredictionServiceGrpc;
 public final class SoakBench {
   private static final int CLIENTS = 16;
   private static final MethodDescriptor<byte[], byte[]> PREDICT =
-      MethodDescriptor.<byte[], byte[]>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(PredictionServiceGrpc.getPredictMethod().getFullMethodName())
-          .setRequestMarshaller(new Bytes())
-          .setResponseMarshaller(new Bytes())
-          .build();
+      RawBytesCalls.unary(PredictionServiceGrpc.getPredictMethod().getFullMethodName());
 
   private SoakBench() {}
 
@@ -257,19 +251,4 @@ public final class SoakBench {
         "not json at all");
   }
 
-  private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
 }

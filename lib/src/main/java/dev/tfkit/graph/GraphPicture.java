@@ -1,5 +1,6 @@
 package dev.tfkit.graph;
 
+import dev.tfkit.io.AtomicFiles;
 import dev.tfkit.io.ShortCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -116,15 +117,7 @@ public record GraphPicture(List<String> centre, int hops, String dot, String svg
 
   /** Writes {@link #svg()} to {@code file} (through a temporary sibling, renamed into place). */
   public void writeSvg(Path file) {
-    try {
-      Path abs = file.toAbsolutePath();
-      if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-      Path tmp = Files.createTempFile(abs.getParent(), ".svg-", ".tmp");
-      Files.writeString(tmp, svg, StandardCharsets.UTF_8);
-      Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    AtomicFiles.writeString(file, svg);
   }
 
   private static String render(String dotSource) {

@@ -3,6 +3,7 @@ package dev.tfkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.tfkit.io.RawBytesCalls;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -11,9 +12,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -148,10 +147,7 @@ class HostileInputTest {
 
   @Test
   void bytesThatAreNoPredictRequestGetAnErrorNotACrash() {
-    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(PredictionServiceGrpc.getPredictMethod().getFullMethodName())
-        .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+    MethodDescriptor<byte[], byte[]> raw = RawBytesCalls.unary(PredictionServiceGrpc.getPredictMethod().getFullMethodName());
     byte[] valid = request(Protos.floatVector(8f)).toByteArray();
     List<byte[]> bodies = new ArrayList<>();
     bodies.add(Arrays.copyOf(valid, valid.length / 2)); // truncated
@@ -213,19 +209,4 @@ class HostileInputTest {
     assertHealthy();
   }
 
-  private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
 }

@@ -34,21 +34,7 @@ import tensorflow.serving.PredictionServiceGrpc;
 class UnparseableRequestTest {
   /** Bytes as they are, for sending what no protobuf client would. */
   private static final MethodDescriptor.Marshaller<byte[]> RAW =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
+      dev.tfkit.io.RawBytesCalls.MARSHALLER;
 
   private static final MethodDescriptor<byte[], byte[]> RAW_PREDICT =
       MethodDescriptor.<byte[], byte[]>newBuilder()
