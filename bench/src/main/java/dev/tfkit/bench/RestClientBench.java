@@ -4,8 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tfkit.serving.Prediction;
 import dev.tfkit.serving.ServingModel;
-import dev.tfkit.serving.rest.RestFormat;
-import dev.tfkit.serving.rest.TensorJson;
+import dev.tfkit.rest.RestFormat;
+import dev.tfkit.rest.PredictBodies;
 import dev.tfkit.tensor.TensorValue;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -78,8 +78,8 @@ public class RestClientBench {
     Random r = new Random(42);
     for (int i = 0; i < n; i++) values[i] = r.nextFloat();
     TensorValue x = TensorValue.fromFlat(values, dims);
-    requestJson = TensorJson.predictRequestFromValues(null, Map.of("x", x), RestFormat.COLUMNAR);
-    byte[] responseJson = TensorJson.predictResponseFromValues(Map.of("y", x), RestFormat.COLUMNAR);
+    requestJson = PredictBodies.predictRequestFromValues(null, Map.of("x", x), RestFormat.COLUMNAR);
+    byte[] responseJson = PredictBodies.predictResponseFromValues(Map.of("y", x), RestFormat.COLUMNAR);
     byte[] metadata = ("{\"model_spec\": {\"name\": \"m\", \"version\": \"1\"}, \"metadata\":"
         + " {\"signature_def\": {\"signature_def\": {\"serving_default\": {\"outputs\":"
         + " {\"y\": {\"dtype\": \"DT_FLOAT\", \"name\": \"y:0\"}}}}}}}")

@@ -1,9 +1,10 @@
 package dev.tfkit.bench;
 
+import dev.tfkit.rest.PredictBodies;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.tfkit.serving.rest.PredictJsonRequest;
-import dev.tfkit.serving.rest.TensorJson;
+import dev.tfkit.rest.PredictJsonRequest;
+import dev.tfkit.rest.TensorJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -93,19 +94,19 @@ public class RestRequestBench {
   /** What the server does now: the streamed reader. */
   @Benchmark
   public PredictJsonRequest streamed() {
-    return TensorJson.readPredictRequest(body, s -> TYPES);
+    return PredictBodies.readPredictRequest(body, s -> TYPES);
   }
 
   /** What it did before: a JSON tree, then typed values. */
   @Benchmark
   public PredictJsonRequest tree() {
-    return TensorJson.readPredictRequest(TensorJson.parse(body), s -> TYPES);
+    return PredictBodies.readPredictRequest(TensorJson.parse(body), s -> TYPES);
   }
 
   /** Writing the image as a request body (the REST client's side; the server writes responses alike). */
   @Benchmark
   public byte[] write() {
-    return TensorJson.predictRequest("", image, dev.tfkit.serving.rest.RestFormat.ROW);
+    return PredictBodies.predictRequest("", image, dev.tfkit.rest.RestFormat.ROW);
   }
 
   /** The writing floor: Jackson writing the same floats as one flat list ({@code writeNumber(float)}). */

@@ -127,7 +127,7 @@ public final class SavedModel implements AutoCloseable {
   private static Tensor toTensor(String what, Object v, TensorInfo ti) {
     if (v instanceof Tensor t) return t;
     if (v instanceof com.fasterxml.jackson.databind.JsonNode j) {
-      return TensorJson.toTensor(what, j, ti.getDtype(), ti.getTensorShape());
+      return JsonFeeds.toTensor(what, j, ti.getDtype(), ti.getTensorShape());
     }
     TensorValue tv;
     try {
@@ -135,7 +135,7 @@ public final class SavedModel implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
     }
-    long[] shape = TensorJson.fit(what, tv.shape(), tv.size(), ti.getTensorShape());
+    long[] shape = JsonFeeds.fit(what, tv.shape(), tv.size(), ti.getTensorShape());
     return (java.util.Arrays.equals(shape, tv.shape()) ? tv : tv.reshape(shape)).toTensor();
   }
 
@@ -175,7 +175,7 @@ public final class SavedModel implements AutoCloseable {
     /** All outputs as one JSON object: {@code {"y": [[3.0]]}}, strings as strings. */
     public com.fasterxml.jackson.databind.node.ObjectNode json() {
       var o = JSON.createObjectNode();
-      tensors.forEach((k, t) -> o.set(k, TensorJson.toJson(t)));
+      tensors.forEach((k, t) -> o.set(k, JsonFeeds.toJson(t)));
       return o;
     }
 

@@ -51,7 +51,7 @@ final class Warmup {
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException(w + ": " + ex.getMessage(), ex);
       }
-      long[] shape = TensorJson.fit(w, tv.shape(), tv.size(), in.getValue().getTensorShape());
+      long[] shape = JsonFeeds.fit(w, tv.shape(), tv.size(), in.getValue().getTensorShape());
       if (!java.util.Arrays.equals(shape, tv.shape())) tv = tv.reshape(shape);
       req.putInputs(in.getKey(), tv.toProto());
     }

@@ -1,22 +1,20 @@
 package dev.tfkit.serving;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tfkit.rest.ExampleJson;
+import dev.tfkit.rest.PredictBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import dev.tfkit.serving.rest.RestFormat;
-import dev.tfkit.serving.rest.StreamedPredictBody;
-import dev.tfkit.serving.rest.TensorJson;
+import dev.tfkit.rest.RestFormat;
+import dev.tfkit.rest.StreamedPredictBody;
+import dev.tfkit.rest.TensorJson;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +33,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.tensorflow.proto.DataType;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
@@ -50,7 +45,6 @@ import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
 import tensorflow.serving.GetModelMetadata.SignatureDefMap;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
-import tensorflow.serving.InputOuterClass.Input;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.ModelServiceGrpc;
 import tensorflow.serving.Predict.PredictRequest;
@@ -184,7 +178,7 @@ final class RestTransport implements Transport {
       PredictRequest req, Deadline deadline, RestFormat format) {
     ModelSpec spec = req.getModelSpec();
     String signature = spec.getSignatureName().isEmpty() ? DEFAULT_SIGNATURE : spec.getSignatureName();
-    byte[] body = TensorJson.predictRequest(spec.getSignatureName(), req.getInputsMap(), format);
+    byte[] body = PredictBodies.predictRequest(spec.getSignatureName(), req.getInputsMap(), format);
     return outputTypes(spec, signature, deadline)
         .thenCompose(
             types -> {
@@ -203,7 +197,7 @@ final class RestTransport implements Transport {
                           }
                           try {
                             if (outs == null) {
-                              outs = TensorJson.readPredictResponse(decode(request, resp), types, unnamed);
+                              outs = PredictBodies.readPredictResponse(decode(request, resp), types, unnamed);
                             }
                           } catch (IllegalArgumentException e) {
                             throw Status.INTERNAL
@@ -223,7 +217,7 @@ final class RestTransport implements Transport {
 
   private CompletableFuture<ClassificationResponse> classify(
       ClassificationRequest req, Deadline deadline) {
-    byte[] body = examplesBody(req.getModelSpec().getSignatureName(), req.getInput());
+    byte[] body = ExampleJson.examplesBody(req.getModelSpec().getSignatureName(), req.getInput());
     return send(post(path(req.getModelSpec(), ":classify"), body, deadline))
         .thenApply(
             json -> {
@@ -245,7 +239,7 @@ final class RestTransport implements Transport {
   }
 
   private CompletableFuture<RegressionResponse> regress(RegressionRequest req, Deadline deadline) {
-    byte[] body = examplesBody(req.getModelSpec().getSignatureName(), req.getInput());
+    byte[] body = ExampleJson.examplesBody(req.getModelSpec().getSignatureName(), req.getInput());
     return send(post(path(req.getModelSpec(), ":regress"), body, deadline))
         .thenApply(
             json -> {
@@ -303,64 +297,6 @@ final class RestTransport implements Transport {
   // ------------------------------------------------------------------------------------------
   // JSON bodies
   // ------------------------------------------------------------------------------------------
-
-  private static byte[] examplesBody(String signature, Input input) {
-    List<Example> examples;
-    Example context = null;
-    if (input.hasExampleListWithContext()) {
-      examples = input.getExampleListWithContext().getExamplesList();
-      context = input.getExampleListWithContext().getContext();
-    } else {
-      examples = input.getExampleList().getExamplesList();
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (JsonGenerator g = TensorJson.mapper().getFactory().createGenerator(out)) {
-      g.writeStartObject();
-      if (!signature.isEmpty()) g.writeStringField(TensorJson.SIGNATURE_NAME, signature);
-      if (context != null) {
-        g.writeFieldName("context");
-        writeExample(g, context);
-      }
-      g.writeArrayFieldStart("examples");
-      for (Example e : examples) writeExample(g, e);
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  private static void writeExample(JsonGenerator g, Example e) throws IOException {
-    g.writeStartObject();
-    for (Map.Entry<String, Feature> f : e.getFeatures().getFeatureMap().entrySet()) {
-      g.writeArrayFieldStart(f.getKey());
-      Feature v = f.getValue();
-      switch (v.getKindCase()) {
-        case FLOAT_LIST:
-          for (float x : v.getFloatList().getValueList()) g.writeNumber(x);
-          break;
-        case INT64_LIST:
-          for (long x : v.getInt64List().getValueList()) g.writeNumber(x);
-          break;
-        case BYTES_LIST:
-          for (ByteString s : v.getBytesList().getValueList()) {
-            if (s.isValidUtf8()) {
-              g.writeString(s.toStringUtf8());
-            } else {
-              g.writeStartObject();
-              g.writeStringField(TensorJson.B64, Base64.getEncoder().encodeToString(s.toByteArray()));
-              g.writeEndObject();
-            }
-          }
-          break;
-        default:
-          break;
-      }
-      g.writeEndArray();
-    }
-    g.writeEndObject();
-  }
 
   /** The {@code results} list of a classify/regress body (the docs once said {@code result}). */
   private static JsonNode results(JsonNode json) {

@@ -2,7 +2,7 @@ package dev.tfkit.serving;
 
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.Message;
-import dev.tfkit.serving.rest.RestFormat;
+import dev.tfkit.rest.RestFormat;
 import dev.tfkit.tensor.TensorValue;
 import io.grpc.Channel;
 import io.grpc.Deadline;

@@ -1,7 +1,7 @@
 package dev.tfkit.serving;
 
 import com.google.protobuf.Message;
-import dev.tfkit.serving.rest.RestFormat;
+import dev.tfkit.rest.RestFormat;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import java.util.concurrent.CompletableFuture;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tfkit.server.EmbeddedServer;
-import dev.tfkit.serving.rest.RestFormat;
+import dev.tfkit.rest.RestFormat;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.Status;
 import java.nio.file.Path;

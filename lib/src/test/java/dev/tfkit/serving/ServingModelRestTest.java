@@ -1,5 +1,6 @@
 package dev.tfkit.serving;
 
+import dev.tfkit.rest.PredictBodies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -7,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tfkit.io.Ports;
-import dev.tfkit.serving.rest.RestFormat;
-import dev.tfkit.serving.rest.TensorJson;
+import dev.tfkit.rest.RestFormat;
+import dev.tfkit.rest.TensorJson;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -103,7 +104,7 @@ class ServingModelRestTest {
   private void halfPlusTwo(String path) {
     routes.put("POST " + path, (m, p, body) -> {
       // read like TF Serving: input types from the signature
-      var req = TensorJson.readPredictRequest(TensorJson.parse(body),
+      var req = PredictBodies.readPredictRequest(TensorJson.parse(body),
           sig -> Map.of("x", DataType.DT_FLOAT));
       var x = req.inputs().get("x").getFloatValList();
       StringBuilder rows = new StringBuilder();

@@ -1,6 +1,6 @@
 package dev.tfkit.server.api;
 
-import dev.tfkit.serving.rest.TensorJson;
+import dev.tfkit.rest.PredictBodies;
 import java.nio.charset.StandardCharsets;
 
 /** A REST answer: HTTP status, content type and body bytes. */
@@ -12,6 +12,6 @@ record RestReply(int code, String contentType, byte[] body) {
 
   /** TF Serving's error body, {@code {"error": "..."}}. */
   static RestReply error(int code, String message) {
-    return new RestReply(code, "application/json", TensorJson.errorBody(message));
+    return new RestReply(code, "application/json", PredictBodies.errorBody(message));
   }
 }

@@ -1,35 +1,28 @@
 package dev.tfkit.server.api;
 
+import dev.tfkit.rest.ExampleJson;
+import dev.tfkit.rest.PredictBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.tfkit.server.RequestException;
-import dev.tfkit.serving.rest.PredictJsonRequest;
-import dev.tfkit.serving.rest.StreamedPredictBody;
-import dev.tfkit.serving.rest.TensorJson;
+import dev.tfkit.rest.PredictJsonRequest;
+import dev.tfkit.rest.StreamedPredictBody;
+import dev.tfkit.rest.TensorJson;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.tensorflow.proto.BytesList;
-import org.tensorflow.proto.Example;
-import org.tensorflow.proto.Feature;
-import org.tensorflow.proto.Features;
-import org.tensorflow.proto.FloatList;
-import org.tensorflow.proto.Int64List;
 import org.tensorflow.proto.TensorInfo;
 import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.Classification.ClassificationResult;
@@ -37,8 +30,6 @@ import tensorflow.serving.Classification.Classifications;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
 import tensorflow.serving.GetModelMetadata.SignatureDefMap;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
-import tensorflow.serving.InputOuterClass.ExampleList;
-import tensorflow.serving.InputOuterClass.ExampleListWithContext;
 import tensorflow.serving.InputOuterClass.Input;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
@@ -210,7 +201,7 @@ final class RestRoutes {
   }
 
   private String predict(ModelSpec spec, StreamedPredictBody fast, JsonNode tree, byte[] body) {
-    dev.tfkit.serving.rest.RestFormat[] format = new dev.tfkit.serving.rest.RestFormat[1];
+    dev.tfkit.rest.RestFormat[] format = new dev.tfkit.rest.RestFormat[1];
     PredictResponse resp =
         api.predict(
             spec,
@@ -226,7 +217,7 @@ final class RestRoutes {
                   };
               PredictJsonRequest r = fast == null ? null : fast.toRequest(types);
               if (r == null) {
-                r = TensorJson.readPredictRequest(tree != null ? tree : TensorJson.parse(body), types);
+                r = PredictBodies.readPredictRequest(tree != null ? tree : TensorJson.parse(body), types);
               }
               format[0] = r.format();
               return PredictRequest.newBuilder()
@@ -234,7 +225,7 @@ final class RestRoutes {
                   .putAllInputs(r.inputs())
                   .build();
             });
-    return new String(TensorJson.predictResponse(resp.getOutputsMap(), format[0]), StandardCharsets.UTF_8);
+    return new String(PredictBodies.predictResponse(resp.getOutputsMap(), format[0]), StandardCharsets.UTF_8);
   }
 
   private String classify(ModelSpec spec, JsonNode body) {
@@ -285,85 +276,11 @@ final class RestRoutes {
 
   /** The {@code examples} (and optional {@code context}) of a classify/regress body. */
   static Input examples(JsonNode body) {
-    JsonNode examples = body.get("examples");
-    if (examples == null || !examples.isArray()) {
-      throw RequestException.invalidArgument("Missing 'examples' array in the request body");
+    try {
+      return ExampleJson.readExamples(body);
+    } catch (IllegalArgumentException e) {
+      throw RequestException.invalidArgument(e.getMessage());
     }
-    ExampleList.Builder list = ExampleList.newBuilder();
-    ExampleListWithContext.Builder withContext = ExampleListWithContext.newBuilder();
-    for (int i = 0; i < examples.size(); i++) {
-      Example e = example(examples.get(i), "examples[" + i + "]");
-      list.addExamples(e);
-      withContext.addExamples(e);
-    }
-    JsonNode context = body.get("context");
-    if (context != null) {
-      withContext.setContext(example(context, "context"));
-      return Input.newBuilder().setExampleListWithContext(withContext).build();
-    }
-    return Input.newBuilder().setExampleList(list).build();
-  }
-
-  private static Example example(JsonNode node, String where) {
-    if (!node.isObject()) {
-      throw RequestException.invalidArgument(where + " must be a JSON object of features");
-    }
-    Features.Builder f = Features.newBuilder();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      f.putFeature(e.getKey(), feature(e.getValue(), where + "." + e.getKey()));
-    }
-    return Example.newBuilder().setFeatures(f).build();
-  }
-
-  /** A feature from a value or list: integers → int64_list, decimals → float_list, strings → bytes. */
-  private static Feature feature(JsonNode v, String where) {
-    java.util.List<JsonNode> values = new java.util.ArrayList<>();
-    if (v.isArray()) {
-      v.forEach(values::add);
-    } else {
-      values.add(v);
-    }
-    if (values.isEmpty()) {
-      throw RequestException.invalidArgument(where + " is an empty list; its type cannot be told");
-    }
-    JsonNode first = values.get(0);
-    if (first.isIntegralNumber()) {
-      Int64List.Builder b = Int64List.newBuilder();
-      for (JsonNode x : values) {
-        if (!x.isIntegralNumber() || !x.canConvertToLong()) {
-          throw RequestException.invalidArgument(where + ": expected integers, got " + x);
-        }
-        b.addValue(x.asLong());
-      }
-      return Feature.newBuilder().setInt64List(b).build();
-    }
-    if (first.isNumber()) {
-      FloatList.Builder b = FloatList.newBuilder();
-      for (JsonNode x : values) {
-        if (!x.isNumber()) {
-          throw RequestException.invalidArgument(where + ": expected numbers, got " + x);
-        }
-        b.addValue((float) x.asDouble());
-      }
-      return Feature.newBuilder().setFloatList(b).build();
-    }
-    BytesList.Builder b = BytesList.newBuilder();
-    for (JsonNode x : values) {
-      if (x.isTextual()) {
-        b.addValue(ByteString.copyFromUtf8(x.asText()));
-      } else if (x.isObject() && x.size() == 1 && x.get("b64") != null && x.get("b64").isTextual()) {
-        try {
-          b.addValue(ByteString.copyFrom(Base64.getDecoder().decode(x.get("b64").asText())));
-        } catch (IllegalArgumentException e) {
-          throw RequestException.invalidArgument(where + ": invalid base64: " + e.getMessage());
-        }
-      } else {
-        throw RequestException.invalidArgument(
-            where + ": expected a number, a string or {\"b64\": ...}, got " + x);
-      }
-    }
-    return Feature.newBuilder().setBytesList(b).build();
   }
 
   // ---------------------------------------------------------------- status / metadata

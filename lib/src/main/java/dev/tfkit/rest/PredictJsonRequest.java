@@ -1,4 +1,4 @@
-package dev.tfkit.serving.rest;
+package dev.tfkit.rest;
 
 import dev.tfkit.tensor.TensorValue;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package dev.tfkit.serving.rest;
+package dev.tfkit.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,8 +58,8 @@ class StreamedPredictBodyTest {
           return types;
         };
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    String tree = outcome(() -> TensorJson.readPredictRequest(TensorJson.parse(bytes), sig));
-    String streamed = outcome(() -> TensorJson.readPredictRequest(bytes, sig));
+    String tree = outcome(() -> PredictBodies.readPredictRequest(TensorJson.parse(bytes), sig));
+    String streamed = outcome(() -> PredictBodies.readPredictRequest(bytes, sig));
     assertThat(streamed).as("body %s, types %s", abbreviate(body), types).isEqualTo(tree);
     StreamedPredictBody fast = StreamedPredictBody.read(bytes);
     boolean taken;
@@ -225,7 +225,7 @@ class StreamedPredictBodyTest {
   /** Response bodies: both paths agree; returns whether the fast path took it. */
   private static boolean agreeOnResponse(String body, Map<String, DataType> types) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    String tree = outputs(() -> TensorJson.readPredictResponse(TensorJson.parse(bytes), types, "output"));
+    String tree = outputs(() -> PredictBodies.readPredictResponse(TensorJson.parse(bytes), types, "output"));
     StreamedPredictBody fast = StreamedPredictBody.readResponse(bytes);
     Map<String, TensorProto> got = fast == null ? null : fast.toOutputs(types, "output");
     if (got == null) {

@@ -1,4 +1,6 @@
-package dev.tfkit.serving.rest;
+package dev.tfkit.rest;
+
+import dev.tfkit.tensor.HalfFloats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,7 +55,7 @@ class TensorJsonTest {
   @Test
   void columnarRequestGivesTensorsWithNestedShapes() {
     PredictJsonRequest r =
-        TensorJson.readPredictRequest(TensorJson.parse(COLUMNAR), sig -> DOC_TYPES);
+        PredictBodies.readPredictRequest(TensorJson.parse(COLUMNAR), sig -> DOC_TYPES);
     assertThat(r.format()).isEqualTo(RestFormat.COLUMNAR);
     assertThat(r.signatureName()).isEmpty();
     TensorProto tag = r.inputs().get("tag");
@@ -71,9 +73,9 @@ class TensorJsonTest {
 
   @Test
   void rowRequestStacksInstancesIntoTheSameTensorsAsColumnar() {
-    PredictJsonRequest row = TensorJson.readPredictRequest(TensorJson.parse(ROW), sig -> DOC_TYPES);
+    PredictJsonRequest row = PredictBodies.readPredictRequest(TensorJson.parse(ROW), sig -> DOC_TYPES);
     PredictJsonRequest col =
-        TensorJson.readPredictRequest(TensorJson.parse(COLUMNAR), sig -> DOC_TYPES);
+        PredictBodies.readPredictRequest(TensorJson.parse(COLUMNAR), sig -> DOC_TYPES);
     assertThat(row.format()).isEqualTo(RestFormat.ROW);
     assertThat(row.inputs()).isEqualTo(col.inputs());
   }
@@ -81,7 +83,7 @@ class TensorJsonTest {
   @Test
   void rowRequestWithBareValuesBindsTheOnlyInput() {
     PredictJsonRequest r =
-        TensorJson.readPredictRequest(
+        PredictBodies.readPredictRequest(
             TensorJson.parse("{\"signature_name\": \"s\", \"instances\": [[[1, 2]], [[3, 4]]]}"),
             sig -> {
               assertThat(sig).isEqualTo("s");
@@ -96,54 +98,54 @@ class TensorJsonTest {
   void malformedRequestsAreRefusedWithWhatAndWhere() {
     Map<String, DataType> x = types("x", DataType.DT_FLOAT);
     assertThatThrownBy(
-            () -> TensorJson.readPredictRequest(TensorJson.parse("{\"inputs\": [[1, 2], [3]]}"), s -> x))
+            () -> PredictBodies.readPredictRequest(TensorJson.parse("{\"inputs\": [[1, 2], [3]]}"), s -> x))
         .hasMessageContaining("input 'x'")
         .hasMessageContaining("[1]")
         .hasMessageContaining("ragged");
     assertThatThrownBy(
-            () -> TensorJson.readPredictRequest(TensorJson.parse("{\"inputs\": [1, \"a\"]}"), s -> x))
+            () -> PredictBodies.readPredictRequest(TensorJson.parse("{\"inputs\": [1, \"a\"]}"), s -> x))
         .hasMessageContaining("input 'x'")
         .hasMessageContaining("\"a\" at [1]")
         .hasMessageContaining("DT_FLOAT");
     assertThatThrownBy(
             () ->
-                TensorJson.readPredictRequest(
+                PredictBodies.readPredictRequest(
                     TensorJson.parse("{\"inputs\": [1], \"instances\": [1]}"), s -> x))
         .hasMessageContaining("both");
     assertThatThrownBy(
-            () -> TensorJson.readPredictRequest(TensorJson.parse("{\"inputs\": {\"y\": 1}}"), s -> x))
+            () -> PredictBodies.readPredictRequest(TensorJson.parse("{\"inputs\": {\"y\": 1}}"), s -> x))
         .hasMessageContaining("lacks input 'x'");
     assertThatThrownBy(
             () ->
-                TensorJson.readPredictRequest(
+                PredictBodies.readPredictRequest(
                     TensorJson.parse("{\"instances\": [{\"a\": 1, \"b\": 2}, {\"a\": 3}]}"),
                     s -> types("a", DataType.DT_INT32, "b", DataType.DT_INT32)))
         .hasMessageContaining("item 1")
         .hasMessageContaining("[a]");
     assertThatThrownBy(
             () ->
-                TensorJson.readPredictRequest(
+                PredictBodies.readPredictRequest(
                     TensorJson.parse("{\"instances\": [[1, 2], [3, 4, 5]]}"), s -> x))
         .hasMessageContaining("item 1")
         .hasMessageContaining("[3]")
         .hasMessageContaining("[2]");
     assertThatThrownBy(
-            () -> TensorJson.readPredictRequest(TensorJson.parse("{\"instances\": [1]}"),
+            () -> PredictBodies.readPredictRequest(TensorJson.parse("{\"instances\": [1]}"),
                 s -> types("a", DataType.DT_INT32, "b", DataType.DT_INT32)))
         .hasMessageContaining("bare values")
         .hasMessageContaining("a, b");
     // TF Serving refuses integers a float cannot hold exactly, and decimals for integer types.
     assertThatThrownBy(
-            () -> TensorJson.readPredictRequest(TensorJson.parse("{\"inputs\": [16777217]}"), s -> x))
+            () -> PredictBodies.readPredictRequest(TensorJson.parse("{\"inputs\": [16777217]}"), s -> x))
         .hasMessageContaining("loss of precision");
     assertThatThrownBy(
             () ->
-                TensorJson.readPredictRequest(
+                PredictBodies.readPredictRequest(
                     TensorJson.parse("{\"inputs\": [1.5]}"), s -> types("i", DataType.DT_INT32)))
         .hasMessageContaining("whole number");
     assertThatThrownBy(
             () ->
-                TensorJson.readPredictRequest(
+                PredictBodies.readPredictRequest(
                     TensorJson.parse("{\"inputs\": [300]}"), s -> types("u", DataType.DT_UINT8)))
         .hasMessageContaining("out of range for DT_UINT8");
   }
@@ -163,7 +165,7 @@ class TensorJsonTest {
   @Test
   void singleOutputRowResponseMatchesTheDocumentedHalfPlusThreeAnswer() {
     TensorProto y = tensor(DataType.DT_FLOAT, 3).addFloatVal(3.5f).addFloatVal(4f).addFloatVal(5.5f).build();
-    JsonNode body = TensorJson.parse(TensorJson.predictResponse(Map.of("y", y), RestFormat.ROW));
+    JsonNode body = TensorJson.parse(PredictBodies.predictResponse(Map.of("y", y), RestFormat.ROW));
     assertThat(body).isEqualTo(TensorJson.parse("{\"predictions\": [3.5, 4.0, 5.5]}"));
     // whole floats keep their decimal point, as TF Serving writes them
     assertThat(body.get("predictions").get(1).isFloatingPointNumber()).isTrue();
@@ -176,11 +178,11 @@ class TensorJsonTest {
         .addFloatVal(1f).addFloatVal(0f).build());
     out.put("label", tensor(DataType.DT_STRING, 2).addStringVal(ByteString.copyFromUtf8("cat"))
         .addStringVal(ByteString.copyFromUtf8("dog")).build());
-    assertThat(TensorJson.parse(TensorJson.predictResponse(out, RestFormat.ROW)))
+    assertThat(TensorJson.parse(PredictBodies.predictResponse(out, RestFormat.ROW)))
         .isEqualTo(TensorJson.parse("{\"predictions\": ["
             + "{\"scores\": [0.25, 0.75], \"label\": \"cat\"},"
             + "{\"scores\": [1.0, 0.0], \"label\": \"dog\"}]}"));
-    assertThat(TensorJson.parse(TensorJson.predictResponse(out, RestFormat.COLUMNAR)))
+    assertThat(TensorJson.parse(PredictBodies.predictResponse(out, RestFormat.COLUMNAR)))
         .isEqualTo(TensorJson.parse("{\"outputs\": {"
             + "\"scores\": [[0.25, 0.75], [1.0, 0.0]], \"label\": [\"cat\", \"dog\"]}}"));
   }
@@ -190,14 +192,14 @@ class TensorJsonTest {
     Map<String, TensorProto> out = new LinkedHashMap<>();
     out.put("a", tensor(DataType.DT_INT64, 2).addInt64Val(1).addInt64Val(2).build());
     out.put("b", tensor(DataType.DT_INT64, 3).addInt64Val(1).addInt64Val(2).addInt64Val(3).build());
-    assertThatThrownBy(() -> TensorJson.predictResponse(out, RestFormat.ROW))
+    assertThatThrownBy(() -> PredictBodies.predictResponse(out, RestFormat.ROW))
         .hasMessageContaining("'a' has 2")
         .hasMessageContaining("'b' has 3")
         .hasMessageContaining("columnar");
     Map<String, TensorProto> scalar = Map.of("s", tensor(DataType.DT_INT64).addInt64Val(7).build());
-    assertThatThrownBy(() -> TensorJson.predictResponse(scalar, RestFormat.ROW))
+    assertThatThrownBy(() -> PredictBodies.predictResponse(scalar, RestFormat.ROW))
         .hasMessageContaining("'s' is a scalar");
-    assertThat(TensorJson.parse(TensorJson.predictResponse(scalar, RestFormat.COLUMNAR)))
+    assertThat(TensorJson.parse(PredictBodies.predictResponse(scalar, RestFormat.COLUMNAR)))
         .isEqualTo(TensorJson.parse("{\"outputs\": 7}"));
   }
 
@@ -208,7 +210,7 @@ class TensorJsonTest {
         .addStringVal(ByteString.copyFromUtf8("hello")).build());
     out.put("raw", tensor(DataType.DT_STRING, 1)
         .addStringVal(ByteString.copyFrom(new byte[] {(byte) 0xff, 0})).build());
-    assertThat(TensorJson.parse(TensorJson.predictResponse(out, RestFormat.COLUMNAR)))
+    assertThat(TensorJson.parse(PredictBodies.predictResponse(out, RestFormat.COLUMNAR)))
         .isEqualTo(TensorJson.parse("{\"outputs\": {"
             + "\"image_bytes\": [{\"b64\": \"aGVsbG8=\"}], \"raw\": [{\"b64\": \"/wA=\"}]}}"));
   }
@@ -217,9 +219,9 @@ class TensorJsonTest {
   void nonFiniteFloatsAreBareTokens() {
     TensorProto t = tensor(DataType.DT_FLOAT, 3).addFloatVal(Float.NaN)
         .addFloatVal(Float.POSITIVE_INFINITY).addFloatVal(Float.NEGATIVE_INFINITY).build();
-    String json = str(TensorJson.predictResponse(Map.of("x", t), RestFormat.COLUMNAR));
+    String json = str(PredictBodies.predictResponse(Map.of("x", t), RestFormat.COLUMNAR));
     assertThat(json.replace(" ", "")).isEqualTo("{\"outputs\":[NaN,Infinity,-Infinity]}");
-    TensorProto back = TensorJson.readPredictResponse(TensorJson.parse(json),
+    TensorProto back = PredictBodies.readPredictResponse(TensorJson.parse(json),
         types("x", DataType.DT_FLOAT), "x").get("x");
     assertThat(back.getFloatVal(0)).isNaN();
     assertThat(back.getFloatVal(1)).isEqualTo(Float.POSITIVE_INFINITY);
@@ -249,10 +251,10 @@ class TensorJsonTest {
     Map<String, DataType> dtypes = new LinkedHashMap<>();
     out.forEach((k, v) -> dtypes.put(k, v.getDtype()));
     for (RestFormat f : RestFormat.values()) {
-      JsonNode body = TensorJson.parse(TensorJson.predictResponse(out, f));
-      assertThat(TensorJson.readPredictResponse(body, dtypes, "unused")).as(f.name()).isEqualTo(out);
+      JsonNode body = TensorJson.parse(PredictBodies.predictResponse(out, f));
+      assertThat(PredictBodies.readPredictResponse(body, dtypes, "unused")).as(f.name()).isEqualTo(out);
     }
-    JsonNode col = TensorJson.parse(TensorJson.predictResponse(out, RestFormat.COLUMNAR));
+    JsonNode col = TensorJson.parse(PredictBodies.predictResponse(out, RestFormat.COLUMNAR));
     assertThat(col.at("/outputs/u64/1").bigIntegerValue().toString()).isEqualTo("18446744073709551615");
     assertThat(col.at("/outputs/u32/1").longValue()).isEqualTo(4294967295L);
     assertThat(col.at("/outputs/h").toString()).isEqualTo("[1.0,-2.0]");
@@ -261,7 +263,7 @@ class TensorJsonTest {
 
   @Test
   void withoutASignatureTheDtypeIsInferred() {
-    Map<String, TensorProto> got = TensorJson.readPredictResponse(
+    Map<String, TensorProto> got = PredictBodies.readPredictResponse(
         TensorJson.parse("{\"outputs\": {\"f\": [1, 2.5], \"i\": [[1], [2]], \"b\": [true],"
             + " \"s\": [\"x\", {\"b64\": \"eQ==\"}]}}"), Map.of(), "unused");
     assertThat(got.get("f").getDtype()).isEqualTo(DataType.DT_FLOAT);
@@ -278,11 +280,11 @@ class TensorJsonTest {
   @Test
   void aBareSingleOutputTakesTheKnownOrGivenName() {
     JsonNode body = TensorJson.parse("{\"predictions\": [[1.0], [2.0]]}");
-    assertThat(TensorJson.readPredictResponse(body, types("y", DataType.DT_DOUBLE), "fallback"))
+    assertThat(PredictBodies.readPredictResponse(body, types("y", DataType.DT_DOUBLE), "fallback"))
         .containsOnlyKeys("y");
-    assertThat(TensorJson.readPredictResponse(body, Map.of(), "fallback").get("fallback")
+    assertThat(PredictBodies.readPredictResponse(body, Map.of(), "fallback").get("fallback")
         .getFloatValList()).containsExactly(1f, 2f);
-    assertThatThrownBy(() -> TensorJson.readPredictResponse(
+    assertThatThrownBy(() -> PredictBodies.readPredictResponse(
         TensorJson.parse("{\"error\": \"Servable not found for request: Latest(half)\"}"),
         Map.of(), "y")).hasMessage("Servable not found for request: Latest(half)");
   }
@@ -304,34 +306,34 @@ class TensorJsonTest {
   void requestsAreWrittenByNameInBothFormats() {
     Map<String, TensorProto> in = new LinkedHashMap<>();
     in.put("x", tensor(DataType.DT_FLOAT, 2, 1).addFloatVal(2f).addFloatVal(4f).build());
-    assertThat(TensorJson.parse(TensorJson.predictRequest("serving_default", in, RestFormat.ROW)))
+    assertThat(TensorJson.parse(PredictBodies.predictRequest("serving_default", in, RestFormat.ROW)))
         .isEqualTo(TensorJson.parse(
             "{\"signature_name\": \"serving_default\", \"instances\": [{\"x\": [2.0]}, {\"x\": [4.0]}]}"));
-    assertThat(TensorJson.parse(TensorJson.predictRequest(null, in, RestFormat.COLUMNAR)))
+    assertThat(TensorJson.parse(PredictBodies.predictRequest(null, in, RestFormat.COLUMNAR)))
         .isEqualTo(TensorJson.parse("{\"inputs\": {\"x\": [[2.0], [4.0]]}}"));
   }
 
   @Test
   void halfAndBfloat16RoundToNearest() {
     // 0.1 is not exact in either: the nearest half is 0x2e66 (0.0999755859375), bfloat16 0x3dcd.
-    assertThat(HalfFloats.floatToHalf(0.1f)).isEqualTo(0x2e66);
+    assertThat(HalfFloats.floatToHalf(0.1f) & 0xffff).isEqualTo(0x2e66);
     assertThat(HalfFloats.halfToFloat(0x2e66)).isEqualTo(0.0999755859375f);
-    assertThat(HalfFloats.floatToBfloat16(0.1f)).isEqualTo(0x3dcd);
-    assertThat(HalfFloats.floatToHalf(65520f)).isEqualTo(0x7c00); // rounds up to infinity
+    assertThat(HalfFloats.floatToBfloat16(0.1f) & 0xffff).isEqualTo(0x3dcd);
+    assertThat(HalfFloats.floatToHalf(65520f) & 0xffff).isEqualTo(0x7c00); // rounds up to infinity
     assertThat(HalfFloats.halfToFloat(0x0001)).isEqualTo(0x1p-24f); // smallest subnormal
-    assertThat(HalfFloats.floatToHalf(0x1p-24f)).isEqualTo(0x0001);
+    assertThat(HalfFloats.floatToHalf(0x1p-24f) & 0xffff).isEqualTo(0x0001);
     assertThat(HalfFloats.halfToFloat(HalfFloats.floatToHalf(Float.NaN))).isNaN();
   }
 
   @Test
   void typedValuesGoThroughTheSameCodec() {
     var x = dev.tfkit.tensor.TensorValue.of(new float[][] {{2f}, {4f}});
-    assertThat(TensorJson.parse(TensorJson.predictRequestFromValues(null, Map.of("x", x),
+    assertThat(TensorJson.parse(PredictBodies.predictRequestFromValues(null, Map.of("x", x),
         RestFormat.COLUMNAR))).isEqualTo(TensorJson.parse("{\"inputs\": {\"x\": [[2.0], [4.0]]}}"));
-    PredictJsonRequest r = TensorJson.readPredictRequest(
+    PredictJsonRequest r = PredictBodies.readPredictRequest(
         TensorJson.parse("{\"instances\": [[2.0], [4.0]]}"), sig -> types("x", DataType.DT_FLOAT));
     assertThat(r.inputValues().get("x")).isEqualTo(x);
-    assertThat(TensorJson.parse(TensorJson.predictResponseFromValues(Map.of("y", x),
+    assertThat(TensorJson.parse(PredictBodies.predictResponseFromValues(Map.of("y", x),
         RestFormat.ROW))).isEqualTo(TensorJson.parse("{\"predictions\": [[2.0], [4.0]]}"));
     assertThat(TensorJson.valueFromJson(TensorJson.parse("[[true]]"), null, "b").booleans())
         .containsExactly(true);
@@ -340,7 +342,7 @@ class TensorJsonTest {
   @Test
   void referenceDtypesReadAsTheirValueType() {
     // the counter model's signature reports DT_FLOAT_REF outputs; the values are floats
-    Map<String, TensorProto> got = TensorJson.readPredictResponse(
+    Map<String, TensorProto> got = PredictBodies.readPredictResponse(
         TensorJson.parse("{\"outputs\": 3.0}"), types("output", DataType.DT_FLOAT_REF), "x");
     assertThat(got.get("output").getDtype()).isEqualTo(DataType.DT_FLOAT);
     assertThat(got.get("output").getFloatValList()).containsExactly(3f);

@@ -1,4 +1,4 @@
-package dev.tfkit.serving.rest;
+package dev.tfkit.rest;
 
 /**
  * The two tensor layouts of TensorFlow Serving's REST predict API: which JSON key carries the

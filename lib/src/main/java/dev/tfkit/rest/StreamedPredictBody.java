@@ -1,4 +1,4 @@
-package dev.tfkit.serving.rest;
+package dev.tfkit.rest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

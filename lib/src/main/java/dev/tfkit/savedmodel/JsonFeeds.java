@@ -1,6 +1,8 @@
 package dev.tfkit.savedmodel;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tfkit.rest.TensorJson;
+import dev.tfkit.tensor.DataTypes;
 import dev.tfkit.tensor.TensorValue;
 import java.util.Arrays;
 import org.tensorflow.Tensor;
@@ -11,8 +13,8 @@ import org.tensorflow.proto.TensorShapeProto;
  * JSON values (numbers, strings, booleans, nested arrays) to TensorFlow tensors of a signature's
  * dtype and shape, and tensors back to JSON — what {@code tfkit run} reads and prints.
  */
-public final class TensorJson {
-  private TensorJson() {}
+public final class JsonFeeds {
+  private JsonFeeds() {}
 
   /**
    * A tensor of {@code dtype} from a JSON value; the JSON nesting gives the shape, adjusted to the
@@ -21,7 +23,7 @@ public final class TensorJson {
    */
   public static Tensor toTensor(String what, JsonNode json, DataType dtype, TensorShapeProto shape) {
     // The values follow TF Serving's REST JSON rules (one codec for the REST API and tfkit run).
-    TensorValue v = dev.tfkit.serving.rest.TensorJson.valueFromJson(json, dev.tfkit.tensor.DataTypes.base(dtype), what);
+    TensorValue v = TensorJson.valueFromJson(json, DataTypes.base(dtype), what);
     return v.reshape(fit(what, v.shape(), v.size(), shape)).toTensor();
   }
 
@@ -65,6 +67,6 @@ public final class TensorJson {
 
   /** A tensor as JSON: nested arrays in row-major order; strings as UTF-8 text. */
   public static JsonNode toJson(Tensor t) {
-    return dev.tfkit.serving.rest.TensorJson.toJson(TensorValue.fromTensor(t), false);
+    return TensorJson.toJson(TensorValue.fromTensor(t), false);
   }
 }

@@ -1,4 +1,4 @@
-package dev.tfkit.serving.rest;
+package dev.tfkit.rest;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -30,7 +30,7 @@ class RestBodyFuzzTest {
   void readsOrRefusesCleanly(byte[] body) {
     PredictJsonRequest r;
     try {
-      r = TensorJson.readPredictRequest(body, sig -> {
+      r = PredictBodies.readPredictRequest(body, sig -> {
         if (!sig.isEmpty() && !sig.equals("serving_default")) throw new IllegalArgumentException("no signature " + sig);
         return SIGNATURE;
       });
