@@ -119,9 +119,9 @@ public final class Tfkit {
   }
 
   private static dev.tfkit.docker.DockerServing dockerServing(Map<String, java.nio.file.Path> models) {
-    java.util.List<dev.tfkit.docker.ServedModel> list = new java.util.ArrayList<>();
-    models.forEach((name, path) -> list.add(dev.tfkit.docker.ServedModel.of(name, path)));
-    return dev.tfkit.docker.DockerServing.builder(dev.tfkit.docker.ServingConfig.of(list)).build();
+    java.util.List<dev.tfkit.config.ServedModel> list = new java.util.ArrayList<>();
+    models.forEach((name, path) -> list.add(dev.tfkit.config.ServedModel.of(name, path)));
+    return dev.tfkit.docker.DockerServing.builder(dev.tfkit.config.ServingConfig.of(list)).build();
   }
 
   // ---- tensors (dev.tfkit.tensor) -------------------------------------------------------------

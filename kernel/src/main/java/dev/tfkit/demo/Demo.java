@@ -1,7 +1,7 @@
 package dev.tfkit.demo;
 
-import dev.tfkit.docker.ServedModel;
-import dev.tfkit.docker.ServingConfig;
+import dev.tfkit.config.ServedModel;
+import dev.tfkit.config.ServingConfig;
 import dev.tfkit.io.Ports;
 import dev.tfkit.notebook.NotebookBatch;
 import dev.tfkit.notebook.NotebookEngines;

@@ -1,11 +1,11 @@
 package dev.tfkit.cli;
 
-import dev.tfkit.docker.BatchingParameters;
+import dev.tfkit.config.BatchingParameters;
 import dev.tfkit.docker.DockerEngine;
 import dev.tfkit.docker.DockerServing;
 import dev.tfkit.docker.RunningServing;
-import dev.tfkit.docker.ServedModel;
-import dev.tfkit.docker.ServingConfig;
+import dev.tfkit.config.ServedModel;
+import dev.tfkit.config.ServingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

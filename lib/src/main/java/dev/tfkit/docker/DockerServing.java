@@ -1,5 +1,8 @@
 package dev.tfkit.docker;
 
+import dev.tfkit.config.BatchingParameters;
+import dev.tfkit.config.ServedModel;
+import dev.tfkit.config.ServingConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.BufferedReader;

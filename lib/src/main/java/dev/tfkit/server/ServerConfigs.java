@@ -103,7 +103,7 @@ public final class ServerConfigs {
    * @throws IllegalArgumentException naming the file and the problem
    */
   public static dev.tfkit.server.tensorflow.BatchingOptions readBatching(Path file) {
-    dev.tfkit.docker.BatchingParameters p = dev.tfkit.docker.BatchingParameters.read(file);
+    dev.tfkit.config.BatchingParameters p = dev.tfkit.config.BatchingParameters.read(file);
     dev.tfkit.server.tensorflow.BatchingOptions d = dev.tfkit.server.tensorflow.BatchingOptions.defaults();
     try {
       return new dev.tfkit.server.tensorflow.BatchingOptions(

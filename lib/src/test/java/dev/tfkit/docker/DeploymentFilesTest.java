@@ -1,5 +1,7 @@
 package dev.tfkit.docker;
 
+import dev.tfkit.config.ServedModel;
+import dev.tfkit.config.ServingConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

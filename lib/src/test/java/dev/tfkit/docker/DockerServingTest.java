@@ -1,5 +1,8 @@
 package dev.tfkit.docker;
 
+import dev.tfkit.config.BatchingParameters;
+import dev.tfkit.config.ServedModel;
+import dev.tfkit.config.ServingConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;

@@ -1,4 +1,4 @@
-package dev.tfkit.docker;
+package dev.tfkit.config;
 
 import com.google.protobuf.TextFormat;
 

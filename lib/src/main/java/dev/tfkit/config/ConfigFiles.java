@@ -1,4 +1,4 @@
-package dev.tfkit.docker;
+package dev.tfkit.config;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Reads the config files this package writes (writes go through {@link dev.tfkit.io.AtomicFiles}). */
-final class AtomicFiles {
-  private AtomicFiles() {}
+final class ConfigFiles {
+  private ConfigFiles() {}
 
   static String readString(Path file, String what) {
     if (!Files.isRegularFile(file)) {

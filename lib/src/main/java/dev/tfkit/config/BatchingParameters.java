@@ -1,4 +1,4 @@
-package dev.tfkit.docker;
+package dev.tfkit.config;
 
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.StringValue;
@@ -66,7 +66,7 @@ public final class BatchingParameters {
 
   /** Reads a batching parameters file. */
   public static BatchingParameters read(Path file) {
-    return parse(AtomicFiles.readString(file, "batching parameters file"), file.toString());
+    return parse(ConfigFiles.readString(file, "batching parameters file"), file.toString());
   }
 
   /** Writes the text format through a temp file and a rename; returns the absolute path. */

@@ -1,4 +1,4 @@
-package dev.tfkit.docker;
+package dev.tfkit.config;
 
 import com.google.protobuf.TextFormat;
 import java.io.IOException;
@@ -125,7 +125,7 @@ public final class ServingConfig {
 
   /** Reads a model config file in TF Serving's text format. */
   public static ServingConfig read(Path file) {
-    return parse(AtomicFiles.readString(file, "model config file"), file.toString());
+    return parse(ConfigFiles.readString(file, "model config file"), file.toString());
   }
 
   /** Writes the text format to {@code file} through a temp file and a rename; returns the absolute path. */

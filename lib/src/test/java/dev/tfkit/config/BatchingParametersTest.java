@@ -1,4 +1,4 @@
-package dev.tfkit.docker;
+package dev.tfkit.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
