@@ -97,7 +97,7 @@ public final class TensorValue {
       return dtype == null ? v : v.cast(dtype);
     }
     if (value instanceof BufferedImage) {
-      return Images.fromImage((BufferedImage) value, dtype == null ? DataType.DT_UINT8 : dtype);
+      return ImageTensors.fromImage((BufferedImage) value, dtype == null ? DataType.DT_UINT8 : dtype);
     }
     if (value instanceof NdArray) {
       return TfTensors.fromNdArray((NdArray<?>) value, dtype);
@@ -210,7 +210,7 @@ public final class TensorValue {
    * or 4; uint8 is used as is, floats are taken as 0..1 and scaled to 0..255 (clamped).
    */
   public BufferedImage asImage() {
-    return Images.toImage(this);
+    return ImageTensors.toImage(this);
   }
 
   /** Image {@code index} of a batch {@code [N,H,W,C]}, read as {@link #asImage()} reads one. */

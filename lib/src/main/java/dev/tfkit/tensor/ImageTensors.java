@@ -10,8 +10,8 @@ import org.tensorflow.proto.DataType;
  * Images as tensors in the layout vision models take: a batch of one, height, width, RGB channels
  * ({@code [1,H,W,3]}), uint8 0..255 or floats scaled to 0..1; and back.
  */
-final class Images {
-  private Images() {}
+final class ImageTensors {
+  private ImageTensors() {}
 
   static TensorValue fromImage(BufferedImage img, DataType dtype) {
     int w = img.getWidth();
