@@ -49,7 +49,8 @@ final class ServeCommand implements Callable<Integer> {
   Path modelConfigFile;
 
   @Option(names = "--model_config_file_poll_wait_seconds", defaultValue = "0",
-      description = "Re-read --model_config_file this often (0: never).")
+      description = "Apply --model_config_file again this often, as TF Serving does: a config set by"
+          + " HandleReloadConfigRequest lasts until the next poll (0: never).")
   long configPollSeconds;
 
   @Option(names = "--file_system_poll_wait_seconds", defaultValue = "1",

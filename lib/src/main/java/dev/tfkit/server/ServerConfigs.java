@@ -17,7 +17,7 @@ import tensorflow.serving.SessionBundleConfigOuterClass.SessionBundleConfig;
 
 /**
  * Reads TF Serving's text-format configuration files ({@code --model_config_file}, {@code
- * --batching_parameters_file}, {@code --monitoring_config_file}) and turns a {@code
+ * --batching_parameters_file}, {@code --monitoring_config_file}, {@code --platform_config_file}) and turns a {@code
  * ModelServerConfig} into the lifecycle's model configs.
  */
 public final class ServerConfigs {

@@ -66,9 +66,17 @@ class RequestLoggingTest {
     List<byte[]> out = new ArrayList<>();
     try (EagerSession s = EagerSession.create()) {
       Ops tf = Ops.create(s);
-      var ds =
-          tf.data.tfRecordDataset(
-              tf.constant(file.toString()), tf.constant(""), tf.constant(0L), tf.constant(new long[0]));
+      // TF Java 1.1.0's tf.data.tfRecordDataset (the V2 op) fails to build here with "3 inputs
+      // specified of 4"; the V1 op, built by name, runs the same TFRecord reader.
+      @SuppressWarnings("unchecked")
+      Operand<TType> ds =
+          (Operand<TType>)
+              tf.scope().opBuilder("TFRecordDataset", "records")
+                  .addInput(tf.constant(org.tensorflow.ndarray.NdArrays.vectorOfObjects(file.toString())).asOutput())
+                  .addInput(tf.constant("").asOutput())
+                  .addInput(tf.constant(0L).asOutput())
+                  .build()
+                  .output(0);
       List<Class<? extends TType>> types = List.of(TString.class);
       List<Shape> shapes = List.of(Shape.scalar());
       var it = tf.data.anonymousIterator(types, shapes);
