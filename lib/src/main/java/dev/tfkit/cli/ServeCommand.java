@@ -89,8 +89,8 @@ final class ServeCommand implements Callable<Integer> {
       description = "Replay assets.extra/tf_serving_warmup_requests before a version serves (default ${DEFAULT-VALUE}).")
   boolean enableModelWarmup;
 
-  @Option(names = "--num_request_iterations_for_warmup", defaultValue = "1",
-      description = "Times each warmup record is replayed (default ${DEFAULT-VALUE}).")
+  @Option(names = "--num_request_iterations_for_warmup", defaultValue = "0",
+      description = "Times each warmup record is replayed; used only if > 0, else once (default ${DEFAULT-VALUE}).")
   int warmupIterations;
 
   @Option(names = "--platform_config_file", paramLabel = "FILE",
@@ -278,11 +278,8 @@ final class ServeCommand implements Callable<Integer> {
       } else if (batchingParametersFile != null) {
         throw new IllegalArgumentException("--batching_parameters_file needs --enable_batching");
       }
-      if (warmupIterations < 1) {
-        throw new IllegalArgumentException(
-            "--num_request_iterations_for_warmup must be at least 1, got " + warmupIterations);
-      }
-      b.warmupIterations(warmupIterations);
+      // As in TF Serving: the flag counts only when positive.
+      b.warmupIterations(warmupIterations > 0 ? warmupIterations : 1);
     }
     if (monitoringConfigFile != null) {
       b.monitoring(ServerConfigs.readMonitoring(monitoringConfigFile));

@@ -224,11 +224,8 @@ public final class ServerConfigs {
             }
           }
           if (w.hasNumRequestIterations()) {
+            // TF Serving replays each record this many times, so 0 (or less) replays nothing.
             iterations = w.getNumRequestIterations().getValue();
-            if (iterations < 1) {
-              throw new IllegalArgumentException(
-                  lc + "model_warmup_options.num_request_iterations must be at least 1, got " + iterations);
-            }
           }
         }
         case "session_config" -> {
@@ -257,7 +254,7 @@ public final class ServerConfigs {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(lc + "session_config: " + e.getMessage(), e);
     }
-    return new PlatformSettings(batching, warmup, iterations, threads, softPlacement);
+    return new PlatformSettings(batching, warmup && iterations > 0, Math.max(1, iterations), threads, softPlacement);
   }
 
   /**

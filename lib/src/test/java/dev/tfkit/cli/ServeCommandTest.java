@@ -320,6 +320,9 @@ class ServeCommandTest {
     try (EmbeddedServer server = serveCounter(base, "--num_request_iterations_for_warmup=3")) {
       assertThat(counter(server)).isEqualTo(6f);
     }
+    try (EmbeddedServer server = serveCounter(base, "--num_request_iterations_for_warmup=0")) {
+      assertThat(counter(server)).as("TF Serving uses the flag only when > 0").isEqualTo(2f);
+    }
   }
 
   @Test
