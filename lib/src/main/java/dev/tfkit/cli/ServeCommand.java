@@ -49,7 +49,8 @@ final class ServeCommand implements Callable<Integer> {
   Path modelConfigFile;
 
   @Option(names = "--model_config_file_poll_wait_seconds", defaultValue = "0",
-      description = "Re-read --model_config_file this often (0: never).")
+      description = "Apply --model_config_file again this often, as TF Serving does: a config set by"
+          + " HandleReloadConfigRequest lasts until the next poll (0: never).")
   long configPollSeconds;
 
   @Option(names = "--file_system_poll_wait_seconds", defaultValue = "1",
@@ -88,8 +89,20 @@ final class ServeCommand implements Callable<Integer> {
       description = "Replay assets.extra/tf_serving_warmup_requests before a version serves (default ${DEFAULT-VALUE}).")
   boolean enableModelWarmup;
 
+  @Option(names = "--num_request_iterations_for_warmup", defaultValue = "0",
+      description = "Times each warmup record is replayed; used only if > 0, else once (default ${DEFAULT-VALUE}).")
+  int warmupIterations;
+
+  @Option(names = "--platform_config_file", paramLabel = "FILE",
+      description = "Text-format PlatformConfigMap (platform 'tensorflow', SavedModelBundleSourceAdapterConfig);"
+          + " when given, --enable_batching, --batching_parameters_file, --enable_model_warmup,"
+          + " --num_request_iterations_for_warmup, the --tensorflow_*_parallelism flags and"
+          + " --allow_soft_placement are ignored, as in TF Serving.")
+  Path platformConfigFile;
+
   @Option(names = "--monitoring_config_file", paramLabel = "FILE",
-      description = "Text-format MonitoringConfig (prometheus_config { enable path }).")
+      description = "Text-format MonitoringConfig (prometheus_config { enable path }); without it there is"
+          + " no Prometheus page, as in TF Serving.")
   Path monitoringConfigFile;
 
   @Option(names = "--grpc_channel_arguments", defaultValue = "",
@@ -228,13 +241,45 @@ final class ServeCommand implements Callable<Integer> {
       ServerConfigs.readModelServerConfig(modelConfigFile); // refuse a bad file before starting
       b.modelConfigFile(modelConfigFile).modelConfigFilePollWait(Duration.ofSeconds(configPollSeconds));
     }
-    if (enableBatching) {
-      b.batching(
-          batchingParametersFile != null
-              ? ServerConfigs.readBatching(batchingParametersFile)
-              : dev.tfkit.server.tensorflow.BatchingOptions.defaults());
-    } else if (batchingParametersFile != null) {
-      throw new IllegalArgumentException("--batching_parameters_file needs --enable_batching");
+    if (platformConfigFile != null) {
+      // As TF Serving: the platform config replaces the session, batching and warmup flags.
+      if (!Files.isRegularFile(platformConfigFile)) {
+        throw new IllegalArgumentException("--platform_config_file " + platformConfigFile + " does not exist");
+      }
+      ServerConfigs.PlatformSettings p = ServerConfigs.readPlatformConfig(platformConfigFile);
+      List<String> ignored = new ArrayList<>();
+      var parsed = spec.commandLine().getParseResult();
+      for (String flag :
+          List.of(
+              "--enable_batching", "--batching_parameters_file", "--enable_model_warmup",
+              "--num_request_iterations_for_warmup", "--tensorflow_session_parallelism",
+              "--tensorflow_intra_op_parallelism", "--tensorflow_inter_op_parallelism",
+              "--allow_soft_placement")) {
+        if (parsed != null && parsed.hasMatchedOption(flag)) {
+          ignored.add(flag);
+        }
+      }
+      if (!ignored.isEmpty()) {
+        spec.commandLine().getErr().println(
+            "tfkit serve: --platform_config_file is given, so " + String.join(", ", ignored)
+                + " " + (ignored.size() == 1 ? "is" : "are") + " ignored (as in TF Serving)");
+      }
+      p.batching().ifPresent(b::batching);
+      b.warmup(p.warmup())
+          .warmupIterations(p.warmupIterations())
+          .sessionThreads(p.threads())
+          .allowSoftPlacement(p.allowSoftPlacement());
+    } else {
+      if (enableBatching) {
+        b.batching(
+            batchingParametersFile != null
+                ? ServerConfigs.readBatching(batchingParametersFile)
+                : dev.tfkit.server.tensorflow.BatchingOptions.defaults());
+      } else if (batchingParametersFile != null) {
+        throw new IllegalArgumentException("--batching_parameters_file needs --enable_batching");
+      }
+      // As in TF Serving: the flag counts only when positive.
+      b.warmupIterations(warmupIterations > 0 ? warmupIterations : 1);
     }
     if (monitoringConfigFile != null) {
       b.monitoring(ServerConfigs.readMonitoring(monitoringConfigFile));

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       LatentIndexCommand.class,
       ServeCommand.class,
+      LogsCommand.class,
       JShellCommand.class,
       CommandLine.HelpCommand.class,
     })

@@ -62,12 +62,35 @@ public final class TfRecords {
     }
   }
 
+  /**
+   * Reads the whole records of a file that may still be being written (or whose writer died): as
+   * {@link #read(Path)}, except that a truncated last record ends the list instead of failing.
+   */
+  public static List<byte[]> readWholeRecords(Path file) {
+    List<byte[]> out = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(file)) {
+      read(in, file.toString(), out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read TFRecord file " + file, e);
+    } catch (IllegalArgumentException e) {
+      if (!(e.getCause() instanceof EOFException) && !e.getMessage().endsWith("is truncated (header)")) {
+        throw e;
+      }
+    }
+    return out;
+  }
+
   static List<byte[]> read(InputStream in, String name) throws IOException {
     List<byte[]> out = new ArrayList<>();
+    read(in, name, out);
+    return out;
+  }
+
+  private static void read(InputStream in, String name, List<byte[]> out) throws IOException {
     byte[] header = new byte[12];
     while (true) {
       int n = in.readNBytes(header, 0, 12);
-      if (n == 0) return out;
+      if (n == 0) return;
       if (n < 12) throw new IllegalArgumentException(name + ": record " + out.size() + " is truncated (header)");
       ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
       long len = h.getLong(0);

@@ -50,7 +50,10 @@ import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
  */
 public final class EmbeddedServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
-  /** TF Serving's Prometheus path, served unless a monitoring config says otherwise. */
+  /**
+   * TF Serving's Prometheus path: where the page is when a monitoring config enables it without a
+   * path. As in TF Serving, there is no page unless a monitoring config enables it.
+   */
   public static final String DEFAULT_METRICS_PATH = "/monitoring/prometheus/metrics";
 
   private final ModelManager<SavedModelServable> manager;
@@ -60,31 +63,42 @@ public final class EmbeddedServer implements AutoCloseable {
   private final ScheduledExecutorService configPoller;
   private final ExecutorService workers;
   private final String host;
+  private final Path configFile;
+  private final dev.tfkit.server.logging.RequestLogs requestLogs = new dev.tfkit.server.logging.RequestLogs();
+  /** The config file's text last applied, or null after a config came by RPC (the next poll applies the file). */
   private volatile String appliedConfigText;
 
   private EmbeddedServer(Builder b) throws IOException {
     this.host = b.host;
+    this.configFile = b.modelConfigFile;
     InputValidator validator = new InputValidator(b.maxTensorBytes);
     this.manager =
         new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads)
             .probe(b.probeLoads ? Optional.of(new LoadProbe(b.probeTimeout)) : Optional.empty())
-            .allowSoftPlacement(b.allowSoftPlacement));
+            .allowSoftPlacement(b.allowSoftPlacement)
+            .warmupIterations(b.warmupIterations));
     Metrics metrics = new Metrics();
     this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
+    api.requestLogs(requestLogs);
     this.workers = Executors.newCachedThreadPool(DaemonThreads.named("tfkit-grpc-worker"));
     Server grpcServer = null;
     RestGateway gateway = null;
     ScheduledExecutorService poller = null;
     try {
       List<ModelConfig> models = new ArrayList<>(b.models);
+      List<tensorflow.serving.ModelServerConfigOuterClass.ModelConfig> logged = new ArrayList<>();
       if (b.modelConfigFile != null) {
         String text = Files.readString(b.modelConfigFile);
-        models.addAll(ServerConfigs.models(ServerConfigs.readModelServerConfig(b.modelConfigFile), Paths.get("")));
+        ModelServerConfig fromFile = ServerConfigs.readModelServerConfig(b.modelConfigFile);
+        models.addAll(ServerConfigs.models(fromFile, Paths.get("")));
+        logged.addAll(fromFile.getModelConfigList().getConfigList());
         appliedConfigText = text;
       }
       if (b.modelConfig != null) {
         models.addAll(ServerConfigs.models(b.modelConfig, Paths.get("")));
+        logged.addAll(b.modelConfig.getModelConfigList().getConfigList());
       }
+      requestLogs.configure(logged, Paths.get(""));
       manager.setConfig(models);
       manager.startPolling(b.fileSystemPollWait);
 
@@ -101,13 +115,13 @@ public final class EmbeddedServer implements AutoCloseable {
           UnparseableRequests.guarded(
               AliasingMarshaller.parsingRequestsWithAliasing(
                   new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos()).bindService()),
-              new ModelServiceImpl(api, r -> stopConfigPolling(), workers).bindService())) {
+              new ModelServiceImpl(api, r -> configCameByRpc(), workers).bindService())) {
         nb.addService(service);
       }
       GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
       grpcServer = nb.build().start();
       if (b.restPort >= 0) {
-        String metricsPath = DEFAULT_METRICS_PATH;
+        String metricsPath = null;
         if (b.monitoring != null) {
           metricsPath =
               b.monitoring.getPrometheusConfig().getEnable()
@@ -141,6 +155,7 @@ public final class EmbeddedServer implements AutoCloseable {
         gateway.close();
       }
       manager.close();
+      requestLogs.close();
       throw e;
     }
     this.grpc = grpcServer;
@@ -152,28 +167,38 @@ public final class EmbeddedServer implements AutoCloseable {
             + (rest != null ? "; exporting HTTP/REST API at " + restUrl() : ""));
   }
 
-  private volatile boolean configFromRpc;
-
-  private void stopConfigPolling() {
-    // As in TF Serving, a config set by RPC is not overwritten by the file's.
-    configFromRpc = true;
+  private synchronized void configCameByRpc() {
+    // TF Serving's poller keeps re-applying the file after a ReloadConfig RPC: the next poll puts
+    // the file's config back. Forgetting the applied text makes it do so.
+    appliedConfigText = null;
   }
 
-  /** Applies the config file if its content changed (relative base paths: the working folder, as TF Serving). */
-  private void pollConfig(Path file) {
-    if (configFromRpc) {
-      return;
-    }
+  /**
+   * Applies the config file, as TF Serving's PollFilesystemAndReloadConfig does at every poll
+   * (relative base paths: the working folder, as TF Serving). Applying the config that is already
+   * in force changes nothing, so when the file's text is the one last applied, and no config came
+   * by RPC since, the poll stops after reading it.
+   */
+  private synchronized void pollConfig(Path file) {
     try {
       String text = Files.readString(file);
       if (text.equals(appliedConfigText)) {
         return;
       }
-      List<ModelConfig> models = ServerConfigs.models(ServerConfigs.readModelServerConfig(file), Paths.get(""));
-      appliedConfigText = text;
+      ModelServerConfig config = ServerConfigs.readModelServerConfig(file);
+      List<ModelConfig> models = ServerConfigs.models(config, Paths.get(""));
       manager.setConfig(models);
+      requestLogs.configure(config.getModelConfigList().getConfigList(), Paths.get(""));
+      appliedConfigText = text;
     } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "reloading " + file + " failed: " + e.getMessage());
+    }
+  }
+
+  /** Runs one config-file poll now (what the poller does every --model_config_file_poll_wait_seconds). */
+  public void pollConfigNow() {
+    if (configFile != null) {
+      pollConfig(configFile);
     }
   }
 
@@ -240,6 +265,7 @@ public final class EmbeddedServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     workers.shutdown();
+    requestLogs.close();
     manager.close();
   }
 
@@ -271,6 +297,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private Duration restReadTimeout = dev.tfkit.server.api.RestLimits.DEFAULT_READ_TIMEOUT;
     private BatchingOptions batching;
     private boolean warmup = true;
+    private int warmupIterations = 1;
     private boolean probeLoads;
     private boolean allowSoftPlacement;
     private Duration probeTimeout = Duration.ofMinutes(10);
@@ -420,7 +447,24 @@ public final class EmbeddedServer implements AutoCloseable {
       return this;
     }
 
-    /** Where the Prometheus page is, or that there is none. */
+    /**
+     * Replays each warmup record this many times (TF Serving's {@code
+     * --num_request_iterations_for_warmup} / {@code model_warmup_options.num_request_iterations};
+     * default 1).
+     */
+    public Builder warmupIterations(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("num_request_iterations_for_warmup must be at least 1, got " + n);
+      }
+      this.warmupIterations = n;
+      return this;
+    }
+
+    /**
+     * Where the Prometheus page is ({@code prometheus_config { enable: true path: "..." }}; path
+     * empty: {@value EmbeddedServer#DEFAULT_METRICS_PATH}). Without one there is no page, as in TF
+     * Serving.
+     */
     public Builder monitoring(MonitoringConfig config) {
       this.monitoring = config;
       return this;

@@ -11,10 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import tensorflow.serving.FileSystemStoragePathSource.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+import tensorflow.serving.PlatformConfigOuterClass.PlatformConfigMap;
+import tensorflow.serving.SavedModelBundleSourceAdapter.SavedModelBundleSourceAdapterConfig;
+import tensorflow.serving.SessionBundleConfigOuterClass.SessionBundleConfig;
 
 /**
  * Reads TF Serving's text-format configuration files ({@code --model_config_file}, {@code
- * --batching_parameters_file}, {@code --monitoring_config_file}) and turns a {@code
+ * --batching_parameters_file}, {@code --monitoring_config_file}, {@code --platform_config_file}) and turns a {@code
  * ModelServerConfig} into the lifecycle's model configs.
  */
 public final class ServerConfigs {
@@ -89,6 +92,9 @@ public final class ServerConfigs {
                 + m.getModelPlatform()
                 + "' is not supported (only 'tensorflow')");
       }
+      if (m.hasLoggingConfig()) {
+        dev.tfkit.server.logging.RequestLogs.check(m.getName(), m.getLoggingConfig(), baseDir);
+      }
       Path base = baseDir.resolve(m.getBasePath()).toAbsolutePath().normalize();
       out.add(
           new ModelConfig(
@@ -103,7 +109,11 @@ public final class ServerConfigs {
    * @throws IllegalArgumentException naming the file and the problem
    */
   public static dev.tfkit.server.tensorflow.BatchingOptions readBatching(Path file) {
-    dev.tfkit.config.BatchingParameters p = dev.tfkit.config.BatchingParameters.read(file);
+    return batching(dev.tfkit.config.BatchingParameters.read(file), file.toString());
+  }
+
+  private static dev.tfkit.server.tensorflow.BatchingOptions batching(
+      dev.tfkit.config.BatchingParameters p, String source) {
     dev.tfkit.server.tensorflow.BatchingOptions d = dev.tfkit.server.tensorflow.BatchingOptions.defaults();
     try {
       return new dev.tfkit.server.tensorflow.BatchingOptions(
@@ -112,9 +122,151 @@ public final class ServerConfigs {
           (int) Math.min(1024, p.numBatchThreads().orElse(d.numBatchThreads())),
           (int) Math.min(Integer.MAX_VALUE, p.maxEnqueuedBatches().orElse(d.maxEnqueuedBatches())));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
   }
+
+  /** The Any type of the "tensorflow" platform's source adapter config. */
+  private static final String ADAPTER_TYPE_URL =
+      "type.googleapis.com/" + SavedModelBundleSourceAdapterConfig.getDescriptor().getFullName();
+
+  /**
+   * Reads a {@code --platform_config_file}: a text-format {@code PlatformConfigMap} whose {@code
+   * tensorflow} platform holds a {@code SavedModelBundleSourceAdapterConfig} (written as {@code
+   * [type.googleapis.com/tensorflow.serving.SavedModelBundleSourceAdapterConfig] { legacy_config {
+   * ... } }}). Of its {@code legacy_config} tfkit applies {@code batching_parameters}, {@code
+   * enable_model_warmup}, {@code model_warmup_options.num_request_iterations} and, of {@code
+   * session_config}, {@code intra_op_parallelism_threads}, {@code inter_op_parallelism_threads} and
+   * {@code allow_soft_placement}; {@code saved_model_tags} may only be "serve".
+   *
+   * @throws IllegalArgumentException naming the file and the field tfkit does not apply
+   */
+  public static PlatformSettings readPlatformConfig(Path file) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new IllegalArgumentException(file + ": not UTF-8 text");
+    }
+    PlatformConfigMap.Builder b = PlatformConfigMap.newBuilder();
+    try {
+      TextFormat.Parser.newBuilder()
+          .setTypeRegistry(
+              com.google.protobuf.TypeRegistry.newBuilder()
+                  .add(SavedModelBundleSourceAdapterConfig.getDescriptor())
+                  .build())
+          .build()
+          .merge(text, b);
+    } catch (TextFormat.ParseException e) {
+      throw new IllegalArgumentException(
+          "failed to parse " + file + " as a text-format tensorflow.serving.PlatformConfigMap at line "
+              + e.getLine() + ", column " + e.getColumn() + ": " + e.getMessage(),
+          e);
+    }
+    String at = file + ": ";
+    for (String platform : b.getPlatformConfigsMap().keySet()) {
+      if (!platform.equals("tensorflow")) {
+        throw new IllegalArgumentException(
+            at + "platform '" + platform + "' is not supported (tfkit serves only 'tensorflow')");
+      }
+    }
+    if (!b.containsPlatformConfigs("tensorflow")) {
+      throw new IllegalArgumentException(at + "has no platform_configs entry for 'tensorflow'");
+    }
+    com.google.protobuf.Any any = b.getPlatformConfigsOrThrow("tensorflow").getSourceAdapterConfig();
+    if (!any.getTypeUrl().equals(ADAPTER_TYPE_URL)) {
+      throw new IllegalArgumentException(
+          at + "platform 'tensorflow': source_adapter_config is a '" + any.getTypeUrl()
+              + "'; tfkit reads only " + ADAPTER_TYPE_URL);
+    }
+    SessionBundleConfig c;
+    try {
+      c = any.unpack(SavedModelBundleSourceAdapterConfig.class).getLegacyConfig();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException(at + "source_adapter_config does not parse: " + e.getMessage());
+    }
+    String lc = at + "legacy_config.";
+    boolean warmup = false;
+    int iterations = 1;
+    boolean softPlacement = false;
+    int intra = 0;
+    int inter = 0;
+    java.util.Optional<dev.tfkit.server.tensorflow.BatchingOptions> batching = java.util.Optional.empty();
+    for (var f : c.getAllFields().entrySet()) {
+      String name = f.getKey().getName();
+      switch (name) {
+        case "enable_model_warmup" -> warmup = c.getEnableModelWarmup();
+        case "batching_parameters" -> {
+          try {
+            batching =
+                java.util.Optional.of(
+                    batching(
+                        dev.tfkit.config.BatchingParameters.fromProto(c.getBatchingParameters()),
+                        lc + "batching_parameters"));
+          } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith(lc)
+                ? e
+                : new IllegalArgumentException(lc + "batching_parameters: " + e.getMessage(), e);
+          }
+        }
+        case "saved_model_tags" -> {
+          if (!c.getSavedModelTagsList().equals(List.of("serve"))) {
+            throw new IllegalArgumentException(
+                lc + "saved_model_tags " + c.getSavedModelTagsList() + " is not supported (tfkit loads the 'serve' tag)");
+          }
+        }
+        case "model_warmup_options" -> {
+          var w = c.getModelWarmupOptions();
+          for (var wf : w.getAllFields().keySet()) {
+            if (!wf.getName().equals("num_request_iterations")) {
+              throw new IllegalArgumentException(
+                  lc + "model_warmup_options." + wf.getName() + " is not supported by tfkit");
+            }
+          }
+          if (w.hasNumRequestIterations()) {
+            // TF Serving replays each record this many times, so 0 (or less) replays nothing.
+            iterations = w.getNumRequestIterations().getValue();
+          }
+        }
+        case "session_config" -> {
+          var sc = c.getSessionConfig();
+          for (var sf : sc.getAllFields().keySet()) {
+            switch (sf.getName()) {
+              case "intra_op_parallelism_threads" -> intra = sc.getIntraOpParallelismThreads();
+              case "inter_op_parallelism_threads" -> inter = sc.getInterOpParallelismThreads();
+              case "allow_soft_placement" -> softPlacement = sc.getAllowSoftPlacement();
+              default ->
+                  throw new IllegalArgumentException(
+                      lc + "session_config." + sf.getName() + " is not supported by tfkit (it applies"
+                          + " intra_op_parallelism_threads, inter_op_parallelism_threads, allow_soft_placement)");
+            }
+          }
+        }
+        default ->
+            throw new IllegalArgumentException(
+                lc + name + " is not supported by tfkit (it applies batching_parameters, enable_model_warmup,"
+                    + " model_warmup_options.num_request_iterations, session_config, saved_model_tags: serve)");
+      }
+    }
+    dev.tfkit.server.tensorflow.SessionThreads threads;
+    try {
+      threads = new dev.tfkit.server.tensorflow.SessionThreads(0, Math.max(0, intra), Math.max(-1, inter));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(lc + "session_config: " + e.getMessage(), e);
+    }
+    return new PlatformSettings(batching, warmup && iterations > 0, Math.max(1, iterations), threads, softPlacement);
+  }
+
+  /**
+   * What a {@code --platform_config_file} sets: it replaces the batching, warmup and session flags,
+   * as in TF Serving.
+   */
+  public record PlatformSettings(
+      java.util.Optional<dev.tfkit.server.tensorflow.BatchingOptions> batching,
+      boolean warmup,
+      int warmupIterations,
+      dev.tfkit.server.tensorflow.SessionThreads threads,
+      boolean allowSoftPlacement) {}
 
   /** Reads a {@code --monitoring_config_file} (text-format {@code MonitoringConfig}). */
   public static tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig readMonitoring(Path file)

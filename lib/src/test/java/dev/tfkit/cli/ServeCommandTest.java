@@ -215,4 +215,176 @@ class ServeCommandTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(zero::build)
         .hasMessageContaining("rest_read_timeout_in_ms must be positive");
   }
+
+  private static int httpStatus(EmbeddedServer server, String path) throws Exception {
+    var http = java.net.http.HttpClient.newHttpClient();
+    return http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.restUrl() + path)).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
+  private static EmbeddedServer serveWith(String... extra) throws Exception {
+    ServeCommand cmd = new ServeCommand();
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+        "--port=0", "--rest_api_port=0", "--file_system_poll_wait_seconds=0",
+        "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu")));
+    args.addAll(java.util.List.of(extra));
+    new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+    return cmd.build().restPort(0).start();
+  }
+
+  @Test
+  void thePrometheusPageIsOffWithoutAMonitoringConfigAsInTfServing(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    try (EmbeddedServer server = serveWith()) {
+      assertThat(httpStatus(server, "/monitoring/prometheus/metrics")).isEqualTo(404);
+      assertThat(httpStatus(server, "/v1/models/default")).isEqualTo(200);
+    }
+    Path off = tmp.resolve("off.config");
+    java.nio.file.Files.writeString(off, "prometheus_config { enable: false path: \"/metrics\" }");
+    try (EmbeddedServer server = serveWith("--monitoring_config_file=" + off)) {
+      assertThat(httpStatus(server, "/metrics")).isEqualTo(404);
+      assertThat(httpStatus(server, "/monitoring/prometheus/metrics")).isEqualTo(404);
+    }
+    Path onDefaultPath = tmp.resolve("on.config");
+    java.nio.file.Files.writeString(onDefaultPath, "prometheus_config { enable: true }");
+    try (EmbeddedServer server = serveWith("--monitoring_config_file=" + onDefaultPath)) {
+      assertThat(httpStatus(server, "/monitoring/prometheus/metrics")).isEqualTo(200);
+    }
+  }
+
+  /** A copy of the counter fixture whose warmup file holds {@code records} incr_counter requests. */
+  private static Path counterWithWarmup(Path tmp, int records) throws Exception {
+    Path src = Fixtures.tfServing("saved_model_counter/00000123");
+    Path base = tmp.resolve("counter");
+    Path dir = base.resolve("1");
+    try (var w = java.nio.file.Files.walk(src)) {
+      for (Path p : (Iterable<Path>) w::iterator) {
+        Path t = dir.resolve(src.relativize(p).toString());
+        if (java.nio.file.Files.isDirectory(p)) {
+          java.nio.file.Files.createDirectories(t);
+        } else {
+          java.nio.file.Files.copy(p, t);
+        }
+      }
+    }
+    byte[] incr =
+        tensorflow.serving.PredictionLogOuterClass.PredictionLog.newBuilder()
+            .setPredictLog(
+                tensorflow.serving.PredictionLogOuterClass.PredictLog.newBuilder()
+                    .setRequest(
+                        tensorflow.serving.Predict.PredictRequest.newBuilder()
+                            .setModelSpec(tensorflow.serving.Model.ModelSpec.newBuilder().setSignatureName("incr_counter"))))
+            .build()
+            .toByteArray();
+    java.util.List<byte[]> all = new java.util.ArrayList<>();
+    for (int i = 0; i < records; i++) {
+      all.add(incr);
+    }
+    Path warmup = dev.tfkit.server.tensorflow.Warmup.file(dir);
+    java.nio.file.Files.createDirectories(warmup.getParent());
+    java.nio.file.Files.write(warmup, dev.tfkit.savedmodel.TfRecords.toBytes(all));
+    return base;
+  }
+
+  private static float counter(EmbeddedServer server) {
+    return server.api()
+        .predict(
+            tensorflow.serving.Predict.PredictRequest.newBuilder()
+                .setModelSpec(tensorflow.serving.Model.ModelSpec.newBuilder().setName("counter").setSignatureName("get_counter"))
+                .build())
+        .getOutputsOrThrow("output")
+        .getFloatVal(0);
+  }
+
+  private static EmbeddedServer serveCounter(Path base, String... extra) throws Exception {
+    ServeCommand cmd = new ServeCommand();
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+        "--port=0", "--rest_api_port=0", "--file_system_poll_wait_seconds=0",
+        "--model_name=counter", "--model_base_path=" + base));
+    args.addAll(java.util.List.of(extra));
+    CommandLine cl = new CommandLine(cmd);
+    cl.setErr(new PrintWriter(new StringWriter()));
+    cl.parseArgs(args.toArray(String[]::new));
+    return cmd.build().start();
+  }
+
+  @Test
+  void numRequestIterationsForWarmupReplaysEachRecordThatOften(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Path base = counterWithWarmup(tmp, 2);
+    try (EmbeddedServer server = serveCounter(base)) {
+      assertThat(counter(server)).as("default: each record once").isEqualTo(2f);
+    }
+    try (EmbeddedServer server = serveCounter(base, "--num_request_iterations_for_warmup=3")) {
+      assertThat(counter(server)).isEqualTo(6f);
+    }
+    try (EmbeddedServer server = serveCounter(base, "--num_request_iterations_for_warmup=0")) {
+      assertThat(counter(server)).as("TF Serving uses the flag only when > 0").isEqualTo(2f);
+    }
+  }
+
+  @Test
+  void platformConfigFileSetsWarmupAndSessionAndReplacesTheirFlags(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Path base = counterWithWarmup(tmp, 2);
+    Path platform = tmp.resolve("platform.config");
+    java.nio.file.Files.writeString(
+        platform,
+        String.join(
+            "\n",
+            "platform_configs {",
+            "  key: 'tensorflow'",
+            "  value {",
+            "    source_adapter_config {",
+            "      [type.googleapis.com/tensorflow.serving.SavedModelBundleSourceAdapterConfig] {",
+            "        legacy_config {",
+            "          session_config { intra_op_parallelism_threads: 2 inter_op_parallelism_threads: 1 }",
+            "          batching_parameters { max_batch_size { value: 8 } batch_timeout_micros { value: 1000 } }",
+            "          enable_model_warmup: true",
+            "          model_warmup_options { num_request_iterations { value: 5 } }",
+            "        }",
+            "      }",
+            "    }",
+            "  }",
+            "}"));
+    var settings = dev.tfkit.server.ServerConfigs.readPlatformConfig(platform);
+    assertThat(settings.batching()).get().extracting(b -> b.maxBatchSize()).isEqualTo(8);
+    assertThat(settings.threads().configProto().getIntraOpParallelismThreads()).isEqualTo(2);
+    assertThat(settings.threads().configProto().getInterOpParallelismThreads()).isEqualTo(1);
+    // As in TF Serving, the platform config wins over the warmup flags, which are ignored.
+    try (EmbeddedServer server =
+        serveCounter(
+            base,
+            "--platform_config_file=" + platform,
+            "--enable_model_warmup=false",
+            "--num_request_iterations_for_warmup=2")) {
+      assertThat(counter(server)).isEqualTo(10f);
+    }
+  }
+
+  @Test
+  void platformConfigFieldsTfkitDoesNotApplyAreRefusedByName(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    String wrap =
+        "platform_configs { key: 'tensorflow' value { source_adapter_config {"
+            + " [type.googleapis.com/tensorflow.serving.SavedModelBundleSourceAdapterConfig] { legacy_config { %s } } } } }";
+    Path gpu = tmp.resolve("gpu.config");
+    java.nio.file.Files.writeString(
+        gpu, String.format(wrap, "session_config { gpu_options { per_process_gpu_memory_fraction: 0.5 } }"));
+    Run r = run("serve", "--port=0", "--rest_api_port=0", "--model_base_path=/tmp", "--platform_config_file=" + gpu);
+    assertThat(r.code()).isNotZero();
+    assertThat(r.err()).contains(gpu.toString()).contains("legacy_config.session_config.gpu_options is not supported");
+
+    Path tflite = tmp.resolve("tflite.config");
+    java.nio.file.Files.writeString(tflite, String.format(wrap, "prefer_tflite_model: true"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.ServerConfigs.readPlatformConfig(tflite))
+        .hasMessageContaining("legacy_config.prefer_tflite_model is not supported");
+
+    Path other = tmp.resolve("other.config");
+    java.nio.file.Files.writeString(other, "platform_configs { key: 'tflite' value { } }");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.ServerConfigs.readPlatformConfig(other))
+        .hasMessageContaining("platform 'tflite' is not supported");
+  }
 }

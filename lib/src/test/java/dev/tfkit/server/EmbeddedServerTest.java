@@ -57,6 +57,12 @@ class EmbeddedServerTest {
             .model("bad", Fixtures.tfServing("bad_half_plus_two"))
             .grpcPort(0)
             .restPort(0)
+            // As in TF Serving, the Prometheus page is there only when a monitoring config says so.
+            .monitoring(
+                tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig.newBuilder()
+                    .setPrometheusConfig(
+                        tensorflow.serving.MonitoringConfigOuterClass.PrometheusConfig.newBuilder().setEnable(true))
+                    .build())
             .start();
     channel = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
     predict = PredictionServiceGrpc.newBlockingStub(channel);

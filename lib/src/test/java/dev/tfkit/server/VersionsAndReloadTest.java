@@ -222,6 +222,39 @@ class VersionsAndReloadTest {
   }
 
   @Test
+  void theNextConfigFilePollPutsTheFileBackAfterAReloadByRpc() throws Exception {
+    // TF Serving's PollFilesystemAndReloadConfig applies the file at every poll, whether or not it
+    // changed: a config set by RPC lasts until the next poll.
+    Path tf1 = Fixtures.tfServing("saved_model_half_plus_two_cpu");
+    Path file = tmp.resolve("models.config");
+    Files.writeString(file, "model_config_list { " + model("from_file", tf1, "") + " }");
+    try (EmbeddedServer server =
+        EmbeddedServer.builder()
+            .modelConfigFile(file)
+            .modelConfigFilePollWait(Duration.ofMillis(100))
+            .grpcPort(0)
+            .noRest()
+            .start()) {
+      assertThat(server.models().servingModels()).containsExactly("from_file");
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+      try {
+        ModelServiceGrpc.newBlockingStub(ch)
+            .handleReloadConfigRequest(
+                ReloadConfigRequest.newBuilder()
+                    .setConfig(config("model_config_list { " + model("from_rpc", tf1, "") + " }"))
+                    .build());
+      } finally {
+        ch.shutdownNow();
+      }
+      // The reload itself took effect (it returns once the new model loaded; a poll may already
+      // have unloaded it again, which leaves its END record) ...
+      assertThat(server.models().status("from_rpc")).isNotEmpty();
+      // ... and the unchanged file is applied again by a later poll.
+      await("file config re-applied", () -> server.models().servingModels().equals(java.util.Set.of("from_file")));
+    }
+  }
+
+  @Test
   void invalidConfigFileIsRefusedNamingFileAndPosition() {
     Path bad = Fixtures.tfServing("bad_model_config.txt");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> EmbeddedServer.builder().modelConfigFile(bad).grpcPort(0).noRest().start())

@@ -14,8 +14,8 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
   private final java.util.concurrent.Executor workers;
 
   /**
-   * @param onReload told about each reload that succeeded (the server stops polling its config
-   *     file once a config arrives by RPC, as TF Serving does)
+   * @param onReload told about each reload that succeeded (the server's next config-file poll
+   *     applies the file again, as TF Serving's does)
    * @param workers where the calls run: a reload waits for models to load, which must not hold
    *     the transport thread the call arrived on
    */

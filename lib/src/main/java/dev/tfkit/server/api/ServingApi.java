@@ -9,6 +9,7 @@ import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.lifecycle.ServableHandle;
 import dev.tfkit.server.lifecycle.ServableRequest;
 import dev.tfkit.server.lifecycle.VersionStatus;
+import dev.tfkit.server.logging.RequestLogs;
 import dev.tfkit.server.tensorflow.RunStats;
 import dev.tfkit.server.tensorflow.SavedModelServable;
 import java.nio.file.Path;
@@ -36,6 +37,11 @@ import tensorflow.serving.ModelManagement.ReloadConfigRequest;
 import tensorflow.serving.ModelManagement.ReloadConfigResponse;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
+import tensorflow.serving.PredictionLogOuterClass.ClassifyLog;
+import tensorflow.serving.PredictionLogOuterClass.MultiInferenceLog;
+import tensorflow.serving.PredictionLogOuterClass.PredictLog;
+import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
+import tensorflow.serving.PredictionLogOuterClass.RegressLog;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 
@@ -48,7 +54,9 @@ public final class ServingApi {
   /** The longest model name a request may carry (a config's names are far shorter in practice). */
   public static final int MAX_MODEL_NAME_CHARS = 1024;
 
+  private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
   private final ModelManager<SavedModelServable> manager;
+  private volatile RequestLogs requestLogs;
   private final Metrics metrics;
   private final Path configBaseDir;
 
@@ -56,6 +64,34 @@ public final class ServingApi {
     this.manager = manager;
     this.metrics = metrics;
     this.configBaseDir = configBaseDir;
+  }
+
+  /** Where sampled requests are logged (the models' logging_config); null: nowhere. */
+  public void requestLogs(RequestLogs logs) {
+    this.requestLogs = logs;
+  }
+
+  public RequestLogs requestLogs() {
+    return requestLogs;
+  }
+
+  private void logPredict(PredictRequest req, PredictResponse resp) {
+    log(
+        resp.getModelSpec(),
+        () -> PredictionLog.newBuilder().setPredictLog(PredictLog.newBuilder().setRequest(req).setResponse(resp)));
+  }
+
+  /** Hands an answered request to the model's request log, if it has one; never fails the request. */
+  private void log(ModelSpec answered, java.util.function.Supplier<PredictionLog.Builder> record) {
+    RequestLogs logs = requestLogs;
+    if (logs == null || !logs.enabled(answered.getName())) {
+      return;
+    }
+    try {
+      logs.log(answered.getName(), answered, record.get());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "request log of model '" + answered.getName() + "': " + e);
+    }
   }
 
   public Metrics metrics() {
@@ -78,10 +114,13 @@ public final class ServingApi {
             Map<String, TensorProto> out =
                 h.servable()
                     .predict(sig, req.getInputsMap(), req.getOutputFilterList());
-            return PredictResponse.newBuilder()
-                .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
-                .putAllOutputs(out)
-                .build();
+            PredictResponse resp =
+                PredictResponse.newBuilder()
+                    .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
+                    .putAllOutputs(out)
+                    .build();
+            logPredict(req, resp);
+            return resp;
           }
         });
   }
@@ -107,10 +146,13 @@ public final class ServingApi {
             String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
             Map<String, TensorProto> out =
                 h.servable().predict(sig, req.getInputsMap(), req.getOutputFilterList());
-            return PredictResponse.newBuilder()
-                .setModelSpec(spec(spec.getName(), h.version(), sig))
-                .putAllOutputs(out)
-                .build();
+            PredictResponse resp =
+                PredictResponse.newBuilder()
+                    .setModelSpec(spec(spec.getName(), h.version(), sig))
+                    .putAllOutputs(out)
+                    .build();
+            logPredict(req, resp);
+            return resp;
           }
         });
   }
@@ -122,10 +164,17 @@ public final class ServingApi {
         () -> {
           try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
             String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
-            return ClassificationResponse.newBuilder()
-                .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
-                .setResult(h.servable().classify(sig, req.getInput()))
-                .build();
+            ClassificationResponse resp =
+                ClassificationResponse.newBuilder()
+                    .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
+                    .setResult(h.servable().classify(sig, req.getInput()))
+                    .build();
+            log(
+                resp.getModelSpec(),
+                () ->
+                    PredictionLog.newBuilder()
+                        .setClassifyLog(ClassifyLog.newBuilder().setRequest(req).setResponse(resp)));
+            return resp;
           }
         });
   }
@@ -137,10 +186,17 @@ public final class ServingApi {
         () -> {
           try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
             String sig = SavedModelServable.resolveName(req.getModelSpec().getSignatureName());
-            return RegressionResponse.newBuilder()
-                .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
-                .setResult(h.servable().regress(sig, req.getInput()))
-                .build();
+            RegressionResponse resp =
+                RegressionResponse.newBuilder()
+                    .setModelSpec(spec(req.getModelSpec().getName(), h.version(), sig))
+                    .setResult(h.servable().regress(sig, req.getInput()))
+                    .build();
+            log(
+                resp.getModelSpec(),
+                () ->
+                    PredictionLog.newBuilder()
+                        .setRegressLog(RegressLog.newBuilder().setRequest(req).setResponse(resp)));
+            return resp;
           }
         });
   }
@@ -186,7 +242,14 @@ public final class ServingApi {
               }
               resp.addResults(r);
             }
-            return resp.build();
+            MultiInferenceResponse done = resp.build();
+            log(
+                spec(first.getName(), h.version(), SavedModelServable.resolveName(first.getSignatureName())),
+                () ->
+                    PredictionLog.newBuilder()
+                        .setMultiInferenceLog(
+                            MultiInferenceLog.newBuilder().setRequest(req).setResponse(done)));
+            return done;
           }
         });
   }
@@ -299,6 +362,10 @@ public final class ServingApi {
             manager.setConfig(configs);
           } catch (IllegalArgumentException e) {
             throw RequestException.invalidArgument(e.getMessage());
+          }
+          RequestLogs logs = requestLogs;
+          if (logs != null) {
+            logs.configure(req.getConfig().getModelConfigList().getConfigList(), configBaseDir);
           }
           return ReloadConfigResponse.newBuilder()
               .setStatus(tensorflow.serving.Status.StatusProto.newBuilder())

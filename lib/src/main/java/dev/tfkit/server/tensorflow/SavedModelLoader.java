@@ -15,6 +15,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
   private final boolean warmup;
   private final SessionThreads threads;
   private volatile boolean allowSoftPlacement;
+  private volatile int warmupIterations = 1;
   private volatile Optional<LoadProbe> probe = Optional.empty();
 
   public SavedModelLoader(
@@ -39,6 +40,15 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     return this;
   }
 
+  /** Replays each warmup record this many times (TF Serving's num_request_iterations; default 1). */
+  public SavedModelLoader warmupIterations(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("warmup iterations must be at least 1, got " + n);
+    }
+    this.warmupIterations = n;
+    return this;
+  }
+
   /** Loads each version in a separate trial JVM first ({@link LoadProbe}); empty: load directly. */
   public SavedModelLoader probe(Optional<LoadProbe> probe) {
     this.probe = probe;
@@ -55,7 +65,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
         SavedModelServable.load(dir, validator, new SessionOptions(threads, allowSoftPlacement));
     try {
       if (warmup) {
-        Warmup.run(s, dir);
+        Warmup.run(s, dir, warmupIterations);
       }
       batching.ifPresent(b -> s.batcher(new Batcher(b, id.name() + "-" + id.version())));
       return s;

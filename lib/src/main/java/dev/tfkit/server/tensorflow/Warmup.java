@@ -26,6 +26,18 @@ public final class Warmup {
 
   /** Replays the warmup file if there is one; returns how many records ran. */
   public static int run(SavedModelServable servable, Path versionDir) throws IOException {
+    return run(servable, versionDir, 1);
+  }
+
+  /**
+   * Replays the warmup file if there is one, each record {@code iterations} times in a row (TF
+   * Serving's {@code ModelWarmupOptions.num_request_iterations}, {@code
+   * --num_request_iterations_for_warmup}); returns how many records ran.
+   */
+  public static int run(SavedModelServable servable, Path versionDir, int iterations) throws IOException {
+    if (iterations < 1) {
+      throw new IllegalArgumentException("warmup iterations must be at least 1, got " + iterations);
+    }
     Path f = file(versionDir);
     if (!Files.isRegularFile(f)) {
       return 0;
@@ -43,7 +55,9 @@ public final class Warmup {
         throw new IOException(f + ": record " + i + " is not a PredictionLog: " + e.getMessage());
       }
       try {
-        replay(servable, log);
+        for (int k = 0; k < iterations; k++) {
+          replay(servable, log);
+        }
       } catch (RuntimeException e) {
         throw new IOException(f + ": warmup record " + i + " failed: " + e.getMessage(), e);
       }

@@ -133,6 +133,27 @@ class BatchingAndWarmupTest {
   }
 
   @Test
+  void eachWarmupRecordIsReplayedNumRequestIterationsTimes() throws Exception {
+    Path dir = counterWithWarmup(List.of(incr(), incr()), false);
+    ServableId id = new ServableId("counter", 1);
+    for (int iterations : new int[] {1, 4}) {
+      SavedModelLoader loader =
+          new SavedModelLoader(new InputValidator(), Optional.empty(), true).warmupIterations(iterations);
+      SavedModelServable s = loader.load(id, dir);
+      try {
+        // Two records, each replayed `iterations` times in a row.
+        assertThat(s.predict("get_counter", Map.of(), List.of()).get("output").getFloatVal(0))
+            .as("counter after warmup with num_request_iterations " + iterations)
+            .isEqualTo(2f * iterations);
+      } finally {
+        loader.unload(id, s);
+      }
+    }
+    assertThatThrownBy(() -> new SavedModelLoader(new InputValidator(), Optional.empty(), true).warmupIterations(0))
+        .hasMessageContaining("at least 1");
+  }
+
+  @Test
   void corruptWarmupFileFailsTheLoadNamingIt() throws Exception {
     Path dir = counterWithWarmup(List.of(incr()), true);
     SavedModelLoader loader = new SavedModelLoader(new InputValidator(), Optional.empty(), true);
