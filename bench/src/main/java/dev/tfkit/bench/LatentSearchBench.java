@@ -1,18 +1,18 @@
 package dev.tfkit.bench;
 
+import dev.tfkit.io.TempSiblings;
 import dev.tfkit.savedmodel.SavedModel;
 import dev.tfkit.search.LatentSearch;
+import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -99,9 +99,7 @@ public class LatentSearchBench {
     batch64.close();
     k.close();
     model.close();
-    try (Stream<Path> s = Files.walk(tmp)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TempSiblings.deleteTree(tmp);
   }
 
   private void search(Tensor q, Blackhole bh) {

@@ -3,13 +3,13 @@ package dev.tfkit.notebook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.io.Ports;
+import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -297,10 +297,6 @@ public final class JupyterEngine implements NotebookEngine {
   }
 
   private void deleteRuntimeDir() {
-    try (var s = Files.walk(runtimeDir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | RuntimeException ignored) {
-      // a temp folder left behind is harmless
-    }
+    TempSiblings.deleteTree(runtimeDir); // a temp folder left behind is harmless
   }
 }

@@ -1,9 +1,15 @@
 package dev.tfkit.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -13,8 +19,8 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * Names and clean-up of the temporary siblings tfkit writes before a rename puts a file or folder
- * in place: {@code .NAME.tfkit-tmp-PID-START-RANDOM} (and {@code .tfkit-old-} for a folder moved
+ * The temporary siblings tfkit writes before a rename puts a file or folder in place — their
+ * names, the rename itself ({@link #swapIn}), and clean-up ({@link #deleteTree}, stale leftovers): {@code .NAME.tfkit-tmp-PID-START-RANDOM} (and {@code .tfkit-old-} for a folder moved
  * aside while it is replaced). The leading dot hides them from TensorFlow Serving's version scan;
  * the owning process's id and start time let a later writer tell a leftover of a killed process
  * (stale: removed) from one a live process is still writing (kept).
@@ -130,14 +136,66 @@ public final class TempSiblings {
     return process.pid() + "-" + start;
   }
 
-  /** Deletes a file or folder tree; quietly leaves what cannot be deleted. */
-  public static void deleteTree(Path p) {
-    if (p == null || !Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+  /** What {@link #swapIn} does when the target already exists. */
+  public enum IfPresent {
+    /** Refuse: {@link FileAlreadyExistsException}. */
+    FAIL,
+    /** Move the old copy aside, move the new one in, then delete the old one. */
+    REPLACE,
+    /** Keep the existing copy (another process published the same thing first). */
+    KEEP
+  }
+
+  /**
+   * Puts the finished folder (or file) {@code temp} at {@code target} with one atomic rename, so a
+   * reader sees either the old content or the whole new one, never a half-written folder. {@code
+   * temp} must be on the same file system (a {@link #tempFor} sibling is). Returns whether {@code
+   * temp} went into place; with {@link IfPresent#KEEP} an existing target is left and {@code temp}
+   * stays for the caller to delete.
+   *
+   * @throws FileAlreadyExistsException with {@link IfPresent#FAIL} when {@code target} exists
+   * @throws IOException when the rename cannot be atomic or fails
+   */
+  public static boolean swapIn(Path temp, Path target, IfPresent ifPresent) throws IOException {
+    Path old = null;
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      switch (ifPresent) {
+        case FAIL:
+          throw new FileAlreadyExistsException(target + " already exists (overwrite not asked)");
+        case KEEP:
+          return false;
+        case REPLACE:
+          old = asideFor(target);
+          Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+          break;
+      }
+    }
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+      // Someone else put it there between the check and the rename.
+      if (ifPresent == IfPresent.KEEP) return false;
+      throw e;
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("cannot rename " + temp + " to " + target + " atomically", e);
+    }
+    if (old != null) deleteTree(old);
+    return true;
+  }
+
+  /**
+   * Deletes a file or folder tree (links are removed, not followed); quietly leaves what cannot be
+   * deleted: a leftover temporary sibling is hidden (dot name) and the next writer tries again.
+   * Returns whether nothing is left at {@code p}.
+   */
+  public static boolean deleteTree(Path p) {
+    if (p == null || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return true;
     try (Stream<Path> s = Files.walk(p)) {
       s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException | java.io.UncheckedIOException e) {
-      // Best effort: a leftover is hidden (dot name) and the next writer tries again.
+    } catch (IOException | UncheckedIOException e) {
+      // Best effort, see above.
     }
+    return !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
   }
 
   private static String globEscape(String s) {

@@ -1,5 +1,6 @@
 package dev.tfkit.savedmodel;
 
+import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -239,7 +240,7 @@ public final class SavedModelExport {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write SavedModel " + target + ": " + e.getMessage(), e);
     } finally {
-      VersionFolders.deleteTree(temp);
+      TempSiblings.deleteTree(temp);
       plan.closeFetched();
     }
   }

@@ -3,11 +3,8 @@ package dev.tfkit.savedmodel;
 import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
@@ -68,25 +65,7 @@ public final class VersionFolders {
    * in place.
    */
   static void commit(Path temp, Path target, boolean overwrite) throws IOException {
-    Path old = null;
-    if (Files.exists(target)) {
-      if (!overwrite) {
-        throw new FileAlreadyExistsException(target + " already exists (overwrite not asked)");
-      }
-      old = TempSiblings.asideFor(target);
-      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("cannot rename " + temp + " to " + target + " atomically", e);
-    }
-    if (old != null) deleteTree(old);
+    TempSiblings.swapIn(temp, target, overwrite ? TempSiblings.IfPresent.REPLACE : TempSiblings.IfPresent.FAIL);
   }
 
-  /** Deletes a folder tree; quietly does nothing if it is gone. */
-  static void deleteTree(Path dir) {
-    // Best effort: a leftover temp folder is invisible to servers (dot name) and stale next time.
-    TempSiblings.deleteTree(dir);
-  }
 }

@@ -7,8 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -82,13 +80,10 @@ public final class NpmPackages {
         if (!Files.isDirectory(unpack.resolve("package"))) {
           throw new IOException(name + "@" + version + ": the archive has no package/ folder");
         }
-        try {
-          Files.move(unpack, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          // Another process finished first; its copy is as good as ours.
-        }
+        // KEEP: another process that finished first made the same bytes (its copy is as good).
+        TempSiblings.swapIn(unpack, dir, TempSiblings.IfPresent.KEEP);
       } finally {
-        deleteTree(tmp);
+        TempSiblings.deleteTree(tmp);
       }
       return pkg;
     } catch (IOException e) {
@@ -149,10 +144,4 @@ public final class NpmPackages {
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) return;
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    }
-  }
 }

@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfkit.graph.ModelGraph;
 import dev.tfkit.graph.TensorName;
+import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -88,13 +86,10 @@ public final class WhiteBoxCartoonizer {
       Path tmp = Files.createTempDirectory(pkg.getParent(), ".extract-");
       try {
         extract(bundle, tmp);
-        try {
-          Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          // Another process extracted it first; the same bytes.
-        }
+        // KEEP: another process that finished first made the same bytes (its copy is as good).
+        TempSiblings.swapIn(tmp, dir, TempSiblings.IfPresent.KEEP);
       } finally {
-        deleteTree(tmp);
+        TempSiblings.deleteTree(tmp);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot extract the model from " + bundle + ": " + e.getMessage(), e);
@@ -266,10 +261,4 @@ public final class WhiteBoxCartoonizer {
     return p.gather(x, index, p.constant(axis));
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) return;
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
-    }
-  }
 }

@@ -12,13 +12,8 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -109,20 +104,10 @@ public final class KernelSpecs {
       Files.writeString(tmp.resolve("kernel.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(spec) + "\n");
       ImageIO.write(logo(32), "png", tmp.resolve("logo-32x32.png").toFile());
       ImageIO.write(logo(64), "png", tmp.resolve("logo-64x64.png").toFile());
-      // Replace atomically: move the old spec aside, move the new one in, delete the old.
-      Path old = null;
-      if (Files.exists(target)) {
-        old = TempSiblings.asideFor(target);
-        Files.move(target, old);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target);
-      }
-      if (old != null) deleteTree(old);
+      // Replace atomically: the old spec moved aside, the new one in, the old one deleted.
+      TempSiblings.swapIn(tmp, target, TempSiblings.IfPresent.REPLACE);
     } finally {
-      if (Files.exists(tmp)) deleteTree(tmp);
+      TempSiblings.deleteTree(tmp);
     }
     return target;
   }
@@ -132,7 +117,7 @@ public final class KernelSpecs {
     checkName(name);
     Path dir = kernelsDir.resolve(name);
     if (!Files.isRegularFile(dir.resolve("kernel.json"))) return false;
-    deleteTree(dir);
+    if (!TempSiblings.deleteTree(dir)) throw new IOException("cannot delete all of " + dir);
     return true;
   }
 
@@ -259,20 +244,4 @@ public final class KernelSpecs {
     return img;
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) return;
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
 }

@@ -1,4 +1,4 @@
-package dev.tfkit.cli;
+package dev.tfkit.cli.notebooks;
 
 import dev.tfkit.notebook.NotebookBatch;
 import dev.tfkit.notebook.NotebookDocument;

@@ -1,4 +1,4 @@
-package dev.tfkit.cli;
+package dev.tfkit.cli.notebooks;
 
 import dev.tfkit.demo.Demo;
 import dev.tfkit.notebook.NotebookEngines;
@@ -68,11 +68,4 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** Registers {@code demo}. */
-  public static final class Extension implements CliExtension {
-    @Override
-    public void register(CommandLine root) {
-      root.addSubcommand("demo", new DemoCommand());
-    }
-  }
 }

@@ -1,4 +1,4 @@
-package dev.tfkit.cli;
+package dev.tfkit.cli.notebooks;
 
 import dev.tfkit.demo.Demo;
 import dev.tfkit.docker.DockerEngine;
@@ -207,11 +207,4 @@ public final class DoctorCommand implements Callable<Integer> {
     return r.ok() ? r.output() : null;
   }
 
-  /** Registers {@code doctor}. */
-  public static final class Extension implements CliExtension {
-    @Override
-    public void register(CommandLine root) {
-      root.addSubcommand("doctor", new DoctorCommand());
-    }
-  }
 }

@@ -1,9 +1,9 @@
-package dev.tfkit.cli;
+package dev.tfkit.cli.notebooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tfkit.cli.DoctorCommand.Check;
-import dev.tfkit.cli.DoctorCommand.Status;
+import dev.tfkit.cli.notebooks.DoctorCommand.Check;
+import dev.tfkit.cli.notebooks.DoctorCommand.Status;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import dev.tfkit.notebook.KernelSpec;
 import java.net.InetAddress;

@@ -1,5 +1,6 @@
-package dev.tfkit.cli;
+package dev.tfkit.cli.notebooks;
 
+import dev.tfkit.cli.TfkitCli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;

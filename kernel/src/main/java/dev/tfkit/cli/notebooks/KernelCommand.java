@@ -1,4 +1,4 @@
-package dev.tfkit.cli;
+package dev.tfkit.cli.notebooks;
 
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.nio.file.Path;
