@@ -280,7 +280,7 @@ final class Batcher implements AutoCloseable {
           if (head == null) {
             continue;
           }
-          long due = head.startNanos + options.batchTimeoutMicros() * 1000;
+          long due = head.startNanos + TimeUnit.MICROSECONDS.toNanos(options.batchTimeoutMicros());
           boolean runnable = q.size() >= 2 || head.size >= options.executionBatchSize() || due - now <= 0;
           if (runnable) {
             if (ready == null || head.startNanos - ready.peekFirst().startNanos < 0) {
