@@ -100,6 +100,21 @@ public final class BatchingParameters {
     return proto.getAllowedBatchSizesList();
   }
 
+  public boolean padVariableLengthInputs() {
+    return proto.getPadVariableLengthInputs();
+  }
+
+  public boolean enableLargeBatchSplitting() {
+    return proto.hasEnableLargeBatchSplitting() && proto.getEnableLargeBatchSplitting().getValue();
+  }
+
+  /** Rows per session run when splitting; unset: max_batch_size. */
+  public OptionalLong maxExecutionBatchSize() {
+    return proto.hasMaxExecutionBatchSize()
+        ? OptionalLong.of(proto.getMaxExecutionBatchSize().getValue())
+        : OptionalLong.empty();
+  }
+
   private static void validate(SessionBundleConfigOuterClass.BatchingParameters p) {
     if (p.hasMaxBatchSize() && p.getMaxBatchSize().getValue() < 1) {
       throw new IllegalArgumentException(
@@ -126,10 +141,29 @@ public final class BatchingParameters {
             "batching allowed_batch_sizes must be positive and increasing, got " + allowed);
       }
     }
-    // TF Serving refuses a list whose last size is not max_batch_size; say so before it does.
+    boolean split = p.hasEnableLargeBatchSplitting() && p.getEnableLargeBatchSplitting().getValue();
+    if (p.hasMaxExecutionBatchSize() && p.getMaxExecutionBatchSize().getValue() < 1) {
+      throw new IllegalArgumentException(
+          "batching max_execution_batch_size must be at least 1, got "
+              + p.getMaxExecutionBatchSize().getValue());
+    }
+    if (split && p.hasMaxExecutionBatchSize() && p.hasMaxBatchSize()
+        && p.getMaxExecutionBatchSize().getValue() > p.getMaxBatchSize().getValue()) {
+      throw new IllegalArgumentException(
+          "batching max_execution_batch_size (" + p.getMaxExecutionBatchSize().getValue()
+              + ") must not exceed max_batch_size (" + p.getMaxBatchSize().getValue() + ")");
+    }
+    // TF Serving refuses a list whose last size is not max_batch_size (max_execution_batch_size
+    // when splitting); say so before it does.
     if (!allowed.isEmpty()) {
       long last = allowed.get(allowed.size() - 1);
-      if (!p.hasMaxBatchSize() || p.getMaxBatchSize().getValue() != last) {
+      if (split && p.hasMaxExecutionBatchSize()) {
+        if (p.getMaxExecutionBatchSize().getValue() != last) {
+          throw new IllegalArgumentException(
+              "batching allowed_batch_sizes must end with max_execution_batch_size ("
+                  + p.getMaxExecutionBatchSize().getValue() + "), got " + allowed);
+        }
+      } else if (!p.hasMaxBatchSize() || p.getMaxBatchSize().getValue() != last) {
         throw new IllegalArgumentException(
             "batching allowed_batch_sizes must end with max_batch_size ("
                 + (p.hasMaxBatchSize() ? p.getMaxBatchSize().getValue() : "unset")
@@ -201,6 +235,18 @@ public final class BatchingParameters {
 
     public Builder padVariableLengthInputs(boolean v) {
       b.setPadVariableLengthInputs(v);
+      return this;
+    }
+
+    /** Split a request larger than the room left in the open batch across batches. */
+    public Builder enableLargeBatchSplitting(boolean v) {
+      b.setEnableLargeBatchSplitting(com.google.protobuf.BoolValue.of(v));
+      return this;
+    }
+
+    /** Largest batch a session run gets when splitting (unset: max batch size). */
+    public Builder maxExecutionBatchSize(long v) {
+      b.setMaxExecutionBatchSize(Int64Value.of(v));
       return this;
     }
 

@@ -120,7 +120,14 @@ public final class ServerConfigs {
           (int) Math.min(Integer.MAX_VALUE, p.maxBatchSize().orElse(d.maxBatchSize())),
           p.batchTimeoutMicros().orElse(d.batchTimeoutMicros()),
           (int) Math.min(1024, p.numBatchThreads().orElse(d.numBatchThreads())),
-          (int) Math.min(Integer.MAX_VALUE, p.maxEnqueuedBatches().orElse(d.maxEnqueuedBatches())));
+          (int) Math.min(Integer.MAX_VALUE, p.maxEnqueuedBatches().orElse(d.maxEnqueuedBatches())),
+          p.allowedBatchSizes().stream().map(v -> (int) Math.min(Integer.MAX_VALUE, v)).toList(),
+          p.padVariableLengthInputs(),
+          p.enableLargeBatchSplitting(),
+          // TF Serving: without max_execution_batch_size, splitting executes max_batch_size rows.
+          p.enableLargeBatchSplitting()
+              ? (int) Math.min(Integer.MAX_VALUE, p.maxExecutionBatchSize().orElse(0))
+              : 0);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }

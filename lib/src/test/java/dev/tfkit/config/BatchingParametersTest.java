@@ -67,5 +67,25 @@ class BatchingParametersTest {
         .hasMessageContaining("b.config").hasMessageContaining("max_batch_size");
     assertThatThrownBy(() -> BatchingParameters.parse("max_batch_sise { value: 1 }", "b.config"))
         .hasMessageContaining("b.config").hasMessageContaining("line 1").hasMessageContaining("max_batch_sise");
+    // With splitting, the allowed sizes end at max_execution_batch_size, which may not exceed max_batch_size.
+    assertThatThrownBy(() -> BatchingParameters.builder().maxBatchSize(32).enableLargeBatchSplitting(true)
+            .maxExecutionBatchSize(8).allowedBatchSizes(4, 32).build())
+        .hasMessageContaining("end with max_execution_batch_size (8)");
+    assertThatThrownBy(() -> BatchingParameters.builder().maxBatchSize(8).enableLargeBatchSplitting(true)
+            .maxExecutionBatchSize(16).build())
+        .hasMessageContaining("max_execution_batch_size (16)").hasMessageContaining("max_batch_size (8)");
+  }
+
+  @Test
+  void splittingParametersRoundTrip() {
+    BatchingParameters p = BatchingParameters.builder().maxBatchSize(32).enableLargeBatchSplitting(true)
+        .maxExecutionBatchSize(8).allowedBatchSizes(4, 8).padVariableLengthInputs(true).build();
+    String text = p.toText();
+    assertThat(text).contains("enable_large_batch_splitting").contains("max_execution_batch_size");
+    BatchingParameters back = BatchingParameters.parse(text, "b.config");
+    assertThat(back).isEqualTo(p);
+    assertThat(back.enableLargeBatchSplitting()).isTrue();
+    assertThat(back.maxExecutionBatchSize()).hasValue(8);
+    assertThat(back.padVariableLengthInputs()).isTrue();
   }
 }

@@ -285,6 +285,27 @@ public final class SavedModelServable implements AutoCloseable {
     return runStats.computeIfAbsent(name, n -> new RunStats(() -> batcher == null));
   }
 
+  /**
+   * How many session runs the batcher made of each batch size, after padding (empty without
+   * batching): shows {@code allowed_batch_sizes} padding and large-batch splitting at work.
+   */
+  public Map<Long, Long> batchRunSizes() {
+    Batcher b = batcher;
+    return b == null ? Map.of() : b.runSizes();
+  }
+
+  /** Requests waiting in the batcher's queues (0 without batching). */
+  int batchQueuedRequests() {
+    Batcher b = batcher;
+    return b == null ? 0 : b.queuedTasks();
+  }
+
+  /** Batches the batcher's threads have taken so far (0 without batching). */
+  long batchesTaken() {
+    Batcher b = batcher;
+    return b == null ? 0 : b.takenBatches();
+  }
+
   /** Merges concurrent predict calls through {@code b} from now on (null: run each alone). */
   void batcher(Batcher b) {
     this.batcher = b;
