@@ -627,13 +627,47 @@ public final class ServingModel implements AutoCloseable {
             + (attempts > 1 ? " (" + attempts + " attempts)" : "") + " (DEADLINE_EXCEEDED)" + tail;
         break;
       case UNAVAILABLE:
-        msg = "server at " + target + " is unavailable (" + what + " on " + subject()
-            + (attempts > 1 ? ", " + attempts + " attempts" : "") + ")" + tail;
+        String handshake = tlsFailure(s.getCause());
+        msg = handshake != null
+            ? "TLS handshake with " + target + " failed (" + what + " on " + subject() + "): "
+                + handshake
+            : "server at " + target + " is unavailable (" + what + " on " + subject()
+                + (attempts > 1 ? ", " + attempts + " attempts" : "") + ")" + tail;
         break;
       default:
         msg = what + " on " + subject() + " at " + target + " failed (" + s.getCode() + ")" + tail;
     }
     return new ServingException(s.getCode(), target, model, server, msg, e);
+  }
+
+  /**
+   * What went wrong in a TLS handshake, from the exceptions under an UNAVAILABLE status, in words
+   * that say what to change; null when the failure was not a TLS handshake.
+   */
+  static String tlsFailure(Throwable cause) {
+    boolean ssl = false;
+    StringBuilder all = new StringBuilder();
+    String first = null;
+    for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException
+          || t instanceof java.security.cert.CertificateException) {
+        ssl = true;
+        if (first == null && t.getMessage() != null) first = t.getMessage();
+      }
+      if (t.getMessage() != null) all.append(t.getMessage()).append('\n');
+    }
+    if (!ssl) return null;
+    String text = all.toString();
+    if (text.contains("PKIX path") || text.contains("unable to find valid certification path")
+        || text.contains("CERTIFICATE_VERIFY_FAILED") && !text.contains("subject alternative")) {
+      return "the server's certificate is not signed by a CA this client trusts (give the CA that"
+          + " signed it: ConnectionOptions.tls(Tls.trusting(caPem))): " + first;
+    }
+    if (text.contains("subject alternative") || text.contains("No name matching")) {
+      return "the server's certificate does not name the host this client connected to (use the"
+          + " name it has, or Tls.withAuthority(name)): " + first;
+    }
+    return first == null ? "TLS error" : first;
   }
 
   private static String format(Duration d) {
