@@ -18,6 +18,7 @@ import dev.tfkit.server.tensorflow.SavedModelServable;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -125,6 +126,9 @@ public final class EmbeddedServer implements AutoCloseable {
           socketServer =
               grpcBuilder(new DomainSocketAddress(socketFile.toString()), tls, services, b)
                   .channelType(EpollServerDomainSocketChannel.class)
+                  // grpc-java sets TCP keepalive on every child channel; a Unix socket has none
+                  // and Netty would warn about it on each connection.
+                  .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                   .bossEventLoopGroup(boss)
                   .workerEventLoopGroup(socketWorkerGroup)
                   .build()
