@@ -518,7 +518,9 @@ public final class ServingModel implements AutoCloseable {
   }
 
   private boolean retryable(StatusRuntimeException e, int attempt, Deadline d) {
-    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= retry.maxAttempts()) {
+    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= retry.maxAttempts()
+        // a certificate that is not trusted now will not be on the next attempt either
+        || tlsFailure(e.getStatus().getCause()) != null) {
       return false;
     }
     return d == null || d.timeRemaining(TimeUnit.NANOSECONDS) > retry.backoff(attempt).toNanos();
@@ -629,7 +631,8 @@ public final class ServingModel implements AutoCloseable {
       case UNAVAILABLE:
         String handshake = tlsFailure(s.getCause());
         msg = handshake != null
-            ? "TLS handshake with " + target + " failed (" + what + " on " + subject() + "): "
+            ? "TLS handshake with " + target + " failed (" + what + " on " + subject()
+                + (attempts > 1 ? ", " + attempts + " attempts" : "") + "): "
                 + handshake
             : "server at " + target + " is unavailable (" + what + " on " + subject()
                 + (attempts > 1 ? ", " + attempts + " attempts" : "") + ")" + tail;

@@ -62,6 +62,8 @@ class GrpcSocketTest {
       assertThat(GrpcSocketFile.isSocket(socket)).isTrue();
       assertThat(predict(server.grpcSocketTarget(), ConnectionOptions.defaults()))
           .containsExactly(2.5f, 3f, 4.5f);
+      assertThat(predict("unix://" + socket.toAbsolutePath(), ConnectionOptions.defaults()))
+          .containsExactly(2.5f, 3f, 4.5f);
       // the TCP port serves beside it
       assertThat(predict(server.grpcTarget(), ConnectionOptions.defaults()))
           .containsExactly(2.5f, 3f, 4.5f);

@@ -107,6 +107,17 @@ class GrpcTlsTest {
       assertThat(wrongCa.getMessage())
           .contains("TLS handshake with " + target + " failed")
           .contains("not signed by a CA this client trusts");
+      // with the default retry policy too: a handshake failure is not retried, and says the same
+      try (ServingModel m = ServingModel.grpc(target, "half_plus_two",
+          ConnectionOptions.defaults().tls(Tls.trusting(otherCa.certPem())))) {
+        assertThatThrownBy(() -> m.run(Map.of("x", 1f)))
+            .hasMessageContaining("not signed by a CA this client trusts")
+            .hasMessageNotContaining("attempts");
+      }
+      // the certificate names localhost and 127.0.0.1, not another host name
+      ServingException wrongName = refused(target,
+          Tls.trusting(ca.certPem()).withAuthority("models.example"));
+      assertThat(wrongName.getMessage()).contains("does not name the host");
 
       // TF Serving's REST API is plain HTTP whatever ssl_config says; so is tfkit's
       HttpResponse<String> r = HttpClient.newHttpClient().send(
