@@ -53,18 +53,39 @@ final class GrpcSocketFile {
       throw new IllegalArgumentException(
           "--grpc_socket_path " + abs + " exists and is not a socket; refusing to replace it");
     }
-    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(abs))) {
+    if (listening(abs)) {
       throw new IllegalArgumentException(
           "--grpc_socket_path " + abs + ": another server is listening on this socket");
-    } catch (IOException refused) {
-      // Nobody accepts connections there: a stale file of a server that is gone.
-      Files.deleteIfExists(abs);
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "removed stale socket file " + abs + " (no process listens on it; left by a server that"
-              + " did not shut down)");
-      return abs;
     }
+    // Nobody accepts connections there: a stale file of a server that is gone.
+    try {
+      Files.deleteIfExists(abs);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--grpc_socket_path " + abs + " is a stale socket file (nothing listens on it) that"
+              + " cannot be removed: " + e, e);
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "removed stale socket file " + abs + " (no process listens on it; left by a server that"
+            + " did not shut down)");
+    return abs;
+  }
+
+  /** Whether a process accepts connections on this socket file. */
+  private static boolean listening(Path abs) {
+    SocketChannel probe;
+    try {
+      probe = SocketChannel.open(UnixDomainSocketAddress.of(abs));
+    } catch (IOException refused) {
+      return false;
+    }
+    try {
+      probe.close();
+    } catch (IOException ignored) {
+      // it connected: that is all we wanted to know
+    }
+    return true;
   }
 
   /** Removes the socket file if it is still a socket (never another file put there since). */

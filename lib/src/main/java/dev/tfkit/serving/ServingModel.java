@@ -72,7 +72,9 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
  *
  * <p>gRPC targets are {@code host:port}, or any grpc-java target such as {@code
  * dns:///my-service.namespace:8500}, which resolves to every address of the name (a Kubernetes
- * headless service: every pod) and then balances calls round robin between them.
+ * headless service: every pod) and then balances calls round robin between them, or {@code
+ * unix:/path/to/socket} for a server's Unix domain socket ({@code --grpc_socket_path}). TLS, with
+ * or without a client certificate, comes from {@link ConnectionOptions#tls}.
  */
 public final class ServingModel implements AutoCloseable {
   /** The signature TF Serving uses when a request names none. */
