@@ -652,13 +652,15 @@ public final class ServingModel implements AutoCloseable {
   static String tlsFailure(Throwable cause) {
     boolean ssl = false;
     StringBuilder all = new StringBuilder();
-    String first = null;
+    String detail = null; // the detail shown: the deepest message under the first TLS exception
     for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
       if (t instanceof javax.net.ssl.SSLException
           || t instanceof java.security.cert.CertificateException) {
         ssl = true;
-        if (first == null && t.getMessage() != null) first = t.getMessage();
       }
+      // the deepest message says most ("unable to find valid certification path ..."); the
+      // outer ones are the engine's ("General OpenSslEngine problem")
+      if (ssl && t.getMessage() != null) detail = t.getMessage();
       if (t.getMessage() != null) all.append(t.getMessage()).append('\n');
     }
     if (!ssl) return null;
@@ -666,13 +668,20 @@ public final class ServingModel implements AutoCloseable {
     if (text.contains("PKIX path") || text.contains("unable to find valid certification path")
         || text.contains("CERTIFICATE_VERIFY_FAILED") && !text.contains("subject alternative")) {
       return "the server's certificate is not signed by a CA this client trusts (give the CA that"
-          + " signed it: ConnectionOptions.tls(Tls.trusting(caPem))): " + first;
+          + " signed it: ConnectionOptions.tls(Tls.trusting(caPem))): " + detail;
     }
     if (text.contains("subject alternative") || text.contains("No name matching")) {
       return "the server's certificate does not name the host this client connected to (use the"
-          + " name it has, or Tls.withAuthority(name)): " + first;
+          + " name it has, or Tls.withAuthority(name)): " + detail;
     }
-    return first == null ? "TLS error" : first;
+    if (text.contains("CERTIFICATE_REQUIRED") || text.contains("BAD_CERTIFICATE")
+        || text.contains("UNKNOWN_CA") || text.contains("certificate_required")
+        || text.contains("bad_certificate") || text.contains("unknown_ca")) {
+      return "the server requires a client certificate signed by its CA (TF Serving's ssl_config"
+          + " client_verify and custom_ca) and refused what this client presented (give one:"
+          + " Tls.withClientCertificate(certPem, keyPem)): " + detail;
+    }
+    return detail == null ? "TLS error" : detail;
   }
 
   private static String format(Duration d) {
