@@ -105,9 +105,6 @@ public final class EmbeddedServer implements AutoCloseable {
       manager.setConfig(models);
       manager.startPolling(b.fileSystemPollWait);
 
-      // Every method is called on the transport thread that read it (no hand-off before the
-      // handler, as in TF Serving's C++ server); inference runs stay there when fast and idle
-      // (RunPlacement), everything else moves to the worker pool.
       // Requests parsed with aliasing (tensor_content is not copied a second time); one that does
       // not parse is answered INVALID_ARGUMENT with a rate-limited log line, not a stack trace.
       List<ServerServiceDefinition> services =
@@ -204,6 +201,9 @@ public final class EmbeddedServer implements AutoCloseable {
   /** A gRPC server builder for one listening address, with the server's settings and services. */
   private static NettyServerBuilder grpcBuilder(
       SocketAddress address, ServerTls tls, List<ServerServiceDefinition> services, Builder b) {
+    // Every method is called on the transport thread that read it (no hand-off before the
+    // handler, as in TF Serving's C++ server); inference runs stay there when fast and idle
+    // (RunPlacement), everything else moves to the worker pool.
     NettyServerBuilder nb =
         (tls == null
                 ? NettyServerBuilder.forAddress(address)
