@@ -115,6 +115,15 @@ final class ServeCommand implements Callable<Integer> {
           + " TF Serving's); larger ones are refused before they are buffered.")
   int grpcMaxMessageBytes;
 
+  @Option(names = "--ssl_config_file", paramLabel = "FILE",
+      description = "Text-format tensorflow.serving.SSLConfig (server_key, server_cert, custom_ca,"
+          + " client_verify): serve gRPC over TLS; REST stays plaintext, as in TF Serving.")
+  Path sslConfigFile;
+
+  @Option(names = "--grpc_socket_path", paramLabel = "PATH",
+      description = "Also serve gRPC on this Unix domain socket (relative or absolute; removed on exit).")
+  Path grpcSocketPath;
+
   @Option(names = "--bind_address", defaultValue = "127.0.0.1",
       description = "Address to listen on (tfkit's flag; default ${DEFAULT-VALUE}, 0.0.0.0 for all).")
   String bindAddress;
@@ -166,7 +175,8 @@ final class ServeCommand implements Callable<Integer> {
     EmbeddedServer server = builder.start();
     var out = spec.commandLine().getOut();
     out.println(
-        "tfkit serve: gRPC at " + server.grpcTarget()
+        "tfkit serve: gRPC" + (server.grpcTls() ? " (TLS)" : "") + " at " + server.grpcTarget()
+            + (server.grpcSocketTarget() != null ? " and " + server.grpcSocketTarget() : "")
             + (server.restUrl() != null ? ", REST at " + server.restUrl() : "")
             + "; Ctrl-C stops");
     out.flush();
@@ -283,6 +293,16 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (monitoringConfigFile != null) {
       b.monitoring(ServerConfigs.readMonitoring(monitoringConfigFile));
+    }
+    if (sslConfigFile != null) {
+      if (!Files.isRegularFile(sslConfigFile)) {
+        throw new IllegalArgumentException("--ssl_config_file " + sslConfigFile + " does not exist");
+      }
+      dev.tfkit.server.ServerTls.read(sslConfigFile); // refuse a bad key or certificate before starting
+      b.sslConfigFile(sslConfigFile);
+    }
+    if (grpcSocketPath != null) {
+      b.grpcSocketPath(grpcSocketPath);
     }
     return b;
   }

@@ -16,9 +16,16 @@ import dev.tfkit.server.tensorflow.SavedModelLoader;
 import dev.tfkit.server.tensorflow.SessionThreads;
 import dev.tfkit.server.tensorflow.SavedModelServable;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -33,6 +40,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
+import tensorflow.serving.SslConfig.SSLConfig;
 
 /**
  * A model server in this JVM that speaks TensorFlow Serving's gRPC and REST APIs: stock TF Serving
@@ -59,6 +67,11 @@ public final class EmbeddedServer implements AutoCloseable {
   private final ModelManager<SavedModelServable> manager;
   private final ServingApi api;
   private final Server grpc;
+  private final ServerTls tls; // null: plaintext gRPC
+  private final Server grpcSocket; // null without --grpc_socket_path
+  private final Path socketPath;
+  private final EventLoopGroup socketBoss;
+  private final EventLoopGroup socketWorkers;
   private final RestGateway rest;
   private final ScheduledExecutorService configPoller;
   private final ExecutorService workers;
@@ -68,9 +81,10 @@ public final class EmbeddedServer implements AutoCloseable {
   /** The config file's text last applied, or null after a config came by RPC (the next poll applies the file). */
   private volatile String appliedConfigText;
 
-  private EmbeddedServer(Builder b) throws IOException {
+  private EmbeddedServer(Builder b, ServerTls tls, Path socketFile) throws IOException {
     this.host = b.host;
     this.configFile = b.modelConfigFile;
+    this.tls = tls;
     InputValidator validator = new InputValidator(b.maxTensorBytes);
     this.manager =
         new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads)
@@ -82,6 +96,9 @@ public final class EmbeddedServer implements AutoCloseable {
     api.requestLogs(requestLogs);
     this.workers = Executors.newCachedThreadPool(DaemonThreads.named("tfkit-grpc-worker"));
     Server grpcServer = null;
+    Server socketServer = null;
+    EventLoopGroup boss = null;
+    EventLoopGroup socketWorkerGroup = null;
     RestGateway gateway = null;
     ScheduledExecutorService poller = null;
     try {
@@ -102,24 +119,36 @@ public final class EmbeddedServer implements AutoCloseable {
       manager.setConfig(models);
       manager.startPolling(b.fileSystemPollWait);
 
-      // Every method is called on the transport thread that read it (no hand-off before the
-      // handler, as in TF Serving's C++ server); inference runs stay there when fast and idle
-      // (RunPlacement), everything else moves to the worker pool.
-      NettyServerBuilder nb =
-          NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.grpcPort))
-              .maxInboundMessageSize(b.maxMessageBytes)
-              .directExecutor();
       // Requests parsed with aliasing (tensor_content is not copied a second time); one that does
       // not parse is answered INVALID_ARGUMENT with a rate-limited log line, not a stack trace.
-      for (var service :
-          UnparseableRequests.guarded(
+      List<ServerServiceDefinition> services =
+          List.of(UnparseableRequests.guarded(
               AliasingMarshaller.parsingRequestsWithAliasing(
                   new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos()).bindService()),
-              new ModelServiceImpl(api, r -> configCameByRpc(), workers).bindService())) {
-        nb.addService(service);
+              new ModelServiceImpl(api, r -> configCameByRpc(), workers).bindService()));
+      grpcServer =
+          grpcBuilder(new InetSocketAddress(b.host, b.grpcPort), tls, services, b).build().start();
+      if (socketFile != null) {
+        // TF Serving's --grpc_socket_path: the same services on a Unix domain socket (Netty's
+        // native epoll transport), with the same credentials as the port, as TF Serving does.
+        boss = new EpollEventLoopGroup(1, DaemonThreads.named("tfkit-grpc-socket-boss"));
+        socketWorkerGroup = new EpollEventLoopGroup(0, DaemonThreads.named("tfkit-grpc-socket"));
+        try {
+          socketServer =
+              grpcBuilder(new DomainSocketAddress(socketFile.toString()), tls, services, b)
+                  .channelType(EpollServerDomainSocketChannel.class)
+                  // grpc-java sets TCP keepalive on every child channel; a Unix socket has none
+                  // and Netty would warn about it on each connection.
+                  .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                  .bossEventLoopGroup(boss)
+                  .workerEventLoopGroup(socketWorkerGroup)
+                  .build()
+                  .start();
+        } catch (IOException e) {
+          throw new IOException(
+              "cannot listen on --grpc_socket_path " + socketFile + ": " + e.getMessage(), e);
+        }
       }
-      GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
-      grpcServer = nb.build().start();
       if (b.restPort >= 0) {
         String metricsPath = null;
         if (b.monitoring != null) {
@@ -150,6 +179,16 @@ public final class EmbeddedServer implements AutoCloseable {
       if (grpcServer != null) {
         grpcServer.shutdownNow();
       }
+      if (socketServer != null) {
+        socketServer.shutdownNow();
+      }
+      if (boss != null) {
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        socketWorkerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
+      if (socketServer != null) {
+        GrpcSocketFile.remove(socketFile);
+      }
       workers.shutdownNow();
       if (gateway != null) {
         gateway.close();
@@ -159,12 +198,38 @@ public final class EmbeddedServer implements AutoCloseable {
       throw e;
     }
     this.grpc = grpcServer;
+    this.grpcSocket = socketServer;
+    this.socketPath = socketFile;
+    this.socketBoss = boss;
+    this.socketWorkers = socketWorkerGroup;
     this.rest = gateway;
     this.configPoller = poller;
     LOG.log(
         System.Logger.Level.INFO,
         "Running gRPC ModelServer at " + grpcTarget()
-            + (rest != null ? "; exporting HTTP/REST API at " + restUrl() : ""));
+            + (tls != null ? " (TLS" + (tls.clientVerify() ? ", client certificates required" : "") + ")" : "")
+            + (grpcSocket != null ? " and " + grpcSocketTarget() : "")
+            + (rest != null ? "; exporting HTTP/REST API at " + restUrl() : "")
+            + (rest != null && tls != null ? " (plaintext HTTP, as TF Serving's REST API)" : ""));
+  }
+
+  /** A gRPC server builder for one listening address, with the server's settings and services. */
+  private static NettyServerBuilder grpcBuilder(
+      SocketAddress address, ServerTls tls, List<ServerServiceDefinition> services, Builder b) {
+    // Every method is called on the transport thread that read it (no hand-off before the
+    // handler, as in TF Serving's C++ server); inference runs stay there when fast and idle
+    // (RunPlacement), everything else moves to the worker pool.
+    NettyServerBuilder nb =
+        (tls == null
+                ? NettyServerBuilder.forAddress(address)
+                : NettyServerBuilder.forAddress(address, tls.credentials()))
+            .maxInboundMessageSize(b.maxMessageBytes)
+            .directExecutor();
+    for (ServerServiceDefinition service : services) {
+      nb.addService(service);
+    }
+    GrpcChannelArguments.apply(b.grpcChannelArguments, nb);
+    return nb;
   }
 
   private synchronized void configCameByRpc() {
@@ -221,6 +286,21 @@ public final class EmbeddedServer implements AutoCloseable {
     return hostForUrl() + ":" + grpcPort();
   }
 
+  /** Whether gRPC is served over TLS ({@code --ssl_config_file}). */
+  public boolean grpcTls() {
+    return tls != null;
+  }
+
+  /** The Unix domain socket gRPC is also served on (absolute), or null when there is none. */
+  public Path grpcSocketPath() {
+    return socketPath;
+  }
+
+  /** {@code unix:/path} for a gRPC channel to the socket, or null when there is none. */
+  public String grpcSocketTarget() {
+    return socketPath == null ? null : "unix:" + socketPath;
+  }
+
   /** {@code http://host:port} of the REST API, or null when REST is off. */
   public String restUrl() {
     return rest == null ? null : "http://" + hostForUrl() + ":" + restPort();
@@ -256,17 +336,30 @@ public final class EmbeddedServer implements AutoCloseable {
       rest.close();
     }
     grpc.shutdown();
-    try {
-      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
-        grpc.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      grpc.shutdownNow();
-      Thread.currentThread().interrupt();
+    if (grpcSocket != null) {
+      grpcSocket.shutdown();
+    }
+    awaitTermination(grpc);
+    if (grpcSocket != null) {
+      awaitTermination(grpcSocket);
+      socketBoss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      socketWorkers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      GrpcSocketFile.remove(socketPath);
     }
     workers.shutdown();
     requestLogs.close();
     manager.close();
+  }
+
+  private static void awaitTermination(Server server) {
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -307,8 +400,37 @@ public final class EmbeddedServer implements AutoCloseable {
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private SessionThreads sessionThreads = SessionThreads.AUTO;
     private Duration inlineRunThreshold = DEFAULT_INLINE_RUN_THRESHOLD;
+    private Path sslConfigFile;
+    private SSLConfig sslConfig;
+    private Path grpcSocketPath;
 
     private Builder() {}
+
+    /**
+     * Serves gRPC over TLS as TF Serving's {@code --ssl_config_file} does: a text-format {@code
+     * SSLConfig} with {@code server_key}, {@code server_cert}, {@code custom_ca} and {@code
+     * client_verify} (see {@link ServerTls}). The REST API stays plaintext HTTP, as TF Serving's.
+     */
+    public Builder sslConfigFile(Path file) {
+      this.sslConfigFile = file;
+      return this;
+    }
+
+    /** The same from an {@code SSLConfig} message ({@code null}: plaintext). */
+    public Builder sslConfig(SSLConfig config) {
+      this.sslConfig = config;
+      return this;
+    }
+
+    /**
+     * Also serves gRPC on this Unix domain socket (TF Serving's {@code --grpc_socket_path}),
+     * relative to the working folder unless absolute. A socket file left by a server that died is
+     * replaced; a live one, or any other file, is refused. The file is removed on {@link #close()}.
+     */
+    public Builder grpcSocketPath(Path path) {
+      this.grpcSocketPath = path;
+      return this;
+    }
 
     /**
      * gRPC inference requests of a model whose last 16 requests each took less than this, and
@@ -530,7 +652,16 @@ public final class EmbeddedServer implements AutoCloseable {
         throw new IllegalArgumentException("no models to serve: add a model or a model config");
       }
       GrpcChannelArguments.parse(grpcChannelArguments); // fail before anything starts
-      return new EmbeddedServer(this);
+      if (sslConfigFile != null && sslConfig != null) {
+        throw new IllegalArgumentException("give sslConfigFile or sslConfig, not both");
+      }
+      ServerTls tls =
+          sslConfigFile != null
+              ? ServerTls.read(sslConfigFile)
+              : sslConfig != null ? ServerTls.of(sslConfig, "ssl_config") : null;
+      // Checked (and a stale socket file removed) before any model loads.
+      Path socketFile = grpcSocketPath == null ? null : GrpcSocketFile.prepare(grpcSocketPath);
+      return new EmbeddedServer(this, tls, socketFile);
     }
 
     private static int checkPort(int port) {

@@ -10,6 +10,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import dev.tfkit.io.AliasingMarshaller;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -28,7 +30,10 @@ final class GrpcTransport implements Transport {
     this.owned = owned;
   }
 
-  /** A channel to {@code target} ({@code host:port}, {@code dns:///host:port} ...). */
+  /**
+   * A channel to {@code target} ({@code host:port}, {@code dns:///host:port}, {@code
+   * unix:/path/to/socket} ...).
+   */
   static GrpcTransport open(String target, ConnectionOptions o) {
     ManagedChannelBuilder<?> b =
         Grpc.newChannelBuilder(
@@ -38,6 +43,11 @@ final class GrpcTransport implements Transport {
     b.defaultLoadBalancingPolicy(o.loadBalancingPolicyFor(target));
     // tfkit's own retry policy (UNAVAILABLE only, bounded, within the deadline) applies instead.
     b.disableRetry();
+    if (b instanceof NettyChannelBuilder nb && target.startsWith("unix:")) {
+      // grpc-java sets TCP keepalive on every connection; a Unix domain socket has none, and Netty
+      // would warn about it on each connection.
+      nb.withOption(ChannelOption.SO_KEEPALIVE, null);
+    }
     ManagedChannel ch = b.build();
     return new GrpcTransport(target, ch, ch);
   }

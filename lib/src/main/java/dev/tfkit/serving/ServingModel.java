@@ -72,7 +72,9 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
  *
  * <p>gRPC targets are {@code host:port}, or any grpc-java target such as {@code
  * dns:///my-service.namespace:8500}, which resolves to every address of the name (a Kubernetes
- * headless service: every pod) and then balances calls round robin between them.
+ * headless service: every pod) and then balances calls round robin between them, or {@code
+ * unix:/path/to/socket} for a server's Unix domain socket ({@code --grpc_socket_path}). TLS, with
+ * or without a client certificate, comes from {@link ConnectionOptions#tls}.
  */
 public final class ServingModel implements AutoCloseable {
   /** The signature TF Serving uses when a request names none. */
@@ -518,7 +520,9 @@ public final class ServingModel implements AutoCloseable {
   }
 
   private boolean retryable(StatusRuntimeException e, int attempt, Deadline d) {
-    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= retry.maxAttempts()) {
+    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= retry.maxAttempts()
+        // a certificate that is not trusted now will not be on the next attempt either
+        || tlsFailure(e.getStatus().getCause()) != null) {
       return false;
     }
     return d == null || d.timeRemaining(TimeUnit.NANOSECONDS) > retry.backoff(attempt).toNanos();
@@ -627,13 +631,57 @@ public final class ServingModel implements AutoCloseable {
             + (attempts > 1 ? " (" + attempts + " attempts)" : "") + " (DEADLINE_EXCEEDED)" + tail;
         break;
       case UNAVAILABLE:
-        msg = "server at " + target + " is unavailable (" + what + " on " + subject()
-            + (attempts > 1 ? ", " + attempts + " attempts" : "") + ")" + tail;
+        String handshake = tlsFailure(s.getCause());
+        msg = handshake != null
+            ? "TLS handshake with " + target + " failed (" + what + " on " + subject()
+                + (attempts > 1 ? ", " + attempts + " attempts" : "") + "): "
+                + handshake
+            : "server at " + target + " is unavailable (" + what + " on " + subject()
+                + (attempts > 1 ? ", " + attempts + " attempts" : "") + ")" + tail;
         break;
       default:
         msg = what + " on " + subject() + " at " + target + " failed (" + s.getCode() + ")" + tail;
     }
     return new ServingException(s.getCode(), target, model, server, msg, e);
+  }
+
+  /**
+   * What went wrong in a TLS handshake, from the exceptions under an UNAVAILABLE status, in words
+   * that say what to change; null when the failure was not a TLS handshake.
+   */
+  static String tlsFailure(Throwable cause) {
+    boolean ssl = false;
+    StringBuilder all = new StringBuilder();
+    String detail = null; // the detail shown: the deepest message under the first TLS exception
+    for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException
+          || t instanceof java.security.cert.CertificateException) {
+        ssl = true;
+      }
+      // the deepest message says most ("unable to find valid certification path ..."); the
+      // outer ones are the engine's ("General OpenSslEngine problem")
+      if (ssl && t.getMessage() != null) detail = t.getMessage();
+      if (t.getMessage() != null) all.append(t.getMessage()).append('\n');
+    }
+    if (!ssl) return null;
+    String text = all.toString();
+    if (text.contains("PKIX path") || text.contains("unable to find valid certification path")
+        || text.contains("CERTIFICATE_VERIFY_FAILED") && !text.contains("subject alternative")) {
+      return "the server's certificate is not signed by a CA this client trusts (give the CA that"
+          + " signed it: ConnectionOptions.tls(Tls.trusting(caPem))): " + detail;
+    }
+    if (text.contains("subject alternative") || text.contains("No name matching")) {
+      return "the server's certificate does not name the host this client connected to (use the"
+          + " name it has, or Tls.withAuthority(name)): " + detail;
+    }
+    if (text.contains("CERTIFICATE_REQUIRED") || text.contains("BAD_CERTIFICATE")
+        || text.contains("UNKNOWN_CA") || text.contains("certificate_required")
+        || text.contains("bad_certificate") || text.contains("unknown_ca")) {
+      return "the server requires a client certificate signed by its CA (TF Serving's ssl_config"
+          + " client_verify and custom_ca) and refused what this client presented (give one:"
+          + " Tls.withClientCertificate(certPem, keyPem)): " + detail;
+    }
+    return detail == null ? "TLS error" : detail;
   }
 
   private static String format(Duration d) {

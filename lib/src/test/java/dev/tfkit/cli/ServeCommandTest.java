@@ -387,4 +387,42 @@ class ServeCommandTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.ServerConfigs.readPlatformConfig(other))
         .hasMessageContaining("platform 'tflite' is not supported");
   }
+
+  @Test
+  void badSslConfigFileExitsBeforeLoadingNamingFileAndField(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Path ssl = tmp.resolve("ssl.config");
+    java.nio.file.Files.writeString(ssl, "server_cert: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\"\n");
+    Run r = run("serve", "--port=0", "--rest_api_port=0",
+        "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+        "--ssl_config_file=" + ssl);
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--ssl_config_file " + ssl).contains("server_key is empty");
+    Run missing = run("serve", "--port=0", "--rest_api_port=0",
+        "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+        "--ssl_config_file=" + tmp.resolve("nope.config"));
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("nope.config").contains("does not exist");
+  }
+
+  @Test
+  void grpcSocketPathServesOnAUnixSocket() throws Exception {
+    Path dir = java.nio.file.Files.createTempDirectory("tfkit-cli-uds");
+    Path sock = dir.resolve("s.sock");
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd).parseArgs(
+        "--port=0", "--rest_api_port=0", "--file_system_poll_wait_seconds=0",
+        "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+        "--grpc_socket_path=" + sock);
+    try (EmbeddedServer server = cmd.build().start()) {
+      assertThat(server.grpcSocketTarget()).isEqualTo("unix:" + sock.toAbsolutePath());
+      try (var m = dev.tfkit.serving.ServingModel.grpc(server.grpcSocketTarget(), "default")) {
+        assertThat(m.run(java.util.Map.of("x", new float[] {4f})).output("y").floats())
+            .containsExactly(4f);
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(sock);
+      java.nio.file.Files.delete(dir);
+    }
+  }
 }
