@@ -48,6 +48,12 @@ public final class ServingApi {
   /** The longest model name a request may carry (a config's names are far shorter in practice). */
   public static final int MAX_MODEL_NAME_CHARS = 1024;
 
+  /**
+   * The metadata key (beside TF Serving's {@code signature_def}) under which tfkit lists the
+   * signatures of a version that cannot run, each with the reason; absent when all can.
+   */
+  public static final String SIGNATURE_ERRORS = "tfkit_signature_errors";
+
   private final ModelManager<SavedModelServable> manager;
   private final Metrics metrics;
   private final Path configBaseDir;
@@ -207,13 +213,23 @@ public final class ServingApi {
             }
           }
           try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
-            return GetModelMetadataResponse.newBuilder()
-                .setModelSpec(
-                    ModelSpec.newBuilder()
-                        .setName(req.getModelSpec().getName())
-                        .setVersion(Int64Value.of(h.version())))
-                .putMetadata("signature_def", Any.pack(h.servable().metadataSignatures()))
-                .build();
+            GetModelMetadataResponse.Builder r =
+                GetModelMetadataResponse.newBuilder()
+                    .setModelSpec(
+                        ModelSpec.newBuilder()
+                            .setName(req.getModelSpec().getName())
+                            .setVersion(Int64Value.of(h.version())))
+                    .putMetadata("signature_def", Any.pack(h.servable().metadataSignatures()));
+            Map<String, String> broken = h.servable().brokenSignatures();
+            if (!broken.isEmpty()) {
+              // tfkit's addition, only for such models: which listed signatures cannot run, and why
+              // (a google.protobuf.Struct; clients that read "signature_def" are unaffected).
+              com.google.protobuf.Struct.Builder st = com.google.protobuf.Struct.newBuilder();
+              broken.forEach(
+                  (k, v) -> st.putFields(k, com.google.protobuf.Value.newBuilder().setStringValue(v).build()));
+              r.putMetadata(SIGNATURE_ERRORS, Any.pack(st.build()));
+            }
+            return r.build();
           }
         });
   }
@@ -271,7 +287,10 @@ public final class ServingApi {
   static ModelVersionStatus toProto(VersionStatus s) {
     var status = tensorflow.serving.Status.StatusProto.newBuilder();
     if (s.error().isPresent()) {
-      status.setErrorCode(org.tensorflow.proto.error.Code.UNKNOWN).setErrorMessage(s.error().get());
+      // The load error's own code, as TF Serving reports it (same names and numbers as gRPC's).
+      org.tensorflow.proto.error.Code code =
+          org.tensorflow.proto.error.Code.valueOf(s.code().orElse(RequestException.Code.UNKNOWN).name());
+      status.setErrorCode(code).setErrorMessage(s.error().get());
     }
     return ModelVersionStatus.newBuilder()
         .setVersion(s.version())
@@ -293,6 +312,9 @@ public final class ServingApi {
           try {
             configs = ServerConfigs.models(req.getConfig(), configBaseDir);
           } catch (IllegalArgumentException e) {
+            if (e.getCause() instanceof RequestException r) {
+              throw new RequestException(r.code(), e.getMessage());
+            }
             throw RequestException.invalidArgument(e.getMessage());
           }
           try {
