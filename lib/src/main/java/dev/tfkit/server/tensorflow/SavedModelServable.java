@@ -178,7 +178,11 @@ public final class SavedModelServable implements AutoCloseable {
       try {
         bundle = loadBundle(copy, threads);
       } catch (RuntimeException e) {
-        throw new IOException("failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(e.getMessage())), e);
+        // Not a signature problem after all: report what the model's own load said.
+        IOException failure =
+            new IOException("failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(cause.getMessage())), cause);
+        failure.addSuppressed(e);
+        throw failure;
       }
       Map<String, String> broken = brokenSignatures(meta, bundle.graph());
       for (Map.Entry<String, String> b : broken.entrySet()) {
