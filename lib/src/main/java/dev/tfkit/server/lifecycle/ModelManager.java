@@ -369,8 +369,10 @@ public final class ModelManager<S> implements AutoCloseable {
   private void load(ModelEntry e, long v, int retriesDone, Object series) {
     ServableId id = new ServableId(e.config.name(), v);
     long fingerprint = 0;
-    transition(VersionStatus.ok(id, ServableState.START));
-    transition(VersionStatus.ok(id, ServableState.LOADING));
+    if (retriesDone == 0) {
+      transition(VersionStatus.ok(id, ServableState.START));
+      transition(VersionStatus.ok(id, ServableState.LOADING));
+    } // a retry keeps the version END with its last error until it succeeds or fails anew
     S servable;
     try {
       Path dir = VersionDiscovery.dirOf(e.config.basePath(), v);
