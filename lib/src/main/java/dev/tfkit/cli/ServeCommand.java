@@ -151,6 +151,23 @@ final class ServeCommand implements Callable<Integer> {
           + " CPU-only host) on another device (TensorFlow's session option; default ${DEFAULT-VALUE}, as in TF Serving).")
   boolean allowSoftPlacement;
 
+  @Option(names = "--max_num_load_retries", defaultValue = "5",
+      description = "How many times a failed version load is retried after the first failure (0: never;"
+          + " default ${DEFAULT-VALUE}, as in TF Serving). A changed version folder or config is tried again"
+          + " in any case.")
+  int maxNumLoadRetries;
+
+  @Option(names = "--load_retry_interval_micros", defaultValue = "60000000",
+      description = "Microseconds between load retries (negative: no wait; default ${DEFAULT-VALUE}, one"
+          + " minute, as in TF Serving).")
+  long loadRetryIntervalMicros;
+
+  @Option(names = "--enable_signature_method_name_check", arity = "0..1", fallbackValue = "true",
+      defaultValue = "false",
+      description = "Refuse Predict on a signature whose method_name is not predict, classify or regress, and"
+          + " Classify/Regress on one that is not classify/regress (default ${DEFAULT-VALUE}, as in TF Serving).")
+  boolean enableSignatureMethodNameCheck;
+
   @Option(names = "--probe_loads", arity = "0..1", fallbackValue = "true", defaultValue = "false",
       description = "tfkit's flag: load each new version in a separate trial JVM first, so that a model"
           + " TensorFlow aborts on fails alone instead of stopping the server (default ${DEFAULT-VALUE};"
@@ -201,6 +218,9 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "unknown flag(s) " + String.join(" ", unmatched) + "; known flags: " + String.join(", ", known));
     }
+    if (maxNumLoadRetries < 0) {
+      throw new IllegalArgumentException("--max_num_load_retries must be 0 or more, got " + maxNumLoadRetries);
+    }
     if (grpcMaxMessageBytes <= 0) {
       throw new IllegalArgumentException("--grpc_max_message_bytes must be positive, got " + grpcMaxMessageBytes);
     }
@@ -228,6 +248,9 @@ final class ServeCommand implements Callable<Integer> {
             .warmup(enableModelWarmup)
             .probeLoads(probeLoads)
             .allowSoftPlacement(allowSoftPlacement)
+            .maxNumLoadRetries(maxNumLoadRetries)
+            .loadRetryInterval(Duration.of(loadRetryIntervalMicros, java.time.temporal.ChronoUnit.MICROS))
+            .signatureMethodNameCheck(enableSignatureMethodNameCheck)
             .maxMessageBytes(grpcMaxMessageBytes)
             .grpcChannelArguments(grpcChannelArguments)
             .inlineRunThreshold(Duration.ofNanos(Math.multiplyExact(inlineRunThresholdMicros, 1000L)))

@@ -90,7 +90,9 @@ public final class EmbeddedServer implements AutoCloseable {
         new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads)
             .probe(b.probeLoads ? Optional.of(new LoadProbe(b.probeTimeout)) : Optional.empty())
             .allowSoftPlacement(b.allowSoftPlacement)
-            .warmupIterations(b.warmupIterations));
+            .warmupIterations(b.warmupIterations)
+            .signatureMethodNameCheck(b.signatureMethodNameCheck));
+    manager.loadRetries(b.maxNumLoadRetries, b.loadRetryInterval);
     Metrics metrics = new Metrics();
     this.api = new ServingApi(manager, metrics, Paths.get("").toAbsolutePath());
     api.requestLogs(requestLogs);
@@ -393,6 +395,9 @@ public final class EmbeddedServer implements AutoCloseable {
     private int warmupIterations = 1;
     private boolean probeLoads;
     private boolean allowSoftPlacement;
+    private boolean signatureMethodNameCheck;
+    private int maxNumLoadRetries = ModelManager.DEFAULT_MAX_NUM_LOAD_RETRIES;
+    private Duration loadRetryInterval = ModelManager.DEFAULT_LOAD_RETRY_INTERVAL;
     private Duration probeTimeout = Duration.ofMinutes(10);
     private MonitoringConfig monitoring;
     private String grpcChannelArguments = "";
@@ -632,6 +637,30 @@ public final class EmbeddedServer implements AutoCloseable {
      */
     public Builder allowSoftPlacement(boolean on) {
       this.allowSoftPlacement = on;
+      return this;
+    }
+
+    /**
+     * TF Serving's {@code --max_num_load_retries} (default 5; 0: a failed load is not retried
+     * on a timer) — a changed folder or config still gets a fresh try.
+     */
+    public Builder maxNumLoadRetries(int retries) {
+      if (retries < 0) {
+        throw new IllegalArgumentException("max_num_load_retries must be 0 or more, got " + retries);
+      }
+      this.maxNumLoadRetries = retries;
+      return this;
+    }
+
+    /** TF Serving's {@code --load_retry_interval_micros} (default 1 minute; negative: no wait). */
+    public Builder loadRetryInterval(Duration d) {
+      this.loadRetryInterval = java.util.Objects.requireNonNull(d, "loadRetryInterval");
+      return this;
+    }
+
+    /** TF Serving's {@code --enable_signature_method_name_check} (default false). */
+    public Builder signatureMethodNameCheck(boolean on) {
+      this.signatureMethodNameCheck = on;
       return this;
     }
 

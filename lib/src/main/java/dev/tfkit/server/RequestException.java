@@ -23,7 +23,9 @@ public final class RequestException extends RuntimeException {
     DEADLINE_EXCEEDED,
     UNAVAILABLE,
     UNIMPLEMENTED,
-    INTERNAL;
+    INTERNAL,
+    /** A failure of no known kind (a failed model load's status, never a request's answer). */
+    UNKNOWN;
 
     /** The HTTP status TF Serving's REST API answers this code with. */
     public int httpStatus() {
@@ -36,7 +38,7 @@ public final class RequestException extends RuntimeException {
         case DEADLINE_EXCEEDED -> 504;
         case UNAVAILABLE -> 503;
         case UNIMPLEMENTED -> 501;
-        case INTERNAL -> 500;
+        case INTERNAL, UNKNOWN -> 500;
       };
     }
   }

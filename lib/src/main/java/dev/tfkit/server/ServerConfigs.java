@@ -67,6 +67,36 @@ public final class ServerConfigs {
   }
 
   /**
+   * Refuses a model whose platform is not TensorFlow as TF Serving's ServerCore does: the
+   * deprecated {@code model_type} with {@code model_platform} too, or a type other than TENSORFLOW,
+   * is INVALID_ARGUMENT; a {@code model_platform} other than {@code tensorflow} FAILED_PRECONDITION
+   * ("PlatformConfigMap has no entry for platform ..."). The code travels as the cause.
+   */
+  private static void checkPlatform(tensorflow.serving.ModelServerConfigOuterClass.ModelConfig m) {
+    String model = "model '" + m.getName() + "': ";
+    if (m.getModelTypeValue() != 0) {
+      if (!m.getModelPlatform().isEmpty()) {
+        throw new IllegalArgumentException(
+            model + "Illegal setting both ModelServerConfig::model_type (deprecated) and"
+                + " ModelServerConfig::model_platform, model name is " + m.getName());
+      }
+      if (m.getModelType() != tensorflow.serving.ModelServerConfigOuterClass.ModelType.TENSORFLOW) {
+        throw new IllegalArgumentException(
+            model + "ModelServerConfig::model_type choice " + m.getModelTypeValue() + " not supported.");
+      }
+      return;
+    }
+    if (!m.getModelPlatform().isEmpty() && !m.getModelPlatform().equals("tensorflow")) {
+      String msg =
+          model + "field model_platform: PlatformConfigMap has no entry for platform "
+              + m.getModelPlatform() + " (tfkit serves the 'tensorflow' platform only, as TF Serving's"
+              + " open-source server)";
+      throw new IllegalArgumentException(
+          msg, new dev.tfkit.server.RequestException(dev.tfkit.server.RequestException.Code.FAILED_PRECONDITION, msg));
+    }
+  }
+
+  /**
    * The models of a {@code ModelServerConfig} as lifecycle configs; relative base paths resolve
    * against {@code baseDir}.
    *
@@ -74,7 +104,12 @@ public final class ServerConfigs {
    */
   public static List<ModelConfig> models(ModelServerConfig config, Path baseDir) {
     if (config.getConfigCase() == ModelServerConfig.ConfigCase.CUSTOM_MODEL_CONFIG) {
-      throw new IllegalArgumentException("custom_model_config is not supported; use model_config_list");
+      // TF Serving's open-source server has no custom_model_config_loader and refuses it
+      // (INVALID_ARGUMENT "Missing custom_model_config_loader in ServerCore Options").
+      throw new IllegalArgumentException(
+          "ModelServerConfig field custom_model_config cannot be served: Missing"
+              + " custom_model_config_loader in ServerCore Options (as in TF Serving, only"
+              + " model_config_list is served; list the models there)");
     }
     List<ModelConfig> out = new ArrayList<>();
     for (var m : config.getModelConfigList().getConfigList()) {
@@ -84,14 +119,7 @@ public final class ServerConfigs {
       if (m.getBasePath().isEmpty()) {
         throw new IllegalArgumentException("model '" + m.getName() + "' has no base_path");
       }
-      if (!m.getModelPlatform().isEmpty() && !m.getModelPlatform().equals("tensorflow")) {
-        throw new IllegalArgumentException(
-            "model '"
-                + m.getName()
-                + "': model_platform '"
-                + m.getModelPlatform()
-                + "' is not supported (only 'tensorflow')");
-      }
+      checkPlatform(m);
       if (m.hasLoggingConfig()) {
         dev.tfkit.server.logging.RequestLogs.check(m.getName(), m.getLoggingConfig(), baseDir);
       }

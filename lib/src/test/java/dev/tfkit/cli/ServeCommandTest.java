@@ -425,4 +425,24 @@ class ServeCommandTest {
       java.nio.file.Files.delete(dir);
     }
   }
+
+  @Test
+  void loadRetryAndMethodNameCheckFlagsHaveTfServingsDefaults() {
+    ServeCommand dflt = new ServeCommand();
+    new CommandLine(dflt).parseArgs("--model_base_path=x");
+    assertThat(dflt.maxNumLoadRetries).isEqualTo(5);
+    assertThat(dflt.loadRetryIntervalMicros).isEqualTo(60_000_000L);
+    assertThat(dflt.enableSignatureMethodNameCheck).isFalse();
+    ServeCommand cmd = new ServeCommand();
+    new CommandLine(cmd)
+        .parseArgs("--model_base_path=x", "--max_num_load_retries=0", "--load_retry_interval_micros", "250",
+            "--enable_signature_method_name_check");
+    assertThat(cmd.maxNumLoadRetries).isZero();
+    assertThat(cmd.loadRetryIntervalMicros).isEqualTo(250L);
+    assertThat(cmd.enableSignatureMethodNameCheck).isTrue();
+    Run bad = run("serve", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
+        "--port=0", "--rest_api_port=0", "--max_num_load_retries=-1");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("max_num_load_retries").contains("-1");
+  }
 }

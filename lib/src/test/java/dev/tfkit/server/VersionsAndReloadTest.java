@@ -263,4 +263,43 @@ class VersionsAndReloadTest {
         .hasMessageContaining("text-format tensorflow.serving.ModelServerConfig")
         .hasMessageContaining("line 1, column");
   }
+
+  @Test
+  void aVersionFixedWithinTheLoadRetriesServesWithNoPollAndStatusCarriesTheLoadErrorsCode() throws Exception {
+    // A version whose checkpoint index is missing (a copy still running) fails FAILED_PRECONDITION;
+    // polling is off, so only --max_num_load_retries can bring it up once the file is back.
+    Path v123 = Fixtures.tfServing("saved_model_half_plus_two_cpu").resolve("00000123");
+    Path base = tmp.resolve("retry");
+    TestDirs.copyTree(v123, base.resolve("1"));
+    Path index = base.resolve("1/variables/variables.index");
+    Path aside = tmp.resolve("variables.index");
+    Files.move(index, aside);
+    try (EmbeddedServer server =
+            EmbeddedServer.builder()
+                .model("r", base)
+                .fileSystemPollWait(java.time.Duration.ZERO)
+                .maxNumLoadRetries(50)
+                .loadRetryInterval(java.time.Duration.ofMillis(100))
+                .grpcPort(0)
+                .noRest()
+                .start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+      try {
+        var models = ModelServiceGrpc.newBlockingStub(ch);
+        ModelVersionStatus failed = status(models, "r").get(0);
+        assertThat(failed.getState()).isEqualTo(ModelVersionStatus.State.END);
+        assertThat(failed.getStatus().getErrorCode()).isEqualTo(org.tensorflow.proto.error.Code.FAILED_PRECONDITION);
+        assertThat(failed.getStatus().getErrorMessage()).contains("being copied");
+        Files.move(aside, index);
+        await("the retry to load version 1", () -> server.models().availableVersions("r").contains(1L));
+        ModelVersionStatus ok = status(models, "r").get(0);
+        assertThat(ok.getState()).isEqualTo(ModelVersionStatus.State.AVAILABLE);
+        assertThat(ok.getStatus().getErrorCode()).isEqualTo(org.tensorflow.proto.error.Code.OK);
+        assertThat(predictVersion(PredictionServiceGrpc.newBlockingStub(ch), ModelSpec.newBuilder().setName("r").build()))
+            .isEqualTo(1);
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
 }

@@ -66,6 +66,7 @@ final class GrpcErrors {
           case UNAVAILABLE -> Status.UNAVAILABLE;
           case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
           case INTERNAL -> Status.INTERNAL;
+          case UNKNOWN -> Status.UNKNOWN;
         };
     return s.withDescription(bounded(e.getMessage())).asRuntimeException();
   }

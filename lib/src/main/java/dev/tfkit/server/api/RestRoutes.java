@@ -304,10 +304,21 @@ final class RestRoutes {
     } catch (InvalidProtocolBufferException e) {
       throw RequestException.internal("Failed to unpack 'Any' object to 'SignatureDefMap'.", e);
     }
+    String errors = "";
+    if (r.containsMetadata(ServingApi.SIGNATURE_ERRORS)) {
+      try {
+        errors =
+            ",\n\"" + ServingApi.SIGNATURE_ERRORS + "\": "
+                + print(r.getMetadataOrThrow(ServingApi.SIGNATURE_ERRORS).unpack(com.google.protobuf.Struct.class));
+      } catch (InvalidProtocolBufferException e) {
+        throw RequestException.internal("Failed to unpack 'Any' object to 'Struct'.", e);
+      }
+    }
     return "{\n\"model_spec\":"
         + print(r.getModelSpec())
         + ",\n\"metadata\": {\"signature_def\": "
         + print(map)
+        + errors
         + "}\n}\n";
   }
 

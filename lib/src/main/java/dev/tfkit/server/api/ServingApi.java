@@ -55,6 +55,13 @@ public final class ServingApi {
   public static final int MAX_MODEL_NAME_CHARS = 1024;
 
   private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
+
+  /**
+   * The metadata key (beside TF Serving's {@code signature_def}) under which tfkit lists the
+   * signatures of a version that cannot run, each with the reason; absent when all can.
+   */
+  public static final String SIGNATURE_ERRORS = "tfkit_signature_errors";
+
   private final ModelManager<SavedModelServable> manager;
   private volatile RequestLogs requestLogs;
   private final Metrics metrics;
@@ -270,13 +277,23 @@ public final class ServingApi {
             }
           }
           try (var h = acquire(req.hasModelSpec(), req.getModelSpec())) {
-            return GetModelMetadataResponse.newBuilder()
-                .setModelSpec(
-                    ModelSpec.newBuilder()
-                        .setName(req.getModelSpec().getName())
-                        .setVersion(Int64Value.of(h.version())))
-                .putMetadata("signature_def", Any.pack(h.servable().metadataSignatures()))
-                .build();
+            GetModelMetadataResponse.Builder r =
+                GetModelMetadataResponse.newBuilder()
+                    .setModelSpec(
+                        ModelSpec.newBuilder()
+                            .setName(req.getModelSpec().getName())
+                            .setVersion(Int64Value.of(h.version())))
+                    .putMetadata("signature_def", Any.pack(h.servable().metadataSignatures()));
+            Map<String, String> broken = h.servable().brokenSignatures();
+            if (!broken.isEmpty()) {
+              // tfkit's addition, only for such models: which listed signatures cannot run, and why
+              // (a google.protobuf.Struct; clients that read "signature_def" are unaffected).
+              com.google.protobuf.Struct.Builder st = com.google.protobuf.Struct.newBuilder();
+              broken.forEach(
+                  (k, v) -> st.putFields(k, com.google.protobuf.Value.newBuilder().setStringValue(v).build()));
+              r.putMetadata(SIGNATURE_ERRORS, Any.pack(st.build()));
+            }
+            return r.build();
           }
         });
   }
@@ -334,7 +351,10 @@ public final class ServingApi {
   static ModelVersionStatus toProto(VersionStatus s) {
     var status = tensorflow.serving.Status.StatusProto.newBuilder();
     if (s.error().isPresent()) {
-      status.setErrorCode(org.tensorflow.proto.error.Code.UNKNOWN).setErrorMessage(s.error().get());
+      // The load error's own code, as TF Serving reports it (same names and numbers as gRPC's).
+      org.tensorflow.proto.error.Code code =
+          org.tensorflow.proto.error.Code.valueOf(s.code().orElse(RequestException.Code.UNKNOWN).name());
+      status.setErrorCode(code).setErrorMessage(s.error().get());
     }
     return ModelVersionStatus.newBuilder()
         .setVersion(s.version())
@@ -356,6 +376,9 @@ public final class ServingApi {
           try {
             configs = ServerConfigs.models(req.getConfig(), configBaseDir);
           } catch (IllegalArgumentException e) {
+            if (e.getCause() instanceof RequestException r) {
+              throw new RequestException(r.code(), e.getMessage());
+            }
             throw RequestException.invalidArgument(e.getMessage());
           }
           try {

@@ -53,12 +53,29 @@ public final class ModelManager<S> implements AutoCloseable {
   private volatile Map<String, Map<String, Long>> labels = Map.of();
 
   private ScheduledExecutorService poller;
+  /** Runs load retries (TF Serving's max_num_load_retries / load_retry_interval_micros). */
+  private ScheduledExecutorService retrier;
+  private int maxNumLoadRetries = DEFAULT_MAX_NUM_LOAD_RETRIES;
+  private Duration loadRetryInterval = DEFAULT_LOAD_RETRY_INTERVAL;
+  private final java.util.concurrent.atomic.AtomicInteger pendingRetries =
+      new java.util.concurrent.atomic.AtomicInteger();
   private boolean closed;
+
+  /** TF Serving's default {@code --max_num_load_retries}. */
+  public static final int DEFAULT_MAX_NUM_LOAD_RETRIES = 5;
+  /** TF Serving's default {@code --load_retry_interval_micros}: one minute. */
+  public static final Duration DEFAULT_LOAD_RETRY_INTERVAL = Duration.ofMinutes(1);
 
   private final class ModelEntry {
     ModelConfig config;
     /** Failed versions and the fingerprint their folder had when the load began. */
     final Map<Long, Long> failed = new HashMap<>();
+    /**
+     * The retry series of each failed version: a fresh one starts with every load not made by a
+     * retry (first sight, a changed folder, a changed config), and a scheduled retry runs only
+     * while its series is the version's current one.
+     */
+    final Map<Long, Object> retrySeries = new HashMap<>();
 
     ModelEntry(ModelConfig config) {
       this.config = config;
@@ -76,6 +93,28 @@ public final class ModelManager<S> implements AutoCloseable {
   public ModelManager(ServableLoader<S> loader, Consumer<VersionStatus> listener) {
     this.loader = Objects.requireNonNull(loader, "loader");
     this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * How often a failed load is retried, and how long apart, as TF Serving's {@code
+   * --max_num_load_retries} (0: never) and {@code --load_retry_interval_micros} (negative: no
+   * wait). Unlike TF Serving, which retries inside the load and keeps the version LOADING, the
+   * version shows END with the error at once and the retries run in the background; they stop
+   * when one succeeds, when the version is no longer wanted, and when a changed folder or config
+   * starts a fresh series (with the full count again).
+   */
+  public synchronized ModelManager<S> loadRetries(int maxNumLoadRetries, Duration interval) {
+    if (maxNumLoadRetries < 0) {
+      throw new IllegalArgumentException("max_num_load_retries must be 0 or more, not " + maxNumLoadRetries);
+    }
+    this.maxNumLoadRetries = maxNumLoadRetries;
+    this.loadRetryInterval = Objects.requireNonNull(interval, "interval");
+    return this;
+  }
+
+  /** Load retries scheduled and not yet run (for tests and status pages). */
+  public int pendingRetries() {
+    return pendingRetries.get();
   }
 
   // ---------------------------------------------------------------- configuration
@@ -109,6 +148,7 @@ public final class ModelManager<S> implements AutoCloseable {
       } else if (!e.config.equals(c)) {
         e.config = c;
         e.failed.clear(); // a changed config deserves a fresh attempt
+        e.retrySeries.clear();
       }
     }
     List<String> labelErrors = new ArrayList<>();
@@ -285,13 +325,14 @@ public final class ModelManager<S> implements AutoCloseable {
       return;
     }
     e.failed.keySet().retainAll(onDisk);
+    e.retrySeries.keySet().retainAll(e.failed.keySet());
     NavigableSet<Long> aspired = c.policy().select(onDisk);
     // Newest first, so that the version "latest" requests reach is up as soon as possible.
     for (Long v : aspired.descendingSet()) {
       if (isServing(c.name(), v) || (e.failed.containsKey(v) && !folderChanged(e, v))) {
         continue;
       }
-      load(e, v);
+      load(e, v, 0, new Object());
     }
     boolean anyAspiredAvailable = aspired.stream().anyMatch(v -> isServing(c.name(), v));
     if (aspired.isEmpty() || anyAspiredAvailable) {
@@ -321,11 +362,17 @@ public final class ModelManager<S> implements AutoCloseable {
     }
   }
 
-  private void load(ModelEntry e, long v) {
+  /**
+   * Loads version {@code v}; {@code retriesDone} counts the retries of {@code series} before this
+   * one (0 for a first attempt).
+   */
+  private void load(ModelEntry e, long v, int retriesDone, Object series) {
     ServableId id = new ServableId(e.config.name(), v);
     long fingerprint = 0;
-    transition(VersionStatus.ok(id, ServableState.START));
-    transition(VersionStatus.ok(id, ServableState.LOADING));
+    if (retriesDone == 0) {
+      transition(VersionStatus.ok(id, ServableState.START));
+      transition(VersionStatus.ok(id, ServableState.LOADING));
+    } // a retry keeps the version END with its last error until it succeeds or fails anew
     S servable;
     try {
       Path dir = VersionDiscovery.dirOf(e.config.basePath(), v);
@@ -337,10 +384,26 @@ public final class ModelManager<S> implements AutoCloseable {
       }
     } catch (Exception | LinkageError ex) {
       String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+      RequestException.Code code;
+      try {
+        code = loader.errorCode(ex);
+      } catch (RuntimeException codeFailure) {
+        code = RequestException.Code.UNKNOWN;
+      }
       e.failed.put(v, fingerprint);
-      transition(VersionStatus.failed(id, msg));
+      e.retrySeries.put(v, series);
+      transition(VersionStatus.failed(id, msg, code));
+      if (retriesDone < maxNumLoadRetries) {
+        scheduleRetry(e, v, retriesDone + 1, series);
+      } else if (maxNumLoadRetries > 0) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "Retrying of Loading servable: " + id + " exhausted max_num_load_retries: " + maxNumLoadRetries);
+      }
       return;
     }
+    e.failed.remove(v);
+    e.retrySeries.remove(v);
     LoadedVersion<S> lv = new LoadedVersion<>(id, servable, this::unloadNow);
     Map<String, NavigableMap<Long, LoadedVersion<S>>> next = new HashMap<>(serving);
     NavigableMap<Long, LoadedVersion<S>> versions =
@@ -349,6 +412,52 @@ public final class ModelManager<S> implements AutoCloseable {
     next.put(id.name(), Collections.unmodifiableNavigableMap(versions));
     serving = Map.copyOf(next);
     transition(VersionStatus.ok(id, ServableState.AVAILABLE));
+  }
+
+  private void scheduleRetry(ModelEntry e, long v, int retry, Object series) {
+    if (retrier == null) {
+      retrier =
+          Executors.newSingleThreadScheduledExecutor(
+              dev.tfkit.server.DaemonThreads.named("tfkit-load-retry"));
+    }
+    long delayMs = Math.max(0, loadRetryInterval.toMillis());
+    pendingRetries.incrementAndGet();
+    retrier.schedule(
+        () -> {
+          try {
+            retry(e, v, retry, series);
+          } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "retrying a load failed: " + ex.getMessage(), ex);
+          } finally {
+            pendingRetries.decrementAndGet();
+          }
+        },
+        delayMs,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized void retry(ModelEntry e, long v, int retry, Object series) {
+    // Only while the version is still wanted, still failed, and this is still its series.
+    if (closed || models.get(e.config.name()) != e || e.retrySeries.get(v) != series) {
+      return;
+    }
+    SortedSet<Long> onDisk;
+    try {
+      onDisk = VersionDiscovery.versions(e.config.basePath());
+    } catch (IOException ex) {
+      return;
+    }
+    if (!e.config.policy().select(onDisk).contains(v) || isServing(e.config.name(), v)) {
+      return;
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Retrying of Loading servable: " + new ServableId(e.config.name(), v) + " retry: " + retry);
+    load(e, v, retry, series);
+    if (isServing(e.config.name(), v)) {
+      // Retire what the policy no longer wants now that this version serves (as a poll would).
+      reconcile(e);
+    }
   }
 
   /** Stops new requests reaching the version; it unloads when the last one in flight ends. */
@@ -430,12 +539,14 @@ public final class ModelManager<S> implements AutoCloseable {
   @Override
   public void close() {
     ScheduledExecutorService p;
+    ScheduledExecutorService r;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       p = poller;
+      r = retrier;
       for (String name : new ArrayList<>(serving.keySet())) {
         unloadAll(name);
       }
@@ -443,6 +554,10 @@ public final class ModelManager<S> implements AutoCloseable {
     }
     if (p != null) {
       p.shutdownNow();
+    }
+    if (r != null) {
+      r.shutdownNow();
+      pendingRetries.set(0);
     }
   }
 }

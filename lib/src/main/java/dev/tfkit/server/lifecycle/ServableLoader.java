@@ -17,4 +17,18 @@ public interface ServableLoader<S> {
 
   /** Releases what {@link #load} acquired; called once no request uses the servable any more. */
   void unload(ServableId id, S servable) throws Exception;
+
+  /**
+   * The canonical code of a failed {@link #load}, as the version's status reports it (TF Serving's
+   * status carries the load error's own code): a {@link dev.tfkit.server.RequestException}'s code
+   * by default, else UNKNOWN.
+   */
+  default dev.tfkit.server.RequestException.Code errorCode(Throwable loadFailure) {
+    for (Throwable t = loadFailure; t != null; t = t.getCause()) {
+      if (t instanceof dev.tfkit.server.RequestException r) {
+        return r.code();
+      }
+    }
+    return dev.tfkit.server.RequestException.Code.UNKNOWN;
+  }
 }

@@ -1,25 +1,36 @@
 package dev.tfkit.server.lifecycle;
 
+import dev.tfkit.server.RequestException;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The state of one model version as status reports show it: the state and, for a failed load, the
- * error message (empty when all is well).
+ * error message and its canonical code (empty when all is well).
  */
-public record VersionStatus(ServableId id, ServableState state, Optional<String> error) {
+public record VersionStatus(
+    ServableId id, ServableState state, Optional<String> error, Optional<RequestException.Code> code) {
   public VersionStatus {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(error, "error");
+    Objects.requireNonNull(code, "code");
+    if (error.isPresent() && code.isEmpty()) {
+      code = Optional.of(RequestException.Code.UNKNOWN);
+    }
+  }
+
+  /** A status whose error, if any, has no known code (UNKNOWN). */
+  public VersionStatus(ServableId id, ServableState state, Optional<String> error) {
+    this(id, state, error, Optional.empty());
   }
 
   static VersionStatus ok(ServableId id, ServableState state) {
     return new VersionStatus(id, state, Optional.empty());
   }
 
-  static VersionStatus failed(ServableId id, String error) {
-    return new VersionStatus(id, ServableState.END, Optional.of(error));
+  static VersionStatus failed(ServableId id, String error, RequestException.Code code) {
+    return new VersionStatus(id, ServableState.END, Optional.of(error), Optional.of(code));
   }
 
   public long version() {

@@ -16,6 +16,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
   private final SessionThreads threads;
   private volatile boolean allowSoftPlacement;
   private volatile int warmupIterations = 1;
+  private volatile boolean methodNameCheck;
   private volatile Optional<LoadProbe> probe = Optional.empty();
 
   public SavedModelLoader(
@@ -49,6 +50,12 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     return this;
   }
 
+  /** TF Serving's {@code --enable_signature_method_name_check} for every version loaded. */
+  public SavedModelLoader signatureMethodNameCheck(boolean on) {
+    this.methodNameCheck = on;
+    return this;
+  }
+
   /** Loads each version in a separate trial JVM first ({@link LoadProbe}); empty: load directly. */
   public SavedModelLoader probe(Optional<LoadProbe> probe) {
     this.probe = probe;
@@ -63,6 +70,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     }
     SavedModelServable s =
         SavedModelServable.load(dir, validator, new SessionOptions(threads, allowSoftPlacement));
+    s.methodNameCheck(methodNameCheck);
     try {
       if (warmup) {
         Warmup.run(s, dir, warmupIterations);
@@ -73,6 +81,67 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
       s.close();
       throw e;
     }
+  }
+
+  /**
+   * The code TF Serving's status would carry for this load failure: TensorFlow's own (TF Java's
+   * exception class, or the wording of the codes it has no class for), NOT_FOUND for a folder
+   * with no SavedModel, INVALID_ARGUMENT for a model tfkit's checks refuse.
+   */
+  @Override
+  public dev.tfkit.server.RequestException.Code errorCode(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof dev.tfkit.server.RequestException r) {
+        return r.code();
+      }
+      var code = tensorFlowCode(t);
+      if (code != null) {
+        return code;
+      }
+    }
+    String msg = String.valueOf(failure.getMessage());
+    if (msg.contains("Could not find SavedModel .pb or .pbtxt")
+        || msg.contains("Op type not registered")
+        || msg.contains("No such file or directory")) {
+      return dev.tfkit.server.RequestException.Code.NOT_FOUND;
+    }
+    if (msg.contains("being copied")) {
+      return dev.tfkit.server.RequestException.Code.FAILED_PRECONDITION;
+    }
+    if (msg.contains("killed by signal")) {
+      return dev.tfkit.server.RequestException.Code.INTERNAL;
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException) {
+        return dev.tfkit.server.RequestException.Code.INVALID_ARGUMENT;
+      }
+    }
+    return dev.tfkit.server.RequestException.Code.UNKNOWN;
+  }
+
+  private static dev.tfkit.server.RequestException.Code tensorFlowCode(Throwable t) {
+    if (t instanceof org.tensorflow.exceptions.TFInvalidArgumentException) {
+      return dev.tfkit.server.RequestException.Code.INVALID_ARGUMENT;
+    }
+    if (t instanceof org.tensorflow.exceptions.TFFailedPreconditionException) {
+      return dev.tfkit.server.RequestException.Code.FAILED_PRECONDITION;
+    }
+    if (t instanceof org.tensorflow.exceptions.TFOutOfRangeException) {
+      return dev.tfkit.server.RequestException.Code.OUT_OF_RANGE;
+    }
+    if (t instanceof org.tensorflow.exceptions.TFResourceExhaustedException) {
+      return dev.tfkit.server.RequestException.Code.RESOURCE_EXHAUSTED;
+    }
+    if (t instanceof org.tensorflow.exceptions.TFPermissionDeniedException) {
+      return dev.tfkit.server.RequestException.Code.PERMISSION_DENIED;
+    }
+    if (t instanceof org.tensorflow.exceptions.TFUnauthenticatedException) {
+      return dev.tfkit.server.RequestException.Code.UNAUTHENTICATED;
+    }
+    if (t instanceof org.tensorflow.exceptions.TFUnimplementedException) {
+      return dev.tfkit.server.RequestException.Code.UNIMPLEMENTED;
+    }
+    return null;
   }
 
   @Override

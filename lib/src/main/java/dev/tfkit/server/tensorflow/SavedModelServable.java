@@ -49,16 +49,27 @@ public final class SavedModelServable implements AutoCloseable {
   private final MetaGraphDef metaGraph;
   private final Map<String, SignatureDef> signatures;
   private final InputValidator validator;
+  /** Signatures that do not match the graph (name → why): listed, but their requests fail. */
+  private final Map<String, String> broken;
+  private static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
   private volatile Batcher batcher;
+  /** TF Serving's {@code --enable_signature_method_name_check}. */
+  private volatile boolean methodNameCheck;
+  private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
   private final Map<String, RunStats> runStats = new java.util.concurrent.ConcurrentHashMap<>();
 
   private SavedModelServable(
-      AutoCloseable owner, Session session, MetaGraphDef metaGraph, InputValidator validator) {
+      AutoCloseable owner,
+      Session session,
+      MetaGraphDef metaGraph,
+      InputValidator validator,
+      Map<String, String> broken) {
     this.owner = owner;
     this.session = session;
     this.metaGraph = metaGraph;
     this.signatures = Map.copyOf(metaGraph.getSignatureDefMap());
     this.validator = validator;
+    this.broken = Map.copyOf(broken);
   }
 
   /**
@@ -92,15 +103,16 @@ public final class SavedModelServable implements AutoCloseable {
       }
       SavedModelBundle bundle;
       try {
-        bundle =
-            SavedModelBundle.loader(dir.toString())
-                .withTags("serve")
-                .withConfigProto(threads.configProto())
-                .load();
+        bundle = loadBundle(dir, threads);
+      } catch (IllegalArgumentException e) {
+        // TF Java refuses the whole model when one signature does not match its graph (a declared
+        // dtype differing from the tensor's, a tensor that is not there); TF Serving loads such a
+        // model and fails only that signature's requests. Load it without those signatures.
+        return loadWithoutBrokenSignatures(dir, validator, threads, e);
       } catch (RuntimeException e) {
         throw new IOException("failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(e.getMessage())), e);
       }
-      return new SavedModelServable(bundle, bundle.session(), bundle.metaGraphDef(), validator);
+      return new SavedModelServable(bundle, bundle.session(), bundle.metaGraphDef(), validator, Map.of());
     }
     if (Files.isRegularFile(dir.resolve("export.meta"))) {
       return loadLegacy(dir, validator, threads);
@@ -111,6 +123,159 @@ public final class SavedModelServable implements AutoCloseable {
 
   public static SavedModelServable load(Path dir) throws IOException {
     return load(dir, new InputValidator());
+  }
+
+  private static SavedModelBundle loadBundle(Path dir, SessionOptions threads) {
+    return SavedModelBundle.loader(dir.toString())
+        .withTags("serve")
+        .withConfigProto(threads.configProto())
+        .load();
+  }
+
+  /**
+   * Loads a SavedModel whose signatures TF Java refused (it checks each signature's declared dtype
+   * and shape against the graph, and refuses the whole model for one mismatch; TensorFlow's loader
+   * and TF Serving do not): loads a copy of the folder whose {@code saved_model.pb} has no
+   * signatures but TF2's init op (every other entry linked, not copied; tfkit runs signatures by
+   * tensor name, never through TF Java's signature functions), then checks each signature against
+   * the loaded graph. One naming a tensor the graph lacks, or declaring another dtype, is kept as
+   * broken: listed in metadata, its requests refused with the reason. A declared shape that differs
+   * from the graph's breaks nothing: requests are checked against the graph's shape.
+   */
+  private static SavedModelServable loadWithoutBrokenSignatures(
+      Path dir, InputValidator validator, SessionOptions threads, IllegalArgumentException cause)
+      throws IOException {
+    dev.tfkit.savedmodel.SavedModelInfo info;
+    MetaGraphDef meta;
+    try {
+      info = dev.tfkit.savedmodel.SavedModelInfo.read(dir);
+      meta = info.metaGraph("serve");
+    } catch (RuntimeException e) {
+      throw new IOException(
+          "failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(cause.getMessage())), cause);
+    }
+    org.tensorflow.proto.SavedModel.Builder model = info.proto().toBuilder();
+    for (int i = 0; i < model.getMetaGraphsCount(); i++) {
+      MetaGraphDef.Builder mg = model.getMetaGraphsBuilder(i);
+      SignatureDef init = mg.getSignatureDefMap().get(INIT_OP_SIGNATURE);
+      mg.clearSignatureDef();
+      if (init != null) {
+        mg.putSignatureDef(INIT_OP_SIGNATURE, init);
+      }
+    }
+    Path copy = Files.createTempDirectory("tfkit-signatures-");
+    try {
+      try (var entries = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) entries::iterator) {
+          String name = p.getFileName().toString();
+          if (!name.equals("saved_model.pb") && !name.equals("saved_model.pbtxt")) {
+            Files.createSymbolicLink(copy.resolve(name), p.toAbsolutePath());
+          }
+        }
+      }
+      Files.write(copy.resolve("saved_model.pb"), model.build().toByteArray());
+      SavedModelBundle bundle;
+      try {
+        bundle = loadBundle(copy, threads);
+      } catch (RuntimeException e) {
+        // Not a signature problem after all: report what the model's own load said.
+        IOException failure =
+            new IOException("failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(cause.getMessage())), cause);
+        failure.addSuppressed(e);
+        throw failure;
+      }
+      Map<String, String> broken = brokenSignatures(meta, bundle.graph());
+      for (Map.Entry<String, String> b : broken.entrySet()) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "SavedModel " + dir + ": signature \"" + b.getKey() + "\" cannot be served and its"
+                + " requests will fail (the model's other signatures serve): " + b.getValue());
+      }
+      AutoCloseable owner =
+          () -> {
+            try {
+              bundle.close();
+            } finally {
+              deleteCopy(copy);
+            }
+          };
+      return new SavedModelServable(owner, bundle.session(), meta, validator, broken);
+    } catch (IOException | RuntimeException | Error e) {
+      deleteCopy(copy);
+      throw e;
+    }
+  }
+
+  private static void deleteCopy(Path copy) {
+    try (var entries = Files.list(copy)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        Files.deleteIfExists(p); // links and the rewritten saved_model.pb; never a link's target
+      }
+      Files.deleteIfExists(copy);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "could not delete " + copy + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The signatures of {@code meta} that name a tensor {@code g} lacks or declare a dtype other
+   * than the tensor's, each with the reason (in TF Java's and TensorFlow's words).
+   */
+  static Map<String, String> brokenSignatures(MetaGraphDef meta, Graph g) {
+    Map<String, String> broken = new java.util.TreeMap<>();
+    for (Map.Entry<String, SignatureDef> s : meta.getSignatureDefMap().entrySet()) {
+      if (s.getKey().equals(INIT_OP_SIGNATURE)) {
+        continue;
+      }
+      String reason = null;
+      for (var io : List.of(Map.entry("Input", s.getValue().getInputsMap()), Map.entry("Output", s.getValue().getOutputsMap()))) {
+        for (Map.Entry<String, TensorInfo> t : new java.util.TreeMap<>(io.getValue()).entrySet()) {
+          reason = mismatch(io.getKey(), t.getKey(), t.getValue(), g);
+          if (reason != null) {
+            break;
+          }
+        }
+        if (reason != null) {
+          break;
+        }
+      }
+      if (reason != null) {
+        broken.put(s.getKey(), reason);
+      }
+    }
+    return broken;
+  }
+
+  private static String mismatch(String kind, String alias, TensorInfo info, Graph g) {
+    if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
+      return null;
+    }
+    String tensor = info.getName();
+    int colon = tensor.lastIndexOf(':');
+    String node = colon < 0 ? tensor : tensor.substring(0, colon);
+    int index = 0;
+    if (colon >= 0) {
+      try {
+        index = Integer.parseInt(tensor.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        return kind + " \"" + alias + "\" names tensor \"" + tensor + "\", which is not a tensor name";
+      }
+    }
+    var op = g.operation(node);
+    if (op == null) {
+      return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" is not in the graph";
+    }
+    if (index < 0 || index >= op.numOutputs()) {
+      return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" is not in the graph (node \""
+          + node + "\" has " + op.numOutputs() + " outputs)";
+    }
+    DataType inGraph = dev.tfkit.tensor.DataTypes.base(op.output(index).dataType());
+    DataType declared = dev.tfkit.tensor.DataTypes.base(info.getDtype());
+    if (inGraph != declared) {
+      return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" has data type " + inGraph
+          + " in the graph, but the signature declares " + info.getDtype();
+    }
+    return null;
   }
 
   private static SavedModelServable loadLegacy(
@@ -174,7 +339,7 @@ public final class SavedModelServable implements AutoCloseable {
           session.close();
           g.close();
         };
-    return new SavedModelServable(owner, session, meta, validator);
+    return new SavedModelServable(owner, session, meta, validator, Map.of());
   }
 
   /**
@@ -260,7 +425,21 @@ public final class SavedModelServable implements AutoCloseable {
       throw RequestException.failedPrecondition(
           "Serving signature key \"" + RequestException.echo(key) + "\" not found.");
     }
+    String why = broken.get(key);
+    if (why != null) {
+      // What TensorFlow answers when TF Serving runs such a signature: INVALID_ARGUMENT.
+      throw RequestException.invalidArgument(
+          "Signature \"" + key + "\" of this model cannot be run: " + why);
+    }
     return s;
+  }
+
+  /**
+   * Signatures that do not match the model's graph, each with the reason: the model loaded
+   * without them, metadata still lists them, and their requests are answered INVALID_ARGUMENT.
+   */
+  public Map<String, String> brokenSignatures() {
+    return broken;
   }
 
   /**
@@ -306,6 +485,16 @@ public final class SavedModelServable implements AutoCloseable {
     return b == null ? 0 : b.takenBatches();
   }
 
+  /**
+   * With {@code on}, Predict refuses a signature whose method_name is none of predict, classify,
+   * regress (INTERNAL, as TF Serving's predict_util), and Classify / Regress one whose method_name
+   * is not classify / regress (INVALID_ARGUMENT) — TF Serving's {@code
+   * --enable_signature_method_name_check}; off by default, as there.
+   */
+  public void methodNameCheck(boolean on) {
+    this.methodNameCheck = on;
+  }
+
   /** Merges concurrent predict calls through {@code b} from now on (null: run each alone). */
   void batcher(Batcher b) {
     this.batcher = b;
@@ -321,6 +510,16 @@ public final class SavedModelServable implements AutoCloseable {
     SignatureDef sig = signature(signatureName);
     // Like TF Serving's default (--enable_signature_method_name_check=false), any signature can
     // be predicted; TF2 exports write "predict" as the method of every signature.
+    if (methodNameCheck
+        && !sig.getMethodName().equals(PREDICT_METHOD)
+        && !sig.getMethodName().equals(CLASSIFY_METHOD)
+        && !sig.getMethodName().equals(REGRESS_METHOD)) {
+      throw new RequestException(
+          RequestException.Code.INTERNAL,
+          "Expected prediction signature method_name to be one of {" + PREDICT_METHOD + ", "
+              + CLASSIFY_METHOD + ", " + REGRESS_METHOD + "}. Was: "
+              + RequestException.echo(sig.getMethodName()));
+    }
     validator.validate(sig, inputs);
     List<String> aliases = outputAliases(sig, outputFilter);
     Batcher b = batcher;
@@ -478,6 +677,7 @@ public final class SavedModelServable implements AutoCloseable {
   /** Runs a classify signature on tf.Example inputs, as TF Serving's Classify does. */
   public ClassificationResult classify(String signatureName, Input input) {
     SignatureDef sig = signature(signatureName);
+    checkMethod(sig, "classification", CLASSIFY_METHOD);
     TensorInfo in = exampleInput(sig);
     TensorInfo classesInfo = sig.getOutputsMap().get("classes");
     TensorInfo scoresInfo = sig.getOutputsMap().get("scores");
@@ -539,6 +739,7 @@ public final class SavedModelServable implements AutoCloseable {
   /** Runs a regress signature on tf.Example inputs, as TF Serving's Regress does. */
   public RegressionResult regress(String signatureName, Input input) {
     SignatureDef sig = signature(signatureName);
+    checkMethod(sig, "regression", REGRESS_METHOD);
     TensorInfo in = exampleInput(sig);
     if (!sig.getOutputsMap().containsKey("outputs")) {
       throw RequestException.invalidArgument(
@@ -569,6 +770,14 @@ public final class SavedModelServable implements AutoCloseable {
       result.addRegressions(Regression.newBuilder().setValue(out.getFloatVal(i)));
     }
     return result.build();
+  }
+
+  private void checkMethod(SignatureDef sig, String kind, String method) {
+    if (methodNameCheck && !sig.getMethodName().equals(method)) {
+      throw RequestException.invalidArgument(
+          "Expected " + kind + " signature method_name to be " + method + ". Was: "
+              + RequestException.echo(sig.getMethodName()));
+    }
   }
 
   private static TensorInfo exampleInput(SignatureDef sig) {

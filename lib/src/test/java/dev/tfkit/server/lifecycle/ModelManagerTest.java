@@ -307,4 +307,113 @@ class ModelManagerTest {
       pool.shutdownNow();
     }
   }
+
+  private static void awaitTrue(String what, java.util.function.BooleanSupplier c) throws InterruptedException {
+    long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!c.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void aFailedLoadIsRetriedAndServesOnceFixedWithinTheRetries() throws Exception {
+    Path base = model("m", "1");
+    Files.writeString(base.resolve("1/FAIL"), "");
+    FakeLoader loader = new FakeLoader();
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(1000, java.time.Duration.ofMillis(20))) {
+      m.setConfig(List.of(ModelConfig.of("m", base)));
+      VersionStatus failed = m.status("m").get(0);
+      assertThat(failed.state()).isEqualTo(ServableState.END);
+      assertThat(failed.error()).get().asString().contains("FAIL");
+      assertThat(m.pendingRetries()).isEqualTo(1);
+      Files.delete(base.resolve("1/FAIL")); // fixed; no poll runs, only the retries
+      awaitTrue("the retry to load the fixed version", () -> m.availableVersions("m").contains(1L));
+      assertThat(latest(m, "m")).isEqualTo(1);
+      assertThat(m.status("m").get(0).state()).isEqualTo(ServableState.AVAILABLE);
+      assertThat(m.status("m").get(0).error()).isEmpty();
+      assertThat(loader.events).startsWith("fail 1").endsWith("load m 1");
+      awaitTrue("no retry left", () -> m.pendingRetries() == 0);
+    }
+  }
+
+  @Test
+  void retriesStopAfterMaxNumLoadRetries() throws Exception {
+    Path base = model("m", "1");
+    Files.writeString(base.resolve("1/FAIL"), "");
+    FakeLoader loader = new FakeLoader();
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(2, java.time.Duration.ofMillis(1))) {
+      m.setConfig(List.of(ModelConfig.of("m", base)));
+      awaitTrue("three attempts", () -> loader.loads.get() >= 3);
+      awaitTrue("no retry left", () -> m.pendingRetries() == 0);
+      assertThat(loader.loads.get()).as("the first try and max_num_load_retries = 2 retries").isEqualTo(3);
+      assertThat(m.status("m").get(0).state()).isEqualTo(ServableState.END);
+      // A changed folder still starts a fresh series (tfkit's fingerprint rule), retries included.
+      Files.writeString(base.resolve("1/FAIL"), "changed");
+      m.poll();
+      awaitTrue("three more attempts", () -> loader.loads.get() >= 6);
+      awaitTrue("no retry left", () -> m.pendingRetries() == 0);
+      assertThat(loader.loads.get()).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void zeroRetriesTriesOnce() throws Exception {
+    Path base = model("m", "1");
+    Files.writeString(base.resolve("1/FAIL"), "");
+    FakeLoader loader = new FakeLoader();
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(0, java.time.Duration.ofMillis(1))) {
+      m.setConfig(List.of(ModelConfig.of("m", base)));
+      assertThat(m.pendingRetries()).isZero();
+      assertThat(loader.loads.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aRetryStopsWhenTheVersionIsNoLongerWanted() throws Exception {
+    Path base = model("m", "1");
+    Files.writeString(base.resolve("1/FAIL"), "");
+    FakeLoader loader = new FakeLoader();
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(5, java.time.Duration.ofMillis(200))) {
+      m.setConfig(List.of(ModelConfig.of("m", base)));
+      m.setConfig(List.of());
+      Files.delete(base.resolve("1/FAIL"));
+      awaitTrue("the scheduled retry ran", () -> m.pendingRetries() == 0);
+      assertThat(loader.loads.get()).as("the retry of a removed model loads nothing").isEqualTo(1);
+      assertThat(m.availableVersions("m")).isEmpty();
+    }
+  }
+
+  @Test
+  void aFailedVersionsStatusCarriesTheLoadErrorsCode() {
+    ServableLoader<Fake> loader =
+        new ServableLoader<>() {
+          @Override
+          public Fake load(ServableId id, Path dir) {
+            throw new RequestException(RequestException.Code.NOT_FOUND, "no model in " + dir);
+          }
+
+          @Override
+          public void unload(ServableId id, Fake f) {}
+        };
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(0, java.time.Duration.ZERO)) {
+      m.setConfig(List.of(ModelConfig.of("m", model("m", "1"))));
+      VersionStatus s = m.status("m").get(0);
+      assertThat(s.code()).contains(RequestException.Code.NOT_FOUND);
+      assertThat(s.error()).get().asString().startsWith("no model in");
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    // An exception of no known kind: UNKNOWN.
+    try (ModelManager<Fake> m = new ModelManager<>(new FakeLoader()).loadRetries(0, java.time.Duration.ZERO)) {
+      Path base = model("n", "1");
+      Files.writeString(base.resolve("1/FAIL"), "");
+      m.setConfig(List.of(ModelConfig.of("n", base)));
+      assertThat(m.status("n").get(0).code()).contains(RequestException.Code.UNKNOWN);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
 }
