@@ -293,6 +293,24 @@ class IJavaCompatibilityTest {
     assertThat(lines.get("status").getAsString()).as(lines.toString()).isEqualTo("ok");
     assertThat(plain(lines)).isEqualTo("8 2");
     assertThat(lines.get("stdout").getAsString()).contains("%loadFromPOM").contains("%%time");
+    JsonObject absent = run(tfkit, "lineMagic(\"loadFromPOM\", List.of(\"${TMP}/absent.xml\"))");
+    assertThat(absent.get("evalue").getAsString()).isEqualTo("%loadFromPOM: no such POM file: ${TMP}/absent.xml");
+    Files.writeString(tmp.resolve("bad.xml"), "<project><dependencies><dependency><groupId>x</groupId>");
+    JsonObject bad = run(tfkit, "%loadFromPOM ${TMP}/bad.xml");
+    assertThat(bad.get("ename").getAsString()).isEqualTo("MagicException");
+    assertThat(bad.get("evalue").getAsString()).startsWith("%loadFromPOM: ${TMP}/bad.xml: ");
+  }
+
+  /** {@code render} gives IJava's DisplayData; tfkit's bundle view on it stays usable and follows its setters. */
+  @Test
+  void tfkitsViewOfRenderStaysUsable() throws Exception {
+    assumeTrue(tfkit != null, "recording IJava's outputs (-Dijava.kernelspec), not testing tfkit");
+    JsonObject r = run(tfkit, "var shownAs = render(6 * 7);\n"
+        + "String before = shownAs.plainText() + \" \" + shownAs.has(\"text/html\");\n"
+        + "shownAs.putHTML(\"<b>42</b>\");\n"
+        + "before + \" | \" + shownAs.get(\"text/html\") + \" \" + shownAs.bundle().data().keySet()"
+        + " + \" \" + (shownAs instanceof io.github.spencerpark.jupyter.kernel.display.DisplayData)");
+    assertThat(plain(r)).as(r.toString()).isEqualTo("42 false | <b>42</b> [text/plain, text/html] true");
   }
 
   /** Runs every case on the kernelspec given as {@code -Dijava.kernelspec} and rewrites the recordings. */
