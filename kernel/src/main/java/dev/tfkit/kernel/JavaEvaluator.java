@@ -390,20 +390,6 @@ public final class JavaEvaluator implements AutoCloseable {
     String usage = "%%" + m.name();
     try {
       switch (m.name()) {
-        case "html", "markdown" -> {
-          if (!m.args().isEmpty()) throw new IllegalArgumentException(usage + " takes no arguments");
-          String mime = m.name().equals("html") ? "text/html" : "text/markdown";
-          run.emit(new CellOutput.Display(
-              MimeBundle.builder().put(mime, m.body()).put("text/plain", m.body()).build(), false));
-          return false;
-        }
-        case "loadFromPOM" -> {
-          // IJava's default scopes; arguments replace them.
-          List<String> scopes = m.args().isEmpty() ? List.of("compile", "runtime", "system", "import") : m.args();
-          List<Path> jars = maven.resolve(PomFragment.parse(m.body()), scopes);
-          for (Path p : jars) shell.addToClasspath(p.toAbsolutePath().toString());
-          return false;
-        }
         case "time" -> {
           if (!m.args().isEmpty()) throw new IllegalArgumentException(usage + " takes no arguments (the cell is the code)");
           long t0 = System.nanoTime();
@@ -411,8 +397,10 @@ public final class JavaEvaluator implements AutoCloseable {
           run.write("stdout", "Wall time: " + wallTime(System.nanoTime() - t0) + "\n");
           return hasValue;
         }
-        default -> throw new IllegalArgumentException(
-            "unknown cell magic %%" + m.name() + " (known: " + CellMagic.known() + ")");
+        default -> {
+          cellMagicValue(m.name(), m.args(), m.body(), run);
+          return false;
+        }
       }
     } catch (RuntimeException e) {
       if (run.error == null) run.fail(magicError(m.bodyFirstLine() - 1, e.getMessage()));
@@ -484,10 +472,12 @@ public final class JavaEvaluator implements AutoCloseable {
         }
         JShellException ex = ev.exception();
         if (ex instanceof UnresolvedReferenceException ure) {
-          String missing = shell.unresolvedDependencies(ure.getSnippet()).collect(Collectors.joining(", "));
+          List<String> names = shell.unresolvedDependencies(ure.getSnippet()).toList();
+          String missing = String.join(", ", names);
           run.fail(new EvalError(
               "UnresolvedReferenceException",
-              "'" + ure.getSnippet().source().strip() + "' cannot run until " + missing + " is defined",
+              "'" + ure.getSnippet().source().strip() + "' cannot run until " + missing
+                  + (names.size() == 1 ? " is" : " are") + " defined",
               List.of("UnresolvedReferenceException: " + ure.getSnippet().source().strip()
                   + " uses " + missing + ", which is not defined yet")));
           return false;
@@ -651,9 +641,29 @@ public final class JavaEvaluator implements AutoCloseable {
    * jars it added; {@code html} and {@code markdown} show their body.
    */
   Object cellMagicFromCell(String name, List<String> args, String body) {
+    if (name.equals("time")) {
+      // like the cell form: the body runs as a cell (magics and Java), its value is returned
+      if (!args.isEmpty()) throw new IllegalArgumentException("%%time takes no arguments (the body is the code)");
+      long t0 = System.nanoTime();
+      try {
+        return evalNested(body, true);
+      } finally {
+        activeRun().write("stdout", "Wall time: " + wallTime(System.nanoTime() - t0) + "\n");
+      }
+    }
+    return cellMagicValue(name, args, body, activeRun());
+  }
+
+  /**
+   * The cell magics other than {@code %%time}, as a cell or from code ({@code cellMagic(...)}):
+   * {@code %%loadFromPOM} returns the jars it added, {@code %%html} and {@code %%markdown} show the
+   * body and return null.
+   */
+  private Object cellMagicValue(String name, List<String> args, String body, CellRun run) {
     switch (name) {
       case "loadFromPOM" -> {
-        List<String> scopes = args.isEmpty() ? List.of("compile", "runtime", "system", "import") : args;
+        // IJava's default scopes; arguments replace them.
+        List<String> scopes = args.isEmpty() ? LineMagics.POM_DEFAULT_SCOPES : args;
         List<String> added = new ArrayList<>();
         for (Path p : maven.resolve(PomFragment.parse(body), scopes)) {
           shell.addToClasspath(p.toAbsolutePath().toString());
@@ -662,12 +672,13 @@ public final class JavaEvaluator implements AutoCloseable {
         return added;
       }
       case "html", "markdown" -> {
+        if (!args.isEmpty()) throw new IllegalArgumentException("%%" + name + " takes no arguments");
         String mime = name.equals("html") ? "text/html" : "text/markdown";
-        activeRun().emit(new CellOutput.Display(MimeBundle.builder().put(mime, body).put("text/plain", body).build(), false));
+        run.emit(new CellOutput.Display(MimeBundle.builder().put(mime, body).put("text/plain", body).build(), false));
         return null;
       }
-      default -> throw new IllegalArgumentException("cell magic %%" + name
-          + " cannot be called from code (callable: %%loadFromPOM %%html %%markdown)");
+      default -> throw new IllegalArgumentException(
+          "unknown cell magic %%" + name + " (known: " + CellMagic.known() + ")");
     }
   }
 
@@ -678,13 +689,22 @@ public final class JavaEvaluator implements AutoCloseable {
 
   /** Evaluates code from inside a cell and returns its value (IJava's {@code eval}). */
   Object evalFromCell(String code) {
+    return evalNested(code, false);
+  }
+
+  /** Runs code from inside a cell, its outputs going to that cell; with magics, line magics run too. */
+  private Object evalNested(String code, boolean magics) {
     CellRun run = activeRun();
     CellRun nested = new CellRun(o -> run.emit(o), maxOutputChars);
     CellRun saved = currentRun;
     currentRun = nested;
     try {
       Object[] v = new Object[1];
-      evalJava(code, 0, code, "eval", nested, v);
+      if (magics) {
+        evalSegments(code, 0, "eval", nested, v);
+      } else {
+        evalJava(code, 0, code, "eval", nested, v);
+      }
       nested.close();
       if (nested.error != null) {
         throw new IllegalStateException(nested.error.ename() + ": " + nested.error.evalue());

@@ -33,14 +33,17 @@ public final class Notebook {
     JavaEvaluator.current().updateDisplay(displayId, value, mimeTypes);
   }
 
-  /** The MIME bundle {@code value} would show as (a bundle given to display shows as itself). */
-  public static MimeBundle render(Object value) {
-    return JavaEvaluator.current().displays().render(value);
+  /**
+   * What {@code value} would show as: IJava's {@code DisplayData} (a cell's value or {@code display}
+   * shows it as its MIME data), also giving tfkit's {@link MimeBundle} ({@link RenderedDisplay#bundle()}).
+   */
+  public static RenderedDisplay render(Object value) {
+    return RenderedDisplay.of(JavaEvaluator.current().displays().render(value));
   }
 
-  /** The bundle {@code value} would show as, keeping only {@code mimeTypes} (IJava's {@code render(o, as...)}). */
-  public static MimeBundle render(Object value, String... mimeTypes) {
-    return JavaEvaluator.current().renderAs(value, mimeTypes);
+  /** What {@code value} would show as, keeping only {@code mimeTypes} (IJava's {@code render(o, as...)}). */
+  public static RenderedDisplay render(Object value, String... mimeTypes) {
+    return RenderedDisplay.of(JavaEvaluator.current().renderAs(value, mimeTypes));
   }
 
   /** This notebook's renderers (what {@link #registerRenderer} adds to). */
@@ -49,8 +52,10 @@ public final class Notebook {
   }
 
   /**
-   * Runs a cell magic on {@code body} and returns its value (IJava's {@code cellMagic}):
-   * {@code %%loadFromPOM} gives the jars it added; {@code %%html} and {@code %%markdown} show the body.
+   * Runs a cell magic on {@code body} and returns its value (IJava's {@code cellMagic}); every
+   * cell magic a cell can start with works: {@code %%loadFromPOM} gives the jars it added, {@code
+   * %%time} runs the body as a cell (magics and Java), prints the wall time and gives the body's
+   * value, {@code %%html} and {@code %%markdown} show the body and give null.
    */
   @SuppressWarnings("unchecked")
   public static <T> T cellMagic(String name, List<String> args, String body) {
@@ -67,8 +72,9 @@ public final class Notebook {
   }
 
   /**
-   * Runs a line magic and returns its value (IJava's {@code lineMagic}): {@code lineMagic("jars",
-   * List.of("lib/*.jar"))} is what {@code %jars lib/*.jar} used as a value becomes.
+   * Runs a line magic and returns its value (IJava's {@code lineMagic}); every line magic works:
+   * {@code lineMagic("jars", List.of("lib/*.jar"))} is what {@code %jars lib/*.jar} used as a value
+   * becomes; {@code lineMagic("loadFromPOM", List.of("pom.xml"))} gives the jars it added.
    */
   @SuppressWarnings("unchecked")
   public static <T> T lineMagic(String name, List<String> args) {

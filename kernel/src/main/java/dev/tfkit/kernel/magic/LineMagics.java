@@ -13,8 +13,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * IJava's line magics: {@code %classpath} / {@code %jars} (globs), {@code %maven g:a:v}, {@code
- * %mavenRepo id url}, {@code %load file}, {@code %lsmagic}. A magic is a line starting with {@code %}
+ * IJava's line magics: {@code %classpath} / {@code %jars} (globs), {@code %maven g:a:v} (alias
+ * {@code %addMavenDependency}), {@code %mavenRepo id url}, {@code %loadFromPOM pom.xml [scope...]},
+ * {@code %load file}, {@code %lsmagic}. A magic is a line starting with {@code %}
  * and runs in order with the cell's Java code.
  */
 public final class LineMagics {
@@ -38,8 +39,11 @@ public final class LineMagics {
   }
 
   public Set<String> names() {
-    return new TreeSet<>(List.of("classpath", "jars", "maven", "mavenRepo", "load", "lsmagic"));
+    return new TreeSet<>(List.of("addMavenDependency", "classpath", "jars", "maven", "mavenRepo", "loadFromPOM", "load", "lsmagic"));
   }
+
+  /** The scopes {@code %loadFromPOM} and {@code %%loadFromPOM} load when given none (IJava's). */
+  public static final List<String> POM_DEFAULT_SCOPES = List.of("compile", "runtime", "system", "import");
 
   private static List<String> paths(List<Path> entries) {
     List<String> out = new ArrayList<>();
@@ -68,8 +72,8 @@ public final class LineMagics {
         host.addToClasspath(all);
         return paths(all);
       }
-      case "maven" -> {
-        if (args.isEmpty()) throw new IllegalArgumentException("usage: %maven group:artifact:version ...");
+      case "maven", "addMavenDependency" -> {
+        if (args.isEmpty()) throw new IllegalArgumentException("usage: %" + name + " group:artifact:version ...");
         List<Path> added = new ArrayList<>();
         for (String coords : args) {
           List<Path> jars = maven.resolve(coords);
@@ -82,6 +86,22 @@ public final class LineMagics {
         if (args.size() != 2) throw new IllegalArgumentException("usage: %mavenRepo ID URL");
         maven.addRepository(args.get(0), args.get(1));
         return null;
+      }
+      case "loadFromPOM" -> {
+        // IJava's line form: a POM file, then the scopes to load (default: IJava's)
+        if (args.isEmpty()) throw new IllegalArgumentException("usage: %loadFromPOM POM_FILE [SCOPE...]");
+        Path pom = Path.of(args.get(0));
+        if (!Files.isRegularFile(pom)) throw new IllegalArgumentException("no such POM file: " + pom.toAbsolutePath());
+        List<String> scopes = args.size() > 1 ? args.subList(1, args.size()) : POM_DEFAULT_SCOPES;
+        PomFragment fragment;
+        try {
+          fragment = PomFragment.parse(Files.readString(pom));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(pom.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        List<Path> jars = maven.resolve(fragment, scopes);
+        host.addToClasspath(jars);
+        return paths(jars);
       }
       case "load" -> {
         if (args.size() != 1) throw new IllegalArgumentException("usage: %load FILE");

@@ -106,7 +106,7 @@ public final class JavaKernel {
 
     @Override
     public DisplayData renderAs(Object value, String... mimeTypes) {
-      return Notebook.render(value, mimeTypes).toDisplayData();
+      return Notebook.render(value, mimeTypes);
     }
   }
 }

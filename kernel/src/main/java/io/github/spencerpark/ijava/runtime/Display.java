@@ -12,12 +12,12 @@ public final class Display {
 
   /** What {@code o} shows as. */
   public static DisplayData render(Object o) {
-    return Notebook.render(o).toDisplayData();
+    return Notebook.render(o);
   }
 
   /** What {@code o} shows as, only as the given MIME types. */
   public static DisplayData render(Object o, String... as) {
-    return Notebook.render(o, as).toDisplayData();
+    return Notebook.render(o, as);
   }
 
   /** Shows {@code o} now; returns the display id. */
