@@ -2,7 +2,7 @@ package dev.tfkit.cli;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import dev.tfkit.savedmodel.TfRecords;
+import dev.tfkit.io.TfRecords;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -174,7 +174,7 @@ public final class SavedModelExport {
   }
 
   /** Where TensorFlow Serving reads warmup requests, relative to the SavedModel folder. */
-  public static final String WARMUP_FILE = "assets.extra/tf_serving_warmup_requests";
+  public static final String WARMUP_FILE = WarmupFile.RELATIVE_PATH;
 
   /**
    * Adds one warmup request for {@code signatureKey}: TensorFlow Serving replays the records of
@@ -428,7 +428,7 @@ public final class SavedModelExport {
       }
     }
     if (!warmups.isEmpty()) {
-      plan.extraFiles.put(WARMUP_FILE, Warmup.records(warmups, meta.getSignatureDefMap()));
+      plan.extraFiles.put(WARMUP_FILE, WarmupFile.records(warmups, meta.getSignatureDefMap()));
     }
     meta.setMetaInfoDef(
         MetaGraphDef.MetaInfoDef.newBuilder()

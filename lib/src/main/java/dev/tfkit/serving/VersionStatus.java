@@ -1,7 +1,8 @@
 package dev.tfkit.serving;
 
 /**
- * The state of one version of a served model, as TF Serving's GetModelStatus reports it.
+ * The state of one version of a served model, as TF Serving's GetModelStatus reports it to a
+ * client (the embedded server's own view is {@code dev.tfkit.server.lifecycle.ServableStatus}).
  *
  * @param version the version number
  * @param state {@code START}, {@code LOADING}, {@code AVAILABLE}, {@code UNLOADING} or {@code END}

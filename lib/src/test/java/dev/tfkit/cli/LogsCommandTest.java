@@ -3,7 +3,7 @@ package dev.tfkit.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Int64Value;
-import dev.tfkit.savedmodel.TfRecords;
+import dev.tfkit.io.TfRecords;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

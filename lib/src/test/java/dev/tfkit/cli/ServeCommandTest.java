@@ -282,9 +282,9 @@ class ServeCommandTest {
     for (int i = 0; i < records; i++) {
       all.add(incr);
     }
-    Path warmup = dev.tfkit.server.tensorflow.Warmup.file(dir);
+    Path warmup = dev.tfkit.server.tensorflow.WarmupReplay.file(dir);
     java.nio.file.Files.createDirectories(warmup.getParent());
-    java.nio.file.Files.write(warmup, dev.tfkit.savedmodel.TfRecords.toBytes(all));
+    java.nio.file.Files.write(warmup, dev.tfkit.io.TfRecords.toBytes(all));
     return base;
   }
 

@@ -1,5 +1,6 @@
 package dev.tfkit.savedmodel;
 
+import dev.tfkit.io.TfRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -3,7 +3,7 @@ package dev.tfkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.server.lifecycle.ServableState;
-import dev.tfkit.server.lifecycle.VersionStatus;
+import dev.tfkit.server.lifecycle.ServableStatus;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -132,7 +132,7 @@ class HostileModelTest {
     }
   }
 
-  static VersionStatus status(EmbeddedServer server, String model, long version) {
+  static ServableStatus status(EmbeddedServer server, String model, long version) {
     return server.models().status(model).stream().filter(s -> s.version() == version).findFirst().orElseThrow();
   }
 
@@ -159,7 +159,7 @@ class HostileModelTest {
       }
       server.pollNow();
       for (String name : variants.keySet()) {
-        VersionStatus s = status(server, name, 2);
+        ServableStatus s = status(server, name, 2);
         String named = name.equals("hostile_signature") ? "signature_def['serving_default']" : name;
         if (s.state() != ServableState.END || s.error().isEmpty() || !s.error().get().contains(named)) {
           problems.add(name + ": " + s);
@@ -204,7 +204,7 @@ class HostileModelTest {
       Path v2 = Files.createDirectories(base.resolve("2"));
       Files.copy(good.resolve("saved_model.pb"), v2.resolve("saved_model.pb"));
       server.pollNow();
-      VersionStatus s = status(server, "m", 2);
+      ServableStatus s = status(server, "m", 2);
       assertThat(s.state()).isEqualTo(ServableState.END);
       assertThat(s.error().orElseThrow()).contains("variables").contains("being copied");
       assertThat(predict(server, "m")).isEqualTo(6f); // version 1 still answers
@@ -228,7 +228,7 @@ class HostileModelTest {
       server.pollNow();
       assertThat(status(server, "m", 2).state()).isEqualTo(ServableState.AVAILABLE);
       assertThat(predict(server, "m")).isEqualTo(6f);
-      assertThat(server.models().status("m").stream().map(VersionStatus::state))
+      assertThat(server.models().status("m").stream().map(ServableStatus::state))
           .doesNotContain(ServableState.LOADING);
     }
   }

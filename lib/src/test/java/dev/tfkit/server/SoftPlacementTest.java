@@ -3,7 +3,7 @@ package dev.tfkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.server.lifecycle.ServableState;
-import dev.tfkit.server.lifecycle.VersionStatus;
+import dev.tfkit.server.lifecycle.ServableStatus;
 import dev.tfkit.zoo.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ class SoftPlacementTest {
     Path base = tmp.resolve("gpu");
     TestDirs.copyTree(Fixtures.tfServing("saved_model_half_plus_two_gpu").resolve("00000123"), base.resolve("1"));
     try (EmbeddedServer strict = EmbeddedServer.builder().grpcPort(0).noRest().model("gpu", base).start()) {
-      VersionStatus s = strict.models().status("gpu").get(0);
+      ServableStatus s = strict.models().status("gpu").get(0);
       if (s.state() == ServableState.AVAILABLE) {
         return; // a machine with a GPU places the nodes where they are pinned: nothing to show here
       }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.server.lifecycle.ServableState;
-import dev.tfkit.server.lifecycle.VersionStatus;
+import dev.tfkit.server.lifecycle.ServableStatus;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -134,7 +134,7 @@ class TfServingTestdataTest {
     // has no SavedModel and the load fails NOT_FOUND. tfkit has no TFLite runtime: it fails alike.
     for (String m : List.of("saved_model_half_plus_two_tflite", "saved_model_half_plus_two_tflite_with_sigdef", "parse_example_tflite")) {
       c.add(new Case(m, resource(m), model -> {
-        VersionStatus s = statusOf(model);
+        ServableStatus s = statusOf(model);
         assertThat(s.state()).isEqualTo(ServableState.END);
         assertThat(s.error()).hasValueSatisfying(e -> assertThat(e).contains("Could not find SavedModel .pb or .pbtxt"));
         assertThat(s.code()).contains(RequestException.Code.NOT_FOUND);
@@ -171,8 +171,8 @@ class TfServingTestdataTest {
     c.check().run(c.name());
   }
 
-  static VersionStatus statusOf(String model) {
-    List<VersionStatus> all = server.models().status(model);
+  static ServableStatus statusOf(String model) {
+    List<ServableStatus> all = server.models().status(model);
     assertThat(all).as("statuses of %s", model).isNotEmpty();
     return all.get(0);
   }
@@ -184,7 +184,7 @@ class TfServingTestdataTest {
   }
 
   static void failsWithoutAGpu(String m) {
-    VersionStatus s = statusOf(m);
+    ServableStatus s = statusOf(m);
     assertThat(s.state()).isEqualTo(ServableState.END);
     assertThat(s.error()).hasValueSatisfying(e -> assertThat(e).contains("Cannot assign a device").contains("--allow_soft_placement"));
     // TensorFlow's placer error is INVALID_ARGUMENT, and the status carries it as TF Serving's does.

@@ -8,7 +8,7 @@ import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.lifecycle.ServableHandle;
 import dev.tfkit.server.lifecycle.ServableRequest;
-import dev.tfkit.server.lifecycle.VersionStatus;
+import dev.tfkit.server.lifecycle.ServableStatus;
 import dev.tfkit.server.logging.RequestLogs;
 import dev.tfkit.server.tensorflow.RunStats;
 import dev.tfkit.server.tensorflow.SavedModelServable;
@@ -329,13 +329,13 @@ public final class ServingApi {
             }
             version = OptionalLong.of(v.get());
           }
-          List<VersionStatus> all = manager.status(name);
+          List<ServableStatus> all = manager.status(name);
           if (all.isEmpty()) {
             throw RequestException.notFound(
                 "Could not find any versions of model " + RequestException.echo(name));
           }
           GetModelStatusResponse.Builder resp = GetModelStatusResponse.newBuilder();
-          for (VersionStatus s : all) {
+          for (ServableStatus s : all) {
             if (version.isEmpty() || version.getAsLong() == s.version()) {
               resp.addModelVersionStatus(toProto(s));
             }
@@ -348,7 +348,7 @@ public final class ServingApi {
         });
   }
 
-  static ModelVersionStatus toProto(VersionStatus s) {
+  static ModelVersionStatus toProto(ServableStatus s) {
     var status = tensorflow.serving.Status.StatusProto.newBuilder();
     if (s.error().isPresent()) {
       // The load error's own code, as TF Serving reports it (same names and numbers as gRPC's).

@@ -42,10 +42,10 @@ public final class ModelManager<S> implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
 
   private final ServableLoader<S> loader;
-  private final Consumer<VersionStatus> listener;
+  private final Consumer<ServableStatus> listener;
   private final Map<String, ModelEntry> models = new LinkedHashMap<>();
   /** Statuses of every version ever seen, by model, newest version first; kept after unload. */
-  private final Map<String, NavigableMap<Long, VersionStatus>> statuses =
+  private final Map<String, NavigableMap<Long, ServableStatus>> statuses =
       new java.util.concurrent.ConcurrentHashMap<>();
   /** What requests read: model → version → loaded servable. Replaced whole, never mutated. */
   private volatile Map<String, NavigableMap<Long, LoadedVersion<S>>> serving = Map.of();
@@ -90,7 +90,7 @@ public final class ModelManager<S> implements AutoCloseable {
   /**
    * A manager that also tells {@code listener} about every state change (after logging it).
    */
-  public ModelManager(ServableLoader<S> loader, Consumer<VersionStatus> listener) {
+  public ModelManager(ServableLoader<S> loader, Consumer<ServableStatus> listener) {
     this.loader = Objects.requireNonNull(loader, "loader");
     this.listener = Objects.requireNonNull(listener, "listener");
   }
@@ -286,8 +286,8 @@ public final class ModelManager<S> implements AutoCloseable {
   }
 
   /** Statuses of every version of {@code model} the manager has seen, newest first. */
-  public List<VersionStatus> status(String model) {
-    NavigableMap<Long, VersionStatus> m = statuses.get(model);
+  public List<ServableStatus> status(String model) {
+    NavigableMap<Long, ServableStatus> m = statuses.get(model);
     return m == null ? List.of() : List.copyOf(m.values());
   }
 
@@ -370,8 +370,8 @@ public final class ModelManager<S> implements AutoCloseable {
     ServableId id = new ServableId(e.config.name(), v);
     long fingerprint = 0;
     if (retriesDone == 0) {
-      transition(VersionStatus.ok(id, ServableState.START));
-      transition(VersionStatus.ok(id, ServableState.LOADING));
+      transition(ServableStatus.ok(id, ServableState.START));
+      transition(ServableStatus.ok(id, ServableState.LOADING));
     } // a retry keeps the version END with its last error until it succeeds or fails anew
     S servable;
     try {
@@ -392,7 +392,7 @@ public final class ModelManager<S> implements AutoCloseable {
       }
       e.failed.put(v, fingerprint);
       e.retrySeries.put(v, series);
-      transition(VersionStatus.failed(id, msg, code));
+      transition(ServableStatus.failed(id, msg, code));
       if (retriesDone < maxNumLoadRetries) {
         scheduleRetry(e, v, retriesDone + 1, series);
       } else if (maxNumLoadRetries > 0) {
@@ -411,7 +411,7 @@ public final class ModelManager<S> implements AutoCloseable {
     versions.put(v, lv);
     next.put(id.name(), Collections.unmodifiableNavigableMap(versions));
     serving = Map.copyOf(next);
-    transition(VersionStatus.ok(id, ServableState.AVAILABLE));
+    transition(ServableStatus.ok(id, ServableState.AVAILABLE));
   }
 
   private void scheduleRetry(ModelEntry e, long v, int retry, Object series) {
@@ -471,7 +471,7 @@ public final class ModelManager<S> implements AutoCloseable {
       next.put(name, Collections.unmodifiableNavigableMap(versions));
     }
     serving = Map.copyOf(next);
-    transition(VersionStatus.ok(lv.id(), ServableState.UNLOADING));
+    transition(ServableStatus.ok(lv.id(), ServableState.UNLOADING));
     lv.release();
   }
 
@@ -487,14 +487,14 @@ public final class ModelManager<S> implements AutoCloseable {
   private void unloadNow(LoadedVersion<S> lv) {
     try {
       loader.unload(lv.id(), lv.servable());
-      transition(VersionStatus.ok(lv.id(), ServableState.END));
+      transition(ServableStatus.ok(lv.id(), ServableState.END));
     } catch (Exception | LinkageError ex) {
       String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-      transition(new VersionStatus(lv.id(), ServableState.END, Optional.of("unload: " + msg)));
+      transition(new ServableStatus(lv.id(), ServableState.END, Optional.of("unload: " + msg)));
     }
   }
 
-  private void transition(VersionStatus s) {
+  private void transition(ServableStatus s) {
     statuses
         .computeIfAbsent(s.id().name(), n -> new ConcurrentSkipListMap<>(Collections.reverseOrder()))
         .put(s.version(), s);

@@ -1,6 +1,6 @@
 package dev.tfkit.server.logging;
 
-import dev.tfkit.savedmodel.TfRecords;
+import dev.tfkit.io.TfRecords;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -120,7 +120,7 @@ public final class LoadProbe {
     try (SavedModelServable s = SavedModelServable.load(
         Path.of(args[0]), new InputValidator(), new SessionOptions(SessionThreads.AUTO, soft))) {
       if (args.length > 1 && Boolean.parseBoolean(args[1])) {
-        Warmup.run(s, Path.of(args[0]));
+        WarmupReplay.run(s, Path.of(args[0]));
       }
     } catch (Exception | LinkageError e) {
       System.err.println(e.getMessage() == null ? e.toString() : e.getMessage());

@@ -73,7 +73,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     s.methodNameCheck(methodNameCheck);
     try {
       if (warmup) {
-        Warmup.run(s, dir, warmupIterations);
+        WarmupReplay.run(s, dir, warmupIterations);
       }
       batching.ifPresent(b -> s.batcher(new Batcher(b, id.name() + "-" + id.version())));
       return s;

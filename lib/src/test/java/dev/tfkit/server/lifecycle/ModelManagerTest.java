@@ -123,7 +123,7 @@ class ModelManagerTest {
       assertThat(m.availableVersions("m")).containsExactly(2L);
       assertThat(latest(m, "m")).isEqualTo(2);
       assertThat(m.status("m"))
-          .extracting(VersionStatus::version, VersionStatus::state)
+          .extracting(ServableStatus::version, ServableStatus::state)
           .containsExactly(
               org.assertj.core.groups.Tuple.tuple(3L, ServableState.END),
               org.assertj.core.groups.Tuple.tuple(2L, ServableState.AVAILABLE),
@@ -191,7 +191,7 @@ class ModelManagerTest {
       m.setConfig(List.of(ModelConfig.of("m", base).withPolicy(VersionPolicy.all())));
       m.setConfig(List.of(ModelConfig.of("m", base)));
       assertThat(latest(m, "m")).isEqualTo(1);
-      VersionStatus failed = m.status("m").get(0);
+      ServableStatus failed = m.status("m").get(0);
       assertThat(failed.version()).isEqualTo(2);
       assertThat(failed.state()).isEqualTo(ServableState.END);
       assertThat(failed.error()).get().asString().contains("FAIL");
@@ -221,7 +221,7 @@ class ModelManagerTest {
       m.setConfig(List.of(ModelConfig.of("b", b)));
       assertThat(loader.events).containsExactly("load a 1", "load b 5", "unload a 1");
       assertThatThrownBy(() -> latest(m, "a")).hasMessageContaining("Latest(a)");
-      assertThat(m.status("a")).extracting(VersionStatus::state).containsExactly(ServableState.END);
+      assertThat(m.status("a")).extracting(ServableStatus::state).containsExactly(ServableState.END);
       assertThatThrownBy(() -> m.setConfig(List.of(ModelConfig.of("b", b), ModelConfig.of("b", a))))
           .hasMessageContaining("'b' is configured twice");
     }
@@ -325,7 +325,7 @@ class ModelManagerTest {
     FakeLoader loader = new FakeLoader();
     try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(1000, java.time.Duration.ofMillis(20))) {
       m.setConfig(List.of(ModelConfig.of("m", base)));
-      VersionStatus failed = m.status("m").get(0);
+      ServableStatus failed = m.status("m").get(0);
       assertThat(failed.state()).isEqualTo(ServableState.END);
       assertThat(failed.error()).get().asString().contains("FAIL");
       assertThat(m.pendingRetries()).isEqualTo(1);
@@ -400,7 +400,7 @@ class ModelManagerTest {
         };
     try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(0, java.time.Duration.ZERO)) {
       m.setConfig(List.of(ModelConfig.of("m", model("m", "1"))));
-      VersionStatus s = m.status("m").get(0);
+      ServableStatus s = m.status("m").get(0);
       assertThat(s.code()).contains(RequestException.Code.NOT_FOUND);
       assertThat(s.error()).get().asString().startsWith("no model in");
     } catch (IOException e) {

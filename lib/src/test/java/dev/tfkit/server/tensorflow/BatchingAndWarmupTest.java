@@ -1,5 +1,6 @@
 package dev.tfkit.server.tensorflow;
 
+import dev.tfkit.io.TfRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -91,12 +92,12 @@ class BatchingAndWarmupTest {
         }
       }
     }
-    byte[] file = TfRecords.write(records);
+    byte[] file = TfRecords.toBytes(records);
     if (corrupt) {
       file[file.length - 1] ^= 0x55;
     }
-    Files.createDirectories(Warmup.file(dir).getParent());
-    Files.write(Warmup.file(dir), file);
+    Files.createDirectories(WarmupReplay.file(dir).getParent());
+    Files.write(WarmupReplay.file(dir), file);
     return dir;
   }
 

@@ -1,7 +1,9 @@
 package dev.tfkit.server.tensorflow;
 
+import dev.tfkit.io.TfRecords;
+import dev.tfkit.savedmodel.WarmupFile;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,15 +15,15 @@ import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
  * against a freshly loaded model before it serves, as TF Serving's {@code
  * --enable_model_warmup} does; any failing record fails the load.
  */
-public final class Warmup {
-  /** TF Serving's cap on warmup records. */
-  public static final int MAX_RECORDS = 1000;
+public final class WarmupReplay {
+  /** TF Serving's cap on warmup records (the writer's too). */
+  public static final int MAX_RECORDS = WarmupFile.MAX_RECORDS;
 
-  private Warmup() {}
+  private WarmupReplay() {}
 
   /** The warmup file of a version folder. */
   public static Path file(Path versionDir) {
-    return versionDir.resolve("assets.extra").resolve("tf_serving_warmup_requests");
+    return WarmupFile.of(versionDir);
   }
 
   /** Replays the warmup file if there is one; returns how many records ran. */
@@ -43,8 +45,10 @@ public final class Warmup {
       return 0;
     }
     List<byte[]> records;
-    try (InputStream in = Files.newInputStream(f)) {
-      records = TfRecords.read(in, f.toString(), MAX_RECORDS, 1L << 30);
+    try {
+      records = TfRecords.read(f, MAX_RECORDS, 1L << 30);
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      throw new IOException(e.getMessage(), e);
     }
     int i = 0;
     for (byte[] r : records) {

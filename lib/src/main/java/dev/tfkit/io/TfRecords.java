@@ -1,4 +1,4 @@
-package dev.tfkit.savedmodel;
+package dev.tfkit.io;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -17,7 +17,9 @@ import java.util.zip.CRC32C;
 /**
  * TFRecord files, TensorFlow's record format (and that of TF Serving's warmup file): each record is
  * its length (uint64 LE), the masked CRC32C of the length, the data, and the masked CRC32C of the
- * data.
+ * data. One implementation for every side: the SavedModel writer's warmup file, the server's
+ * warmup replay, its request logs and {@code tfkit logs}. Readers check both checksums, so a damaged
+ * file is reported with the record's index, not half-read.
  */
 public final class TfRecords {
   private static final int MASK_DELTA = 0xa282ead8;
@@ -80,6 +82,20 @@ public final class TfRecords {
     return out;
   }
 
+  /**
+   * Reads every record of {@code file}, refusing more than {@code maxRecords} records or a record
+   * longer than {@code maxRecordBytes} before reading it (the server's bound on a warmup file).
+   */
+  public static List<byte[]> read(Path file, int maxRecords, long maxRecordBytes) {
+    List<byte[]> out = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(file)) {
+      read(in, file.toString(), out, maxRecords, maxRecordBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read TFRecord file " + file, e);
+    }
+    return out;
+  }
+
   static List<byte[]> read(InputStream in, String name) throws IOException {
     List<byte[]> out = new ArrayList<>();
     read(in, name, out);
@@ -87,6 +103,11 @@ public final class TfRecords {
   }
 
   private static void read(InputStream in, String name, List<byte[]> out) throws IOException {
+    read(in, name, out, Integer.MAX_VALUE, Integer.MAX_VALUE - 8);
+  }
+
+  private static void read(InputStream in, String name, List<byte[]> out, int maxRecords, long maxRecordBytes)
+      throws IOException {
     byte[] header = new byte[12];
     while (true) {
       int n = in.readNBytes(header, 0, 12);
@@ -99,6 +120,12 @@ public final class TfRecords {
       }
       if (len < 0 || len > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException(name + ": record " + out.size() + " has an impossible length " + len);
+      }
+      if (len > maxRecordBytes) {
+        throw new IllegalArgumentException(name + ": record " + out.size() + " is " + len + " bytes, too large");
+      }
+      if (out.size() >= maxRecords) {
+        throw new IllegalArgumentException(name + ": more than " + maxRecords + " records");
       }
       byte[] data = in.readNBytes((int) len);
       byte[] crc = in.readNBytes(4);

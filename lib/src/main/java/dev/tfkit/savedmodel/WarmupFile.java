@@ -1,6 +1,8 @@
 package dev.tfkit.savedmodel;
 
+import dev.tfkit.io.TfRecords;
 import dev.tfkit.tensor.TensorValue;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,12 +13,25 @@ import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionLogOuterClass.PredictLog;
 import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 
-/** TensorFlow Serving warmup records: one PredictionLog (with a PredictRequest) per example. */
-final class Warmup {
+/**
+ * TensorFlow Serving's warmup file, {@code assets.extra/tf_serving_warmup_requests}: a TFRecord
+ * file of {@code PredictionLog}s that a server replays before a new version serves. The writer
+ * side (one PredictLog with a PredictRequest per example, made at export); the server's replay is
+ * {@code dev.tfkit.server.tensorflow.WarmupReplay}, which shares the file name and record limit
+ * defined here.
+ */
+public final class WarmupFile {
+  /** The file's path inside a version folder. */
+  public static final String RELATIVE_PATH = "assets.extra/tf_serving_warmup_requests";
   /** TensorFlow Serving reads at most this many warmup records. */
-  static final int MAX_RECORDS = 1000;
+  public static final int MAX_RECORDS = 1000;
 
-  private Warmup() {}
+  private WarmupFile() {}
+
+  /** The warmup file of a version folder. */
+  public static Path of(Path versionDir) {
+    return versionDir.resolve(RELATIVE_PATH);
+  }
 
   static byte[] records(List<Map.Entry<String, Map<String, ?>>> examples, Map<String, SignatureDef> sigs) {
     if (examples.size() > MAX_RECORDS) {
