@@ -2,6 +2,7 @@ package dev.tfkit.savedmodel;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
+import dev.tfkit.tensor.SignatureTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,7 +21,6 @@ import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
-import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
@@ -227,35 +227,16 @@ public final class SavedModelInfo {
     return "(" + dims + (s.getDimCount() == 1 ? "," : "") + ")";
   }
 
-  /** One row per signature input and output: tags, signature, method, io, key, tensor, dtype, shape. */
+  /**
+   * One row per signature input and output: tags, signature, method, io, key, tensor, dtype, shape
+   * (the layout of {@link SignatureTable}, shared with a served model's metadata table).
+   */
   public Table table() {
-    StringColumn tags = StringColumn.create("tags");
-    StringColumn sig = StringColumn.create("signature");
-    StringColumn method = StringColumn.create("method");
-    StringColumn io = StringColumn.create("io");
-    StringColumn key = StringColumn.create("key");
-    StringColumn tensor = StringColumn.create("tensor");
-    StringColumn dtype = StringColumn.create("dtype");
-    StringColumn shape = StringColumn.create("shape");
+    SignatureTable t = SignatureTable.create(true);
     for (MetaGraphDef m : savedModel.getMetaGraphsList()) {
-      String t = String.join(",", m.getMetaInfoDef().getTagsList());
-      for (Map.Entry<String, SignatureDef> s : new java.util.TreeMap<>(m.getSignatureDefMap()).entrySet()) {
-        for (String dir : List.of("input", "output")) {
-          Map<String, TensorInfo> infos = dir.equals("input") ? s.getValue().getInputsMap() : s.getValue().getOutputsMap();
-          for (Map.Entry<String, TensorInfo> e : new java.util.TreeMap<>(infos).entrySet()) {
-            tags.append(t);
-            sig.append(s.getKey());
-            method.append(s.getValue().getMethodName());
-            io.append(dir);
-            key.append(e.getKey());
-            tensor.append(e.getValue().getName());
-            dtype.append(e.getValue().getDtype().name());
-            shape.append(shapeText(e.getValue().getTensorShape()));
-          }
-        }
-      }
+      t.add(String.join(",", m.getMetaInfoDef().getTagsList()), m.getSignatureDefMap());
     }
-    return Table.create("SavedModel " + dir.getFileName(), tags, sig, method, io, key, tensor, dtype, shape);
+    return t.toTable("SavedModel " + dir.getFileName());
   }
 
   /** The saved_model_cli-style text: every MetaGraph, signature, input and output, plus assets and sizes. */

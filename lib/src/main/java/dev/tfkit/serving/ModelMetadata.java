@@ -1,15 +1,13 @@
 package dev.tfkit.serving;
 
+import dev.tfkit.tensor.SignatureTable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
-import org.tensorflow.proto.TensorShapeProto;
-import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 import tensorflow.serving.Model.ModelSpec;
 
@@ -59,42 +57,16 @@ public record ModelMetadata(ModelSpec modelSpec, Map<String, SignatureDef> signa
   }
 
   /**
-   * A Tablesaw table of every signature's tensors: signature, method, direction ({@code input} /
-   * {@code output}), key, graph tensor name, dtype and shape ({@code -1} for unknown dimensions).
+   * A Tablesaw table of every signature's tensors: signature, method, io ({@code input} / {@code
+   * output}), key, graph tensor name, dtype and shape ({@code -1} for unknown dimensions) — the
+   * layout of {@link SignatureTable}, shared with {@code SavedModelInfo.table()}.
    */
   public Table table() {
-    StringColumn sig = StringColumn.create("signature");
-    StringColumn method = StringColumn.create("method");
-    StringColumn dir = StringColumn.create("direction");
-    StringColumn key = StringColumn.create("key");
-    StringColumn tensor = StringColumn.create("tensor");
-    StringColumn dtype = StringColumn.create("dtype");
-    StringColumn shape = StringColumn.create("shape");
-    for (Map.Entry<String, SignatureDef> s : signatures.entrySet()) {
-      for (String d : new String[] {"input", "output"}) {
-        Map<String, TensorInfo> m =
-            d.equals("input") ? s.getValue().getInputsMap() : s.getValue().getOutputsMap();
-        for (Map.Entry<String, TensorInfo> t : new TreeMap<>(m).entrySet()) {
-          sig.append(s.getKey());
-          method.append(s.getValue().getMethodName());
-          dir.append(d);
-          key.append(t.getKey());
-          tensor.append(t.getValue().getName());
-          dtype.append(t.getValue().getDtype().name());
-          shape.append(shape(t.getValue().getTensorShape()));
-        }
-      }
-    }
-    return Table.create(
-        "signatures of " + modelSpec.getName()
-            + (modelSpec.hasVersion() ? " v" + modelSpec.getVersion().getValue() : ""),
-        sig, method, dir, key, tensor, dtype, shape);
+    return SignatureTable.create(false)
+        .add("", signatures)
+        .toTable(
+            "signatures of " + modelSpec.getName()
+                + (modelSpec.hasVersion() ? " v" + modelSpec.getVersion().getValue() : ""));
   }
 
-  private static String shape(TensorShapeProto s) {
-    if (s.getUnknownRank()) return "?";
-    return s.getDimList().stream()
-        .map(d -> Long.toString(d.getSize()))
-        .collect(Collectors.joining(", ", "[", "]"));
-  }
 }
