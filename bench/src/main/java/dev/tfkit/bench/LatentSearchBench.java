@@ -3,7 +3,6 @@ package dev.tfkit.bench;
 import dev.tfkit.io.TempSiblings;
 import dev.tfkit.savedmodel.SavedModel;
 import dev.tfkit.search.LatentSearch;
-import dev.tfkit.io.TempSiblings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

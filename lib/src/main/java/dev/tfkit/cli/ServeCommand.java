@@ -2,7 +2,7 @@ package dev.tfkit.cli;
 
 import dev.tfkit.server.EmbeddedServer;
 import dev.tfkit.server.IdleHeapReturn;
-import dev.tfkit.server.ServerConfigs;
+import dev.tfkit.server.api.ServerConfigs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code tfkit serve}: the embedded TF Serving-compatible model server, with {@code

@@ -1,8 +1,8 @@
 package dev.tfkit.cli;
 
 import java.util.ServiceLoader;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code tfkit} command line: a thin layer over the public Java API.

@@ -2,6 +2,7 @@ package dev.tfkit.savedmodel;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
+import dev.tfkit.tensor.NativeLimits;
 import dev.tfkit.tensor.SignatureTable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import dev.tfkit.tensor.NativeLimits;
 import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;

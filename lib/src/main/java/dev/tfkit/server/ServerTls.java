@@ -1,5 +1,6 @@
 package dev.tfkit.server;
 
+import dev.tfkit.server.api.ServerConfigs;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.ByteArrayInputStream;

@@ -1,6 +1,7 @@
 package dev.tfkit.serving;
 
 import com.google.protobuf.Message;
+import dev.tfkit.io.AliasingMarshaller;
 import dev.tfkit.rest.RestFormat;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -12,7 +13,6 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import dev.tfkit.io.AliasingMarshaller;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;

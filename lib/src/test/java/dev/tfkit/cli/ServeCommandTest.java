@@ -349,7 +349,7 @@ class ServeCommandTest {
             "    }",
             "  }",
             "}"));
-    var settings = dev.tfkit.server.ServerConfigs.readPlatformConfig(platform);
+    var settings = dev.tfkit.server.api.ServerConfigs.readPlatformConfig(platform);
     assertThat(settings.batching()).get().extracting(b -> b.maxBatchSize()).isEqualTo(8);
     assertThat(settings.threads().configProto().getIntraOpParallelismThreads()).isEqualTo(2);
     assertThat(settings.threads().configProto().getInterOpParallelismThreads()).isEqualTo(1);
@@ -379,12 +379,12 @@ class ServeCommandTest {
 
     Path tflite = tmp.resolve("tflite.config");
     java.nio.file.Files.writeString(tflite, String.format(wrap, "prefer_tflite_model: true"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.ServerConfigs.readPlatformConfig(tflite))
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.api.ServerConfigs.readPlatformConfig(tflite))
         .hasMessageContaining("legacy_config.prefer_tflite_model is not supported");
 
     Path other = tmp.resolve("other.config");
     java.nio.file.Files.writeString(other, "platform_configs { key: 'tflite' value { } }");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.ServerConfigs.readPlatformConfig(other))
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.api.ServerConfigs.readPlatformConfig(other))
         .hasMessageContaining("platform 'tflite' is not supported");
   }
 

@@ -1,9 +1,9 @@
 package dev.tfkit.savedmodel;
 
-import dev.tfkit.io.TfRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfkit.io.TfRecords;
 import dev.tfkit.tensor.TensorValue;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.tfkit.cli.notebooks;
 
-import dev.tfkit.cli.TfkitCli;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.cli.TfkitCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

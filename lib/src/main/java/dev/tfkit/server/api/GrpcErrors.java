@@ -1,6 +1,6 @@
 package dev.tfkit.server.api;
 
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RequestException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;

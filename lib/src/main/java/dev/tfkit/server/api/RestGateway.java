@@ -1,7 +1,7 @@
 package dev.tfkit.server.api;
 
-import dev.tfkit.server.DaemonThreads;
 import dev.tfkit.server.tensorflow.RunStats;
+import dev.tfkit.server.util.DaemonThreads;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -1,7 +1,5 @@
 package dev.tfkit.server.api;
 
-import dev.tfkit.rest.ExampleJson;
-import dev.tfkit.rest.PredictBodies;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,10 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import dev.tfkit.server.RequestException;
+import dev.tfkit.rest.ExampleJson;
+import dev.tfkit.rest.PredictBodies;
 import dev.tfkit.rest.PredictJsonRequest;
 import dev.tfkit.rest.StreamedPredictBody;
 import dev.tfkit.rest.TensorJson;
+import dev.tfkit.server.util.RequestException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

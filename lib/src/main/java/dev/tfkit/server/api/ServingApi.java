@@ -2,8 +2,7 @@ package dev.tfkit.server.api;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Int64Value;
-import dev.tfkit.server.ServerConfigs;
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.api.ServerConfigs;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
 import dev.tfkit.server.lifecycle.ServableHandle;
@@ -12,6 +11,7 @@ import dev.tfkit.server.lifecycle.ServableStatus;
 import dev.tfkit.server.logging.RequestLogs;
 import dev.tfkit.server.tensorflow.RunStats;
 import dev.tfkit.server.tensorflow.SavedModelServable;
+import dev.tfkit.server.util.RequestException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.tfkit.server.api;
 
-import dev.tfkit.server.RateLimitedLog;
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RateLimitedLog;
+import dev.tfkit.server.util.RequestException;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;

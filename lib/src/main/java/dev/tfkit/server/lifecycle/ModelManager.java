@@ -1,6 +1,6 @@
 package dev.tfkit.server.lifecycle;
 
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RequestException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -190,7 +190,7 @@ public final class ModelManager<S> implements AutoCloseable {
     }
     poller =
         Executors.newSingleThreadScheduledExecutor(
-            dev.tfkit.server.DaemonThreads.named("tfkit-model-poller"));
+            dev.tfkit.server.util.DaemonThreads.named("tfkit-model-poller"));
     long ms = Math.max(1, interval.toMillis());
     poller.scheduleWithFixedDelay(this::pollQuietly, ms, ms, TimeUnit.MILLISECONDS);
   }
@@ -418,7 +418,7 @@ public final class ModelManager<S> implements AutoCloseable {
     if (retrier == null) {
       retrier =
           Executors.newSingleThreadScheduledExecutor(
-              dev.tfkit.server.DaemonThreads.named("tfkit-load-retry"));
+              dev.tfkit.server.util.DaemonThreads.named("tfkit-load-retry"));
     }
     long delayMs = Math.max(0, loadRetryInterval.toMillis());
     pendingRetries.incrementAndGet();

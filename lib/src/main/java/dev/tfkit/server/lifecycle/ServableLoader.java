@@ -20,15 +20,15 @@ public interface ServableLoader<S> {
 
   /**
    * The canonical code of a failed {@link #load}, as the version's status reports it (TF Serving's
-   * status carries the load error's own code): a {@link dev.tfkit.server.RequestException}'s code
+   * status carries the load error's own code): a {@link dev.tfkit.server.util.RequestException}'s code
    * by default, else UNKNOWN.
    */
-  default dev.tfkit.server.RequestException.Code errorCode(Throwable loadFailure) {
+  default dev.tfkit.server.util.RequestException.Code errorCode(Throwable loadFailure) {
     for (Throwable t = loadFailure; t != null; t = t.getCause()) {
-      if (t instanceof dev.tfkit.server.RequestException r) {
+      if (t instanceof dev.tfkit.server.util.RequestException r) {
         return r.code();
       }
     }
-    return dev.tfkit.server.RequestException.Code.UNKNOWN;
+    return dev.tfkit.server.util.RequestException.Code.UNKNOWN;
   }
 }

@@ -1,6 +1,6 @@
 package dev.tfkit.server.lifecycle;
 
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RequestException;
 import java.util.Objects;
 import java.util.Optional;
 

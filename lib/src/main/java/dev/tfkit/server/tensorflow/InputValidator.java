@@ -1,6 +1,6 @@
 package dev.tfkit.server.tensorflow;
 
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RequestException;
 import dev.tfkit.tensor.NativeLimits;
 import java.util.Map;
 import java.util.Set;

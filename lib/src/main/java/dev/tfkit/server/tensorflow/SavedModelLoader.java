@@ -89,9 +89,9 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
    * with no SavedModel, INVALID_ARGUMENT for a model tfkit's checks refuse.
    */
   @Override
-  public dev.tfkit.server.RequestException.Code errorCode(Throwable failure) {
+  public dev.tfkit.server.util.RequestException.Code errorCode(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof dev.tfkit.server.RequestException r) {
+      if (t instanceof dev.tfkit.server.util.RequestException r) {
         return r.code();
       }
       var code = tensorFlowCode(t);
@@ -103,43 +103,43 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     if (msg.contains("Could not find SavedModel .pb or .pbtxt")
         || msg.contains("Op type not registered")
         || msg.contains("No such file or directory")) {
-      return dev.tfkit.server.RequestException.Code.NOT_FOUND;
+      return dev.tfkit.server.util.RequestException.Code.NOT_FOUND;
     }
     if (msg.contains("being copied")) {
-      return dev.tfkit.server.RequestException.Code.FAILED_PRECONDITION;
+      return dev.tfkit.server.util.RequestException.Code.FAILED_PRECONDITION;
     }
     if (msg.contains("killed by signal")) {
-      return dev.tfkit.server.RequestException.Code.INTERNAL;
+      return dev.tfkit.server.util.RequestException.Code.INTERNAL;
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException) {
-        return dev.tfkit.server.RequestException.Code.INVALID_ARGUMENT;
+        return dev.tfkit.server.util.RequestException.Code.INVALID_ARGUMENT;
       }
     }
-    return dev.tfkit.server.RequestException.Code.UNKNOWN;
+    return dev.tfkit.server.util.RequestException.Code.UNKNOWN;
   }
 
-  private static dev.tfkit.server.RequestException.Code tensorFlowCode(Throwable t) {
+  private static dev.tfkit.server.util.RequestException.Code tensorFlowCode(Throwable t) {
     if (t instanceof org.tensorflow.exceptions.TFInvalidArgumentException) {
-      return dev.tfkit.server.RequestException.Code.INVALID_ARGUMENT;
+      return dev.tfkit.server.util.RequestException.Code.INVALID_ARGUMENT;
     }
     if (t instanceof org.tensorflow.exceptions.TFFailedPreconditionException) {
-      return dev.tfkit.server.RequestException.Code.FAILED_PRECONDITION;
+      return dev.tfkit.server.util.RequestException.Code.FAILED_PRECONDITION;
     }
     if (t instanceof org.tensorflow.exceptions.TFOutOfRangeException) {
-      return dev.tfkit.server.RequestException.Code.OUT_OF_RANGE;
+      return dev.tfkit.server.util.RequestException.Code.OUT_OF_RANGE;
     }
     if (t instanceof org.tensorflow.exceptions.TFResourceExhaustedException) {
-      return dev.tfkit.server.RequestException.Code.RESOURCE_EXHAUSTED;
+      return dev.tfkit.server.util.RequestException.Code.RESOURCE_EXHAUSTED;
     }
     if (t instanceof org.tensorflow.exceptions.TFPermissionDeniedException) {
-      return dev.tfkit.server.RequestException.Code.PERMISSION_DENIED;
+      return dev.tfkit.server.util.RequestException.Code.PERMISSION_DENIED;
     }
     if (t instanceof org.tensorflow.exceptions.TFUnauthenticatedException) {
-      return dev.tfkit.server.RequestException.Code.UNAUTHENTICATED;
+      return dev.tfkit.server.util.RequestException.Code.UNAUTHENTICATED;
     }
     if (t instanceof org.tensorflow.exceptions.TFUnimplementedException) {
-      return dev.tfkit.server.RequestException.Code.UNIMPLEMENTED;
+      return dev.tfkit.server.util.RequestException.Code.UNIMPLEMENTED;
     }
     return null;
   }

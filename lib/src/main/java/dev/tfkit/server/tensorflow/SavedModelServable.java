@@ -1,7 +1,7 @@
 package dev.tfkit.server.tensorflow;
 
 import com.google.protobuf.ByteString;
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RequestException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

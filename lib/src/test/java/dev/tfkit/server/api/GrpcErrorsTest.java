@@ -2,7 +2,7 @@ package dev.tfkit.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RequestException;
 import org.junit.jupiter.api.Test;
 
 class GrpcErrorsTest {

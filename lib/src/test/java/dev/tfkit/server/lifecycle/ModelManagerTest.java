@@ -3,7 +3,7 @@ package dev.tfkit.server.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tfkit.server.RequestException;
+import dev.tfkit.server.util.RequestException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

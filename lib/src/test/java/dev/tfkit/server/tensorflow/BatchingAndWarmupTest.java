@@ -1,9 +1,9 @@
 package dev.tfkit.server.tensorflow;
 
-import dev.tfkit.io.TfRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfkit.io.TfRecords;
 import dev.tfkit.server.lifecycle.ServableId;
 import dev.tfkit.zoo.Fixtures;
 import java.nio.file.Files;
@@ -24,8 +24,8 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 import tensorflow.serving.Model.ModelSpec;
-import tensorflow.serving.PredictionLogOuterClass.PredictLog;
 import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.PredictionLogOuterClass.PredictLog;
 import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 
 class BatchingAndWarmupTest {

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.savedmodel.SavedModelExport;
 import dev.tfkit.savedmodel.SignatureSpec;
-import dev.tfkit.server.RequestException;
-import dev.tfkit.server.ServerConfigs;
+import dev.tfkit.server.api.ServerConfigs;
 import dev.tfkit.server.lifecycle.ServableId;
+import dev.tfkit.server.util.RequestException;
 import io.grpc.Context;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.tfkit.server;
+package dev.tfkit.server.util;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

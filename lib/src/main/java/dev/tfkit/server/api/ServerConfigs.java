@@ -1,4 +1,4 @@
-package dev.tfkit.server;
+package dev.tfkit.server.api;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
@@ -92,7 +92,7 @@ public final class ServerConfigs {
               + m.getModelPlatform() + " (tfkit serves the 'tensorflow' platform only, as TF Serving's"
               + " open-source server)";
       throw new IllegalArgumentException(
-          msg, new dev.tfkit.server.RequestException(dev.tfkit.server.RequestException.Code.FAILED_PRECONDITION, msg));
+          msg, new dev.tfkit.server.util.RequestException(dev.tfkit.server.util.RequestException.Code.FAILED_PRECONDITION, msg));
     }
   }
 

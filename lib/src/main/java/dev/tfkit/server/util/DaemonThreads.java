@@ -1,4 +1,4 @@
-package dev.tfkit.server;
+package dev.tfkit.server.util;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
