@@ -52,6 +52,7 @@ final class CellClasspath {
   /** Class name prefixes cells may load from the kernel's class loader. */
   static final List<String> SHARED = List.of(
       "dev.tfkit.",
+      "tensorflow.serving.",
       "org.tensorflow.",
       "com.google.protobuf.",
       "tech.tablesaw.",
@@ -82,7 +83,7 @@ final class CellClasspath {
           "tfkit's API (its TensorFlow and TF Serving messages are tfkit's protobuf classes)"),
       new Library("TF Java", List.of("org.tensorflow."),
           "tfkit's API and its rendering of tensors (they are tfkit's TF Java classes)"),
-      new Library("tfkit", List.of("dev.tfkit.", "io.github.spencerpark.ijava.", "io.github.spencerpark.jupyter.kernel.display."),
+      new Library("tfkit", List.of("dev.tfkit.", "tensorflow.serving.", "io.github.spencerpark.ijava.", "io.github.spencerpark.jupyter.kernel.display."),
           "the notebook functions (display, render, magics) and tfkit's API"));
 
   private final ClassLoader kernelLoader;
