@@ -290,10 +290,71 @@ final class CellClasspath {
     });
   }
 
+  /**
+   * Jars of the kernel's class path javac never reads for cells: the kernel's internals (hidden
+   * anyway) and large runtime-only jars whose classes no shared signature names. javac indexes
+   * every jar on its class path at the first compile, so leaving these out makes the notebook's
+   * first cells (its startup imports) faster. Matched by artifactId.
+   */
+  static final Set<String> NOT_COMPILED_AGAINST = Set.of(
+      "jeromq", "jnacl", "gson", "commonmark", "commonmark-ext-gfm-tables", "picocli",
+      "maven-resolver-supplier", "maven-resolver-api", "maven-resolver-util", "maven-resolver-spi",
+      "maven-resolver-named-locks", "maven-resolver-impl", "maven-resolver-connector-basic",
+      "maven-resolver-transport-file", "maven-resolver-transport-http", "maven-resolver-provider",
+      "maven-model", "maven-repository-metadata", "maven-model-builder", "maven-artifact",
+      "maven-builder-support", "plexus-utils", "plexus-interpolation", "httpclient", "httpcore",
+      "commons-codec", "jcl-over-slf4j", "slf4j-api", "slf4j-nop",
+      "icu4j", "univocity-parsers", "classgraph", "pdfbox", "pdfbox-io", "fontbox", "graphics2d",
+      "VectorGraphics2D", "animated-gif-lib", "snakeyaml", "jackson-dataformat-yaml");
+
+  /**
+   * {@code classpath} without the kernel's jars of {@link #NOT_COMPILED_AGAINST} (and TF's
+   * native-library jars); entries not on {@code kernelClasspath} (the user's) are all kept.
+   */
+  static String compileClasspath(String classpath, String kernelClasspath) {
+    Set<String> kernels = Set.of(kernelClasspath.split(File.pathSeparator));
+    StringBuilder out = new StringBuilder();
+    for (String e : classpath.split(File.pathSeparator)) {
+      if (e.isEmpty()) continue;
+      if (e.endsWith(".jar") && kernels.contains(e)) {
+        String[] av = artifactAndVersion(Path.of(e));
+        String file = Path.of(e).getFileName().toString();
+        if (av[0] != null && NOT_COMPILED_AGAINST.contains(av[0])) continue;
+        if (file.startsWith("tensorflow-core-native-") && (file.contains("-linux") || file.contains("-macosx") || file.contains("-windows"))) {
+          continue;
+        }
+      }
+      if (out.length() > 0) out.append(File.pathSeparator);
+      out.append(e);
+    }
+    return out.toString();
+  }
+
   private final class CompilerView extends ForwardingJavaFileManager<StandardJavaFileManager>
       implements StandardJavaFileManager {
     CompilerView(StandardJavaFileManager std) {
       super(std);
+      String cp = System.getProperty("java.class.path", "");
+      String trimmed = compileClasspath(cp, cp);
+      if (!trimmed.equals(cp)) {
+        try {
+          List<File> files = new ArrayList<>();
+          for (String e : trimmed.split(File.pathSeparator)) if (!e.isEmpty()) files.add(new File(e));
+          std.setLocation(StandardLocation.CLASS_PATH, files);
+        } catch (IOException e) {
+          // keep javac's default class path
+        }
+      }
+    }
+
+    @Override
+    public boolean handleOption(String current, java.util.Iterator<String> remaining) {
+      // JShell sets the whole class path again each time an entry is added.
+      if (Set.of("-classpath", "-cp", "--class-path", "--classpath").contains(current) && remaining.hasNext()) {
+        String trimmed = compileClasspath(remaining.next(), System.getProperty("java.class.path", ""));
+        return fileManager.handleOption(current, List.of(trimmed).iterator());
+      }
+      return fileManager.handleOption(current, remaining);
     }
 
     @Override
