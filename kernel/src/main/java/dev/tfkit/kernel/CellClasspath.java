@@ -142,9 +142,13 @@ final class CellClasspath {
     originIsUser.clear();
     List<String> notes = new ArrayList<>();
     Map<Library, String> sample = new LinkedHashMap<>();
+    Map<String, Integer> tries = new java.util.HashMap<>();
     for (String cls : classNames(real)) {
       int dot = cls.lastIndexOf('.');
-      userPackages.add(dot < 0 ? "" : cls.substring(0, dot));
+      String pkg = dot < 0 ? "" : cls.substring(0, dot);
+      userPackages.add(pkg);
+      // Up to 20 classes per package are compared with the kernel's (a big jar has thousands).
+      if (tries.merge(pkg, 1, Integer::sum) > 20) continue;
       if (!startsWithAny(cls, SHARED) || startsWithAny(cls, KERNEL_ONLY)) continue;
       Library l = libraryOf(cls);
       if (l == null || replaced.contains(l) || sample.containsKey(l)) continue;
