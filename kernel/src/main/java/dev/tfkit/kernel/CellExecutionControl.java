@@ -36,7 +36,11 @@ final class CellExecutionControl extends LocalExecutionControl {
   private volatile long timeoutMillis;
   private volatile StopReason stopReason = StopReason.NONE;
 
-  CellExecutionControl(JavaEvaluator owner, ThreadGroup cellThreads) {
+  private final ClassLoader cellLoader;
+
+  CellExecutionControl(JavaEvaluator owner, ThreadGroup cellThreads, CellClasspath.CellLoaderDelegate loaders) {
+    super(loaders);
+    this.cellLoader = loaders.loader;
     this.owner = owner;
     this.cellThreads = cellThreads;
   }
@@ -115,6 +119,9 @@ final class CellExecutionControl extends LocalExecutionControl {
             "tfkit-cell",
             0);
     t.setDaemon(true);
+    // Libraries that look classes up through the context loader (ServiceLoader, ...) find the
+    // user's jars, like the cell's own code does.
+    t.setContextClassLoader(cellLoader);
     running.add(t);
     try {
       t.start();

@@ -91,6 +91,7 @@ public final class JavaEvaluator implements AutoCloseable {
 
   private final JShell shell;
   private final CellExecutionControl control;
+  private final CellClasspath cellClasspath;
   private final DisplayRegistry displays;
   private final OutputCapture capture;
   private final LineMagics magics;
@@ -111,17 +112,23 @@ public final class JavaEvaluator implements AutoCloseable {
     this.maxOutputChars = b.maxOutputChars;
     ThreadGroup group = new ThreadGroup(ExitGuard.CELLS, "tfkit-cells-" + UUID.randomUUID());
     group.setDaemon(false);
-    this.control = new CellExecutionControl(this, group);
+    // Cells see tfkit's API and the libraries its signatures use, not the kernel's internals
+    // (CellClasspath): a class loader of their own for running, a filtered view for compiling.
+    this.cellClasspath = new CellClasspath(JavaEvaluator.class.getClassLoader());
+    this.control = new CellExecutionControl(this, group, new CellClasspath.CellLoaderDelegate(cellClasspath.apiLoader));
     control.setTimeoutMillis(b.timeout == null ? 0 : b.timeout.toMillis());
     JShell.Builder jb =
         JShell.builder()
             .executionEngine(CellExecutionControl.provider(control), Map.of())
             .in(InputStream.nullInputStream())
             .out(capture.originalOut())
-            .err(capture.originalErr());
+            .err(capture.originalErr())
+            .fileManager(cellClasspath::compilerView);
     if (!b.compilerOptions.isEmpty()) jb.compilerOptions(b.compilerOptions.toArray(String[]::new));
     this.shell = jb.build();
-    for (String cp : b.classpath) shell.addToClasspath(cp);
+    for (String cp : b.classpath) {
+      for (String note : addUserEntry(cp)) capture.originalErr().println("tfkit kernel: " + note);
+    }
     this.maven = new MavenResolver(b.mavenLocalRepository);
     maven.setWarnings(w -> activeRun().write("stderr", w + "\n"));
     this.magics = new LineMagics(new MagicHost(), maven);
@@ -198,7 +205,33 @@ public final class JavaEvaluator implements AutoCloseable {
 
   /** Adds jars or class folders for the next cells. */
   public void addToClasspath(String... entries) {
-    for (String e : entries) shell.addToClasspath(e);
+    for (String e : entries) addUserEntryNoting(e);
+  }
+
+  /**
+   * Adds a user's jar or folder for the next cells; returns the notes on libraries it replaces for
+   * the user's code (see {@link CellClasspath}).
+   */
+  private List<String> addUserEntry(String path) {
+    List<String> notes = cellClasspath.addUserEntry(Path.of(path));
+    shell.addToClasspath(path);
+    return notes;
+  }
+
+  /** {@link #addUserEntry}, printing its notes on the running cell's stderr. */
+  private void addUserEntryNoting(String path) {
+    List<String> notes = addUserEntry(path);
+    if (notes.isEmpty()) return;
+    CellRun run = currentRun;
+    for (String n : notes) {
+      if (run != null) run.write("stderr", n + "\n");
+      else capture.originalErr().println("tfkit kernel: " + n);
+    }
+  }
+
+  /** The libraries tfkit shares with cells that the user's jars replace (by name: "XChart", ...). */
+  public Set<String> replacedLibraries() {
+    return cellClasspath.replacedLibraries();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -666,7 +699,7 @@ public final class JavaEvaluator implements AutoCloseable {
         List<String> scopes = args.isEmpty() ? LineMagics.POM_DEFAULT_SCOPES : args;
         List<String> added = new ArrayList<>();
         for (Path p : maven.resolve(PomFragment.parse(body), scopes)) {
-          shell.addToClasspath(p.toAbsolutePath().toString());
+          addUserEntryNoting(p.toAbsolutePath().toString());
           added.add(p.toAbsolutePath().toString());
         }
         return added;
@@ -749,7 +782,7 @@ public final class JavaEvaluator implements AutoCloseable {
   private final class MagicHost implements LineMagics.Host {
     @Override
     public void addToClasspath(List<Path> entries) {
-      for (Path p : entries) shell.addToClasspath(p.toAbsolutePath().toString());
+      for (Path p : entries) addUserEntryNoting(p.toAbsolutePath().toString());
     }
 
     @Override

@@ -31,6 +31,9 @@ final class KernelBenchCommand implements Callable<Integer> {
   @Option(names = "--cells", defaultValue = "200", description = "Trivial cells timed on a warm kernel/jshell (default ${DEFAULT-VALUE}).")
   int cells;
 
+  @Option(names = "--ijava", paramLabel = "PATH", description = "Also time IJava's kernel start to first result: its kernelspec folder, kernel.json, or ijava jar (a lib/ folder beside it is added).")
+  Path ijava;
+
   private static final String CELL = "1 + 1";
 
   @Override
@@ -41,6 +44,8 @@ final class KernelBenchCommand implements Callable<Integer> {
 
     double[] kStart = new double[starts];
     double[] jStart = new double[starts];
+    double[] iStart = new double[starts];
+    IJavaKernel ij = ijava == null ? null : IJavaKernel.of(ijava);
     double[] kCell = null;
     double[] jCell = null;
     for (int i = 0; i < starts; i++) {
@@ -50,6 +55,13 @@ final class KernelBenchCommand implements Callable<Integer> {
         check(k.execute(CELL).iopub("execute_result").size() == 1, "kernel gave no result");
         kStart[i] = ms(System.nanoTime() - t0);
         if (i == starts - 1) kCell = kernelCells(k);
+      }
+      if (ij != null) {
+        t0 = System.nanoTime();
+        try (KernelClient k = KernelClient.start(ij.argv(), ij.env(), Duration.ofMinutes(2))) {
+          check(k.execute(CELL).iopub("execute_result").size() == 1, "IJava's kernel gave no result");
+          iStart[i] = ms(System.nanoTime() - t0);
+        }
       }
       t0 = System.nanoTime();
       try (JShellProcess j = new JShellProcess(jshell)) {
@@ -67,6 +79,11 @@ final class KernelBenchCommand implements Callable<Integer> {
     System.out.printf("java %s, %d cold starts (median), %d trivial cells '%s' (median)%n",
         System.getProperty("java.version"), starts, cells, CELL);
     System.out.printf("start to first result: kernel %.0f ms, jshell %.0f ms, ratio %.2f (target <= 1.5)%n", ks, js, ks / js);
+    if (ij != null) {
+      double is = median(iStart);
+      System.out.printf("start to first result: kernel %.0f ms, IJava %.0f ms, ratio %.2f (target <= 1.1)%n", ks, is, ks / is);
+      System.out.printf("  (each start: kernel %s ms; IJava %s ms)%n", list(kStart), list(iStart));
+    }
     System.out.printf("trivial cell round trip: kernel %.2f ms, jshell %.2f ms, ratio %.2f (target <= 1.3)%n", kc, jc, kc / jc);
     System.out.printf("  (in-process JavaEvaluator.eval without the protocol: %.2f ms)%n", median(inProc));
 
@@ -105,6 +122,39 @@ final class KernelBenchCommand implements Callable<Integer> {
         t[i] = ms(System.nanoTime() - t0);
       }
       return t;
+    }
+  }
+
+  private static String list(double[] v) {
+    StringBuilder b = new StringBuilder();
+    for (double d : v) b.append(b.length() == 0 ? "" : " ").append(Math.round(d));
+    return b.toString();
+  }
+
+  /** IJava's kernel command line and environment, from its kernelspec or its jar. */
+  record IJavaKernel(List<String> argv, Map<String, String> env) {
+    static IJavaKernel of(Path path) throws IOException {
+      Path spec = java.nio.file.Files.isDirectory(path) ? path.resolve("kernel.json") : path;
+      if (spec.getFileName().toString().endsWith(".json")) {
+        if (!java.nio.file.Files.isRegularFile(spec)) throw new IllegalArgumentException("--ijava: no kernel.json at " + spec);
+        com.google.gson.JsonObject json;
+        try {
+          json = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(spec)).getAsJsonObject();
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException("--ijava: " + spec + " is not a kernelspec (" + e.getMessage() + ")");
+        }
+        if (!json.has("argv")) throw new IllegalArgumentException("--ijava: " + spec + " has no argv");
+        List<String> argv = new ArrayList<>();
+        json.getAsJsonArray("argv").forEach(a -> argv.add(a.getAsString()));
+        Map<String, String> env = new java.util.HashMap<>();
+        if (json.has("env")) json.getAsJsonObject("env").entrySet().forEach(e -> env.put(e.getKey(), e.getValue().getAsString()));
+        return new IJavaKernel(argv, env);
+      }
+      if (!java.nio.file.Files.isRegularFile(path)) throw new IllegalArgumentException("--ijava: no file " + path);
+      String cp = path.toAbsolutePath().toString();
+      Path lib = path.toAbsolutePath().getParent().resolve("lib");
+      if (java.nio.file.Files.isDirectory(lib)) cp += java.io.File.pathSeparator + lib + "/*";
+      return new IJavaKernel(List.of(KernelSpecs.currentJava(), "-cp", cp, "io.github.spencerpark.ijava.IJava", "{connection_file}"), Map.of());
     }
   }
 

@@ -64,6 +64,14 @@ public final class DisplayRegistry {
     if (value instanceof io.github.spencerpark.jupyter.kernel.display.DisplayData d) return truncate(MimeBundle.of(d));
     if (value != null) {
       Renderer<Object> r = find(value.getClass());
+      if (r == null) {
+        Class<?> twin = otherCopyOfRenderedType(value.getClass());
+        if (twin != null) {
+          warnings.accept(
+              "display: " + value.getClass().getName() + " comes from your own jars, not from the copy of "
+                  + twin.getName() + " tfkit renders; showing it as text");
+        }
+      }
       if (r != null) {
         MimeBundle.Builder attempt = MimeBundle.builder();
         try {
@@ -139,6 +147,27 @@ public final class DisplayRegistry {
       if (!seen.add(c)) continue;
       Renderer<?> r = renderers.get(c);
       if (r != null) return (Renderer<Object>) r;
+      if (c.getSuperclass() != null) queue.add(c.getSuperclass());
+      queue.addAll(List.of(c.getInterfaces()));
+    }
+    return null;
+  }
+
+  /**
+   * A registered type with the name of one of {@code type}'s supertypes but from another class
+   * loader: the user's own copy of a library (another XChart version, say), which tfkit's renderer
+   * cannot take. Null when there is none.
+   */
+  private Class<?> otherCopyOfRenderedType(Class<?> type) {
+    Map<String, Class<?>> byName = new java.util.HashMap<>();
+    for (Class<?> k : renderers.keySet()) byName.put(k.getName(), k);
+    Deque<Class<?>> queue = new ArrayDeque<>(List.of(type));
+    Set<Class<?>> seen = new HashSet<>();
+    while (!queue.isEmpty()) {
+      Class<?> c = queue.poll();
+      if (!seen.add(c)) continue;
+      Class<?> k = byName.get(c.getName());
+      if (k != null && k != c) return k;
       if (c.getSuperclass() != null) queue.add(c.getSuperclass());
       queue.addAll(List.of(c.getInterfaces()));
     }
