@@ -15,16 +15,19 @@ import java.awt.image.BufferedImage;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.tensorflow.proto.DataType;
 
 /**
  * Server-side batching on a real model: {@code face_encoder} (the faceres cut the walkthrough
@@ -64,11 +67,11 @@ public final class BatchingBench {
     // In-process: the session run at each batch size the batching server formed, same faces.
     double inProcessSeconds = 0;
     long inProcessFaces = 0;
-    Map<Long, Double> msPerRun = new java.util.TreeMap<>();
+    Map<Long, Double> msPerRun = new TreeMap<>();
     try (SavedModel local = SavedModel.load(base.resolve("1"))) {
       for (Map.Entry<Long, Long> e : on.runSizes().entrySet()) {
         int size = (int) (long) e.getKey();
-        TensorValue batch = TensorValue.of(stack(face, size), org.tensorflow.proto.DataType.DT_UINT8);
+        TensorValue batch = TensorValue.of(stack(face, size), DataType.DT_UINT8);
         double ms = timeRuns(local, batch, size);
         msPerRun.put((long) size, ms);
         inProcessSeconds += e.getValue() * ms / 1e3;
@@ -145,7 +148,7 @@ public final class BatchingBench {
 
   static Served serve(Path base, TensorValue face, double seconds, BatchingOptions batching) throws Exception {
     EmbeddedServer.Builder b = EmbeddedServer.builder().model("face_encoder", base).grpcPort(0).noRest()
-        .fileSystemPollWait(java.time.Duration.ZERO);
+        .fileSystemPollWait(Duration.ZERO);
     if (batching != null) {
       b.batching(batching);
     }
@@ -164,7 +167,7 @@ public final class BatchingBench {
         long t0 = System.nanoTime();
         List<Long> lat = drive(pool, clients, face, seconds);
         double took = (System.nanoTime() - t0) / 1e9;
-        Map<Long, Long> sizes = new java.util.TreeMap<>();
+        Map<Long, Long> sizes = new TreeMap<>();
         servable.batchRunSizes().forEach((k, v) -> {
           long d = v - before.getOrDefault(k, 0L);
           if (d > 0) sizes.put(k, d);

@@ -1,5 +1,6 @@
 package dev.tfkit.bench;
 
+import dev.tfkit.io.RawBytesCalls;
 import dev.tfkit.server.EmbeddedServer;
 import dev.tfkit.server.IdleHeapReturn;
 import dev.tfkit.zoo.Fixtures;
@@ -10,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -18,7 +20,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,7 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FuzzMemoryBench {
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      dev.tfkit.io.RawBytesCalls.MARSHALLER;
+      RawBytesCalls.MARSHALLER;
 
   private static final MethodDescriptor<byte[], byte[]> PREDICT =
       MethodDescriptor.<byte[], byte[]>newBuilder()
@@ -78,7 +82,7 @@ public final class FuzzMemoryBench {
     if (root != null) cmd.add("-Dtfkit.repo.root=" + root);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FuzzMemoryBench.class.getName(), "--serve"));
     cmd.addAll(serverArgs);
-    Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(new java.io.File(System.getProperty("java.io.tmpdir"), "fuzz-memory-server.log"))).start();
+    Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "fuzz-memory-server.log"))).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
     PrintStream in = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
     String target = out.readLine();
@@ -133,7 +137,7 @@ public final class FuzzMemoryBench {
             body = small;
             length = 100 + Math.floorMod(n * 31, small.length - 100);
           }
-          byte[] msg = length == body.length ? body : java.util.Arrays.copyOf(body, length);
+          byte[] msg = length == body.length ? body : Arrays.copyOf(body, length);
           sent.incrementAndGet();
           try {
             ClientCalls.blockingUnaryCall(ch, PREDICT, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS), msg);
@@ -190,7 +194,7 @@ public final class FuzzMemoryBench {
         case "grpc_channel_arguments" -> b.grpcChannelArguments(kv[1]);
         case "grpc_max_message_bytes" -> b.maxMessageBytes(Integer.parseInt(kv[1]));
         // What `tfkit serve` does in its own JVM (ServeCommand), here with any interval.
-        case "idle_heap_return" -> IdleHeapReturn.enableIfUnset(java.time.Duration.ofSeconds(Long.parseLong(kv[1])));
+        case "idle_heap_return" -> IdleHeapReturn.enableIfUnset(Duration.ofSeconds(Long.parseLong(kv[1])));
         default -> throw new IllegalArgumentException("unknown server flag " + kv[0]);
       }
     }

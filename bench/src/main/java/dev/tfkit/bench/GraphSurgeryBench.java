@@ -2,6 +2,7 @@ package dev.tfkit.bench;
 
 import com.google.protobuf.ByteString;
 import dev.tfkit.graph.ModelGraph;
+import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -58,7 +59,7 @@ public final class GraphSurgeryBench {
         long t0 = System.nanoTime();
         Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
         long t1 = System.nanoTime();
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(dir.resolve("heap.bin")), 1 << 20)) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve("heap.bin")), 1 << 20)) {
           for (TensorProto t : values.values()) t.getTensorContent().writeTo(out);
         }
         long t1b = System.nanoTime();

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Latent search (the seed's top-k model) through TensorFlow's runtime, single query and batches of
+ * Latent search (the walkthrough's top-k model) through TensorFlow's runtime, single query and batches of
  * 64, beside the baseline: one plain Java pass over the same gallery floats (L2 distance to every
  * row, top-k kept in a small array) for one query, measured in the same run.
  *
@@ -127,7 +128,7 @@ public class LatentSearchBench {
     int d = dim;
     float[] best = new float[K];
     int[] bestIdx = new int[K];
-    java.util.Arrays.fill(best, Float.MAX_VALUE);
+    Arrays.fill(best, Float.MAX_VALUE);
     for (int i = 0, off = 0; i < rows; i++, off += d) {
       // Four accumulators: a plain loop, but not held back by one long add chain.
       float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

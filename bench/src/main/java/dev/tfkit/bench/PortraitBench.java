@@ -12,7 +12,9 @@ import dev.tfkit.zoo.NpmPackages;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,7 +80,7 @@ public final class PortraitBench {
     }
     List<String> models = List.of("face_detection", "face_encoder", "latent_search_model", "stylizer");
     Map<String, SavedModel> local = new HashMap<>();
-    EmbeddedServer.Builder sb = EmbeddedServer.builder().grpcPort(0).noRest().fileSystemPollWait(java.time.Duration.ZERO);
+    EmbeddedServer.Builder sb = EmbeddedServer.builder().grpcPort(0).noRest().fileSystemPollWait(Duration.ZERO);
     for (String m : models) {
       sb.model(m, dir.resolve(m));
       try (var versions = Files.list(dir.resolve(m))) {
@@ -138,7 +140,7 @@ public final class PortraitBench {
 
   static double median(double[] v) {
     double[] a = v.clone();
-    java.util.Arrays.sort(a);
+    Arrays.sort(a);
     return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
   }
 }

@@ -1,10 +1,14 @@
 package dev.tfkit.bench;
 
-import dev.tfkit.rest.PredictBodies;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.tfkit.rest.PredictBodies;
 import dev.tfkit.rest.PredictJsonRequest;
+import dev.tfkit.rest.RestFormat;
 import dev.tfkit.rest.TensorJson;
+import dev.tfkit.tensor.TensorValue;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -28,6 +32,7 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
 
 /**
  * How fast the embedded server reads a REST predict body holding an image: the streamed reader
@@ -47,7 +52,7 @@ public class RestRequestBench {
 
   private byte[] body;
   private float[] pixels;
-  private Map<String, org.tensorflow.proto.TensorProto> image;
+  private Map<String, TensorProto> image;
   private static final Map<String, DataType> TYPES = Map.of("image", DataType.DT_FLOAT);
 
   @Setup
@@ -57,7 +62,7 @@ public class RestRequestBench {
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = values.equals("int") ? r.nextInt(256) : r.nextFloat();
     }
-    image = Map.of("image", dev.tfkit.tensor.TensorValue.fromFlat(pixels, 1, 480, 640, 3).toProto());
+    image = Map.of("image", TensorValue.fromFlat(pixels, 1, 480, 640, 3).toProto());
     r = new Random(1);
     StringBuilder sb = new StringBuilder("{\"instances\": [[");
     for (int y = 0; y < 480; y++) {
@@ -106,14 +111,14 @@ public class RestRequestBench {
   /** Writing the image as a request body (the REST client's side; the server writes responses alike). */
   @Benchmark
   public byte[] write() {
-    return PredictBodies.predictRequest("", image, dev.tfkit.rest.RestFormat.ROW);
+    return PredictBodies.predictRequest("", image, RestFormat.ROW);
   }
 
   /** The writing floor: Jackson writing the same floats as one flat list ({@code writeNumber(float)}). */
   @Benchmark
   public int writeNumberFloor() throws Exception {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    try (com.fasterxml.jackson.core.JsonGenerator g = TensorJson.mapper().getFactory().createGenerator(out)) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = TensorJson.mapper().getFactory().createGenerator(out)) {
       g.writeStartArray();
       for (float f : pixels) {
         g.writeNumber(f);

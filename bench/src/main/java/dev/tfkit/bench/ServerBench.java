@@ -1,6 +1,9 @@
 package dev.tfkit.bench;
 
+import dev.tfkit.cli.ConsoleLogging;
+import dev.tfkit.io.RawBytesCalls;
 import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.server.lifecycle.ServableRequest;
 import dev.tfkit.server.tensorflow.SavedModelServable;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.CallOptions;
@@ -19,8 +22,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +38,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
@@ -52,7 +60,7 @@ import tensorflow.serving.PredictionServiceGrpc;
  */
 public final class ServerBench {
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      dev.tfkit.io.RawBytesCalls.MARSHALLER;
+      RawBytesCalls.MARSHALLER;
 
   private static final MethodDescriptor<byte[], byte[]> ECHO =
       MethodDescriptor.<byte[], byte[]>newBuilder()
@@ -72,9 +80,9 @@ public final class ServerBench {
   private ServerBench() {}
 
   public static void main(String[] args) throws Exception {
-    dev.tfkit.cli.ConsoleLogging.install();
+    ConsoleLogging.install();
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
-    java.util.logging.Logger.getLogger("dev.tfkit.server").setLevel(java.util.logging.Level.WARNING);
+    Logger.getLogger("dev.tfkit.server").setLevel(Level.WARNING);
     TensorProto x =
         TensorProto.newBuilder()
             .setDtype(DataType.DT_FLOAT)
@@ -114,16 +122,16 @@ public final class ServerBench {
                 .model("half_plus_two", Fixtures.tfServing("saved_model_half_plus_two_cpu"))
                 .grpcPort(0)
                 .restPort(0)
-                .fileSystemPollWait(java.time.Duration.ZERO)
-                .restTimeout(java.time.Duration.ofMillis(Long.getLong("bench.restTimeoutMs", 30000)))
+                .fileSystemPollWait(Duration.ZERO)
+                .restTimeout(Duration.ofMillis(Long.getLong("bench.restTimeoutMs", 30000)))
                 .start();
         EmbeddedServer workersOnly =
             EmbeddedServer.builder()
                 .model("half_plus_two", Fixtures.tfServing("saved_model_half_plus_two_cpu"))
                 .grpcPort(0)
                 .noRest()
-                .fileSystemPollWait(java.time.Duration.ZERO)
-                .inlineRunThreshold(java.time.Duration.ZERO)
+                .fileSystemPollWait(Duration.ZERO)
+                .inlineRunThreshold(Duration.ZERO)
                 .start();
         SavedModelServable inProcess =
             SavedModelServable.load(Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123"))) {
@@ -154,7 +162,7 @@ public final class ServerBench {
       // wrk does), and through the JDK's HttpClient for contrast.
       URI rest = URI.create(server.restUrl());
       byte[] restRequest = KeepAliveHttpClient.post("/v1/models/half_plus_two:predict", restBody);
-      List<KeepAliveHttpClient> connections = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<KeepAliveHttpClient> connections = Collections.synchronizedList(new ArrayList<>());
       ThreadLocal<KeepAliveHttpClient> connection =
           ThreadLocal.withInitial(
               () -> {
@@ -171,7 +179,7 @@ public final class ServerBench {
           () -> {
             KeepAliveHttpClient.Response r = connection.get().send(restRequest);
             if (r.status() != 200) {
-              throw new IllegalStateException(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+              throw new IllegalStateException(new String(r.body(), StandardCharsets.UTF_8));
             }
             return r;
           });
@@ -185,7 +193,7 @@ public final class ServerBench {
             return r;
           });
       var servedStats =
-          server.models().peek(dev.tfkit.server.lifecycle.ServableRequest.latest("half_plus_two")).orElseThrow().runStats("");
+          server.models().peek(ServableRequest.latest("half_plus_two")).orElseThrow().runStats("");
       for (int clients : new int[] {1, 16}) {
         for (Map.Entry<String, Callable<Object>> s : scenarios.entrySet()) {
           measure(s.getKey(), clients, s.getValue(), Math.min(2, seconds / 2));

@@ -1,5 +1,7 @@
 package dev.tfkit.bench;
 
+import dev.tfkit.cli.ConsoleLogging;
+import dev.tfkit.io.RawBytesCalls;
 import dev.tfkit.serving.Prediction;
 import dev.tfkit.serving.ServingModel;
 import dev.tfkit.tensor.TensorValue;
@@ -72,7 +74,7 @@ public class ServingClientBench {
   public String transport;
 
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      dev.tfkit.io.RawBytesCalls.MARSHALLER;
+      RawBytesCalls.MARSHALLER;
 
   private static final MethodDescriptor<byte[], byte[]> RAW_PREDICT =
       MethodDescriptor.newBuilder(BYTES, BYTES)
@@ -178,7 +180,7 @@ public class ServingClientBench {
    * arguments override them) and prints medians and ratios to the echo floor.
    */
   public static void main(String[] args) throws Exception {
-    dev.tfkit.cli.ConsoleLogging.install();
+    ConsoleLogging.install();
     CommandLineOptions cli = new CommandLineOptions(args);
     Options opts =
         new OptionsBuilder()

@@ -12,6 +12,7 @@ import dev.tfkit.zoo.WhiteBoxCartoonizer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,7 @@ public final class StylizerBench {
     try (SavedModel local = SavedModel.load(base.resolve("1"));
         EmbeddedServer server = EmbeddedServer.builder().model("stylizer", base).grpcPort(0).noRest()
             .sessionThreads(new SessionThreads(0, 0, INTER_OP))
-            .fileSystemPollWait(java.time.Duration.ZERO).start();
+            .fileSystemPollWait(Duration.ZERO).start();
         ServingModel remote = ServingModel.grpc("localhost:" + server.grpcPort(), "stylizer")) {
       for (BufferedImage img : images) {
         TensorValue input = TensorValue.of(img);

@@ -4,6 +4,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tfkit.io.AliasingMarshaller;
 import dev.tfkit.tensor.TensorEncoding;
 import dev.tfkit.tensor.TensorValue;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
+import io.grpc.protobuf.ProtoUtils;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -30,7 +35,9 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
 
 /**
  * How fast float32 tensors go between Java arrays and TensorProto, beside a plain copy of the same
@@ -75,7 +82,7 @@ public class TensorCodecBench {
     for (int i = 0; i < n; i++) values[i] = r.nextFloat();
     int[] intDims = new int[dims.length];
     for (int i = 0; i < dims.length; i++) intDims[i] = (int) dims[i];
-    nested = java.lang.reflect.Array.newInstance(float.class, intDims);
+    nested = Array.newInstance(float.class, intDims);
     fillNested(nested, values, new int[] {0});
     raw = new byte[4 * n];
     ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
@@ -155,13 +162,13 @@ public class TensorCodecBench {
     return TensorValue.fromProto(STOCK.parse(new WireStream(contentWire))).floats();
   }
 
-  private static final io.grpc.MethodDescriptor.Marshaller<TensorProto> STOCK =
-      io.grpc.protobuf.ProtoUtils.marshaller(TensorProto.getDefaultInstance());
+  private static final MethodDescriptor.Marshaller<TensorProto> STOCK =
+      ProtoUtils.marshaller(TensorProto.getDefaultInstance());
 
   private static final AliasingMarshaller<TensorProto> ALIASING = AliasingMarshaller.of(TensorProto.getDefaultInstance());
 
   /** Message bytes as gRPC hands them to a marshaller: a stream that knows its length. */
-  static final class WireStream extends java.io.ByteArrayInputStream implements io.grpc.KnownLength {
+  static final class WireStream extends ByteArrayInputStream implements KnownLength {
     WireStream(byte[] b) {
       super(b);
     }
@@ -195,8 +202,8 @@ public class TensorCodecBench {
   public TensorProto encodeTypedBoxed() {
     List<Float> list = new ArrayList<>(values.length);
     for (float v : values) list.add(v);
-    TensorProto.Builder b = TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_FLOAT);
-    org.tensorflow.proto.TensorShapeProto.Builder sh = b.getTensorShapeBuilder();
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT);
+    TensorShapeProto.Builder sh = b.getTensorShapeBuilder();
     for (long d : dims) sh.addDimBuilder().setSize(d);
     return b.addAllFloatVal(list).build();
   }

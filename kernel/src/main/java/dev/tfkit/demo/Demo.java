@@ -22,6 +22,7 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The main job ({@code ./tfkit demo}): fetch the model packages, run the five walkthrough
@@ -90,7 +91,7 @@ public final class Demo {
    * where its package cannot be fetched the demo says so in one line and uses the filter).
    */
   public Demo stylizer(FaceModels.Stylizer stylizer) {
-    return new Demo(out, notebooks, log, cellTimeout, engineName, engine, java.util.Objects.requireNonNull(stylizer));
+    return new Demo(out, notebooks, log, cellTimeout, engineName, engine, Objects.requireNonNull(stylizer, "stylizer"));
   }
 
   /** The notebooks folder of the repository. */

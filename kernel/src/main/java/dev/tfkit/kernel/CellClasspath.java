@@ -4,19 +4,25 @@ import java.io.File;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -142,7 +148,7 @@ final class CellClasspath {
     originIsUser.clear();
     List<String> notes = new ArrayList<>();
     Map<Library, String> sample = new LinkedHashMap<>();
-    Map<String, Integer> tries = new java.util.HashMap<>();
+    Map<String, Integer> tries = new HashMap<>();
     for (String cls : classNames(real)) {
       int dot = cls.lastIndexOf('.');
       String pkg = dot < 0 ? "" : cls.substring(0, dot);
@@ -207,7 +213,7 @@ final class CellClasspath {
       String a = artifactDir.getFileName().toString();
       if (file.startsWith(a + "-" + v)) return new String[] {a, v};
     }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+?)-(\\d[^-]*(?:-[A-Za-z0-9.]+)?)\\.jar").matcher(file);
+    Matcher m = Pattern.compile("(.+?)-(\\d[^-]*(?:-[A-Za-z0-9.]+)?)\\.jar").matcher(file);
     if (m.matches()) return new String[] {m.group(1), m.group(2)};
     return new String[] {null, null};
   }
@@ -221,7 +227,7 @@ final class CellClasspath {
         return Path.of(URI.create(s.substring(4, bang < 0 ? s.length() : bang)));
       }
       if (s.startsWith("file:")) return Path.of(url.toURI());
-    } catch (RuntimeException | java.net.URISyntaxException e) {
+    } catch (RuntimeException | URISyntaxException e) {
       // not a local file
     }
     return null;
@@ -352,7 +358,7 @@ final class CellClasspath {
     }
 
     @Override
-    public boolean handleOption(String current, java.util.Iterator<String> remaining) {
+    public boolean handleOption(String current, Iterator<String> remaining) {
       // JShell sets the whole class path again each time an entry is added.
       if (Set.of("-classpath", "-cp", "--class-path", "--classpath").contains(current) && remaining.hasNext()) {
         String trimmed = compileClasspath(remaining.next(), System.getProperty("java.class.path", ""));
@@ -420,12 +426,12 @@ final class CellClasspath {
     }
 
     @Override
-    public void setLocationFromPaths(Location location, java.util.Collection<? extends Path> paths) throws IOException {
+    public void setLocationFromPaths(Location location, Collection<? extends Path> paths) throws IOException {
       fileManager.setLocationFromPaths(location, paths);
     }
 
     @Override
-    public void setLocationForModule(Location location, String moduleName, java.util.Collection<? extends Path> paths)
+    public void setLocationForModule(Location location, String moduleName, Collection<? extends Path> paths)
         throws IOException {
       fileManager.setLocationForModule(location, moduleName, paths);
     }

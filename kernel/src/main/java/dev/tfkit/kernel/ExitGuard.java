@@ -1,6 +1,8 @@
 package dev.tfkit.kernel;
 
+import java.lang.reflect.Field;
 import java.security.Permission;
+import java.util.Map;
 
 /**
  * Keeps {@code System.exit} in a cell from ending the kernel: a security manager that allows
@@ -49,9 +51,9 @@ final class ExitGuard extends SecurityManager {
     try {
       Class<?> holder = Class.forName("java.lang.System$CallersHolder");
       if (!System.class.getModule().isOpen("java.lang", ExitGuard.class.getModule())) return false;
-      java.lang.reflect.Field f = holder.getDeclaredField("callers");
+      Field f = holder.getDeclaredField("callers");
       f.setAccessible(true);
-      ((java.util.Map<Class<?>, Boolean>) f.get(null)).put(ExitGuard.class, Boolean.TRUE);
+      ((Map<Class<?>, Boolean>) f.get(null)).put(ExitGuard.class, Boolean.TRUE);
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       // Another JDK's internals: installing would warn, so the guard is skipped.

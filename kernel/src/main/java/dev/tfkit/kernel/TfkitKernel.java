@@ -1,6 +1,7 @@
 package dev.tfkit.kernel;
 
-import dev.tfkit.Tfkit;
+import dev.tfkit.cli.ConsoleLogging;
+import dev.tfkit.io.BuildVersions;
 import dev.tfkit.kernel.protocol.HistoryContent;
 import dev.tfkit.kernel.protocol.KernelConnection;
 import dev.tfkit.kernel.protocol.KernelInfoContent;
@@ -34,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,7 +90,7 @@ public final class TfkitKernel {
     }
     // Other libraries' INFO (the kernel library's message traffic) off; tfkit's own on, as in
     // headless runs.
-    dev.tfkit.cli.ConsoleLogging.install();
+    ConsoleLogging.install();
     KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(file));
     KernelConnection connection = new KernelConnection(props);
     JavaEvaluator evaluator = JavaEvaluator.create();
@@ -113,8 +115,8 @@ public final class TfkitKernel {
 
   private void kernelInfo(ShellReplyEnvironment env) {
     env.setBusyDeferIdle();
-    String version = Tfkit.versions().getOrDefault("tfkit", "unknown");
-    Map<String, String> lang = new java.util.LinkedHashMap<>();
+    String version = BuildVersions.tfkit();
+    Map<String, String> lang = new LinkedHashMap<>();
     lang.put("name", "java");
     lang.put("version", System.getProperty("java.version"));
     lang.put("mimetype", "text/x-java-source");
@@ -263,7 +265,7 @@ public final class TfkitKernel {
       String regex = ("\\Q" + glob + "\\E").replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q");
       out = all.stream().filter(e -> e.getInput().matches("(?s)" + regex)).toList();
       if (search.filterUnique()) {
-        java.util.LinkedHashMap<String, HistoryEntry> unique = new java.util.LinkedHashMap<>();
+        LinkedHashMap<String, HistoryEntry> unique = new LinkedHashMap<>();
         for (HistoryEntry e : out) {
           unique.remove(e.getInput());
           unique.put(e.getInput(), e);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -224,7 +225,7 @@ public final class JupyterEngine implements NotebookEngine {
   }
 
   private static Map<String, JsonNode> fields(JsonNode obj) {
-    Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+    Map<String, JsonNode> out = new LinkedHashMap<>();
     obj.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
     return out;
   }

@@ -1,14 +1,18 @@
 package dev.tfkit.notebook;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tfkit.kernel.spec.KernelSpecs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An installed Jupyter kernelspec ({@code kernels/NAME/kernel.json}): how to start the kernel, its
@@ -38,24 +42,24 @@ public record KernelSpec(
     return new KernelSpec(
         dir.getFileName().toString(), dir, List.copyOf(argv),
         json.path("display_name").asText(dir.getFileName().toString()),
-        json.path("language").asText("").toLowerCase(java.util.Locale.ROOT),
+        json.path("language").asText("").toLowerCase(Locale.ROOT),
         json.path("interrupt_mode").asText("signal"), Map.copyOf(env));
   }
 
   /** {@code ${NAME}} in an env value replaced by this process's variable, as jupyter_client does. */
   static String expand(String value) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(value);
+    Matcher m = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(value);
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
       String v = System.getenv(m.group(1));
-      m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(v == null ? m.group() : v));
+      m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : v));
     }
     return m.appendTail(sb).toString();
   }
 
   /** The {@code kernels} folders searched, first match wins (the kernel's own installer's order). */
   public static List<Path> searchPath() {
-    return dev.tfkit.kernel.spec.KernelSpecs.searchPath(System.getenv());
+    return KernelSpecs.searchPath(System.getenv());
   }
 
   /** The kernelspec called {@code name}; the message lists those installed when it is missing. */

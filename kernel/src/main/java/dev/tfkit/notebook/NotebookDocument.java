@@ -8,11 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfkit.io.AtomicFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -102,7 +107,7 @@ public final class NotebookDocument {
   public String language() {
     String lang = metadata().path("kernelspec").path("language").asText("");
     if (lang.isEmpty()) lang = metadata().path("language_info").path("name").asText("");
-    return lang.isEmpty() ? "java" : lang.toLowerCase(java.util.Locale.ROOT);
+    return lang.isEmpty() ? "java" : lang.toLowerCase(Locale.ROOT);
   }
 
   /** The kernelspec name in the metadata, or null. */
@@ -134,7 +139,7 @@ public final class NotebookDocument {
   /** Gives every cell an id when the notebook is nbformat 4.5 or newer (where ids are required). */
   public void ensureCellIds() {
     if (root.path("nbformat_minor").asInt(0) < 5) return;
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (JsonNode c : cells()) {
       String id = c.path("id").asText("");
       if (id.isEmpty() || !seen.add(id)) {
@@ -213,8 +218,8 @@ public final class NotebookDocument {
   /** Writes text to {@code file} through a temp file in the same folder and a rename. */
   static void writeAtomically(Path file, String text) throws IOException {
     try {
-      dev.tfkit.io.AtomicFiles.writeString(file, text);
-    } catch (java.io.UncheckedIOException e) {
+      AtomicFiles.writeString(file, text);
+    } catch (UncheckedIOException e) {
       throw e.getCause();
     }
   }

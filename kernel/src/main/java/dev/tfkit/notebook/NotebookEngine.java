@@ -1,6 +1,7 @@
 package dev.tfkit.notebook;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 
 /**
  * What runs a notebook's code cells for {@link NotebookRunner}: the in-process Java evaluator or a
@@ -40,7 +41,7 @@ public interface NotebookEngine extends AutoCloseable {
    *
    * @throws java.io.IOException when the engine itself breaks (kernel died, protocol error)
    */
-  CellResult execute(String code, OutputSink sink) throws java.io.IOException;
+  CellResult execute(String code, OutputSink sink) throws IOException;
 
   /** Asks the running cell to stop; the cell then ends with an error. Safe from any thread. */
   void interrupt();

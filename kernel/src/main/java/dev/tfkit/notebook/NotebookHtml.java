@@ -1,6 +1,7 @@
 package dev.tfkit.notebook;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tfkit.kernel.display.Html;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -135,6 +136,6 @@ public final class NotebookHtml {
 
   /** Text escaped for HTML element content and attribute values (null as empty). */
   public static String escape(String s) {
-    return dev.tfkit.kernel.display.Html.escape(s);
+    return Html.escape(s);
   }
 }

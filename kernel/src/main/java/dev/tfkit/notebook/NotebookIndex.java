@@ -1,8 +1,8 @@
 package dev.tfkit.notebook;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tfkit.Tfkit;
 import dev.tfkit.io.AtomicFiles;
+import dev.tfkit.io.BuildVersions;
 import dev.tfkit.vision.Images;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -70,7 +70,7 @@ public final class NotebookIndex {
     this.entries = List.copyOf(b.entries);
     this.lists = new LinkedHashMap<>(b.lists);
     this.runAt = b.runAt != null ? b.runAt : ZonedDateTime.now();
-    this.version = b.version != null ? b.version : Tfkit.versions().getOrDefault("tfkit", "unknown");
+    this.version = b.version != null ? b.version : BuildVersions.tfkit();
   }
 
   /** An index titled {@code title} (the page's heading). */

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -82,19 +84,19 @@ public final class NotebookParameters {
   }
 
   /** Parses a list given on the command line: YAML/JSON flow {@code [1, 2]} or {@code a,b,c}. */
-  static java.util.List<?> parseList(String text) {
+  static List<?> parseList(String text) {
     String t = text.trim();
     if (t.startsWith("[")) {
       try {
         Object v = YAML.readValue(t, Object.class);
-        if (v instanceof java.util.List<?> l) return l;
+        if (v instanceof List<?> l) return l;
       } catch (IOException e) {
         return null;
       }
       return null;
     }
-    if (t.isEmpty()) return java.util.List.of();
-    java.util.List<String> parts = new java.util.ArrayList<>();
+    if (t.isEmpty()) return List.of();
+    List<String> parts = new ArrayList<>();
     for (String p : t.split(",", -1)) parts.add(p.trim());
     return parts;
   }
@@ -102,7 +104,7 @@ public final class NotebookParameters {
   static String kind(Object v) {
     if (v == null) return "null";
     if (v instanceof Map) return "mapping";
-    if (v instanceof java.util.List) return "list";
+    if (v instanceof List) return "list";
     return v.getClass().getSimpleName();
   }
 }

@@ -3,12 +3,19 @@ package dev.tfkit.notebook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfkit.io.BuildVersions;
+import java.io.Flushable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,9 +54,9 @@ public final class NotebookRunner {
   /** Key of the tfkit-only notebook metadata: {@code engine} and tfkit's {@code version}. */
   public static final String TFKIT_METADATA_KEY = "tfkit";
   /** papermill's timestamps: UTC without an offset, microseconds (Python's {@code utcnow().isoformat()}). */
-  private static final java.time.format.DateTimeFormatter TIMESTAMP =
-      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS", Locale.ROOT)
-          .withZone(java.time.ZoneOffset.UTC);
+  private static final DateTimeFormatter TIMESTAMP =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
 
   /** Starts the engine for a notebook. */
   @FunctionalInterface
@@ -187,7 +194,7 @@ public final class NotebookRunner {
     int codeSeen = 0;
     Failure failure = null;
     // Displays by display id, across cells, so an update reaches every copy (as in nbclient).
-    java.util.Map<String, List<ObjectNode>> displays = new java.util.HashMap<>();
+    Map<String, List<ObjectNode>> displays = new HashMap<>();
     try (NotebookEngine engine = engineFactory.start(nb, cwd);
         Watchdog watchdog = new Watchdog(engine)) {
       for (int i = 0; i < cells.size() && failure == null; i++) {
@@ -232,7 +239,7 @@ public final class NotebookRunner {
   }
 
   private Failure runCell(NotebookEngine engine, Watchdog watchdog, ObjectNode cell, int index,
-      java.util.Map<String, List<ObjectNode>> displays) {
+      Map<String, List<ObjectNode>> displays) {
     String code = NotebookDocument.source(cell);
     ArrayNode outputs = (ArrayNode) cell.get("outputs");
     if (code.isBlank()) return null; // like nbclient: an empty cell is not sent to the kernel
@@ -250,7 +257,7 @@ public final class NotebookRunner {
           public synchronized void display(ObjectNode out, String displayId) {
             output(out);
             if (displayId != null && !displayId.isEmpty()) {
-              displays.computeIfAbsent(displayId, k -> new java.util.ArrayList<>()).add(out);
+              displays.computeIfAbsent(displayId, k -> new ArrayList<>()).add(out);
             }
           }
 
@@ -324,7 +331,7 @@ public final class NotebookRunner {
   private static void emit(Appendable to, String text) {
     try {
       to.append(text);
-      if (to instanceof java.io.Flushable f) f.flush();
+      if (to instanceof Flushable f) f.flush();
     } catch (IOException e) {
       // the terminal went away: the run itself goes on
     }
@@ -376,7 +383,7 @@ public final class NotebookRunner {
   }
 
   private static String tfkitVersion() {
-    return dev.tfkit.Tfkit.versions().getOrDefault("tfkit", "unknown");
+    return BuildVersions.tfkit();
   }
 
   private static double seconds(Instant a, Instant b) {
@@ -501,7 +508,7 @@ public final class NotebookRunner {
 
     /** How long an interrupted cell may take to stop before the engine is closed (default 5 s). */
     public Builder interruptGrace(Duration grace) {
-      this.interruptGrace = Objects.requireNonNull(grace);
+      this.interruptGrace = Objects.requireNonNull(grace, "grace");
       return this;
     }
 
@@ -525,8 +532,8 @@ public final class NotebookRunner {
 
     /** The engine that runs the code (default: {@code inprocess}); {@code name} is recorded in the metadata. */
     public Builder engine(String name, EngineFactory factory) {
-      this.engineName = Objects.requireNonNull(name);
-      this.engineFactory = Objects.requireNonNull(factory);
+      this.engineName = Objects.requireNonNull(name, "name");
+      this.engineFactory = Objects.requireNonNull(factory, "factory");
       return this;
     }
 

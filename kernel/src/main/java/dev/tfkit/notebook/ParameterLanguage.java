@@ -1,5 +1,6 @@
 package dev.tfkit.notebook;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -22,7 +23,7 @@ public interface ParameterLanguage {
 
   /** The translator for a kernel language ({@code java}, {@code python}). */
   static ParameterLanguage forLanguage(String language) {
-    return switch (language == null ? "java" : language.toLowerCase(java.util.Locale.ROOT)) {
+    return switch (language == null ? "java" : language.toLowerCase(Locale.ROOT)) {
       case "java" -> new JavaParameters();
       case "python", "python3" -> new PythonParameters();
       default ->

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
+import tensorflow.serving.InputOuterClass;
 import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 
 /**
@@ -111,7 +113,7 @@ final class LogsCommand implements Callable<Integer> {
         b.append(" examples=").append(examples(mi.getRequest().getInput()));
         b.append(" results=").append(mi.getResponse().getResultsCount());
       }
-      default -> b.append(' ').append(log.getLogTypeCase().name().toLowerCase(java.util.Locale.ROOT));
+      default -> b.append(' ').append(log.getLogTypeCase().name().toLowerCase(Locale.ROOT));
     }
     return b.toString();
   }
@@ -121,14 +123,14 @@ final class LogsCommand implements Callable<Integer> {
         .sorted(Map.Entry.comparingByKey())
         .map(
             e ->
-                e.getKey() + ":" + e.getValue().getDtype().name().replaceFirst("^DT_", "").toLowerCase(java.util.Locale.ROOT)
+                e.getKey() + ":" + e.getValue().getDtype().name().replaceFirst("^DT_", "").toLowerCase(Locale.ROOT)
                     + e.getValue().getTensorShape().getDimList().stream()
                         .map(d -> Long.toString(d.getSize()))
                         .collect(Collectors.joining(",", "[", "]")))
         .collect(Collectors.joining(" ", "{", "}"));
   }
 
-  private static int examples(tensorflow.serving.InputOuterClass.Input in) {
+  private static int examples(InputOuterClass.Input in) {
     return switch (in.getKindCase()) {
       case EXAMPLE_LIST -> in.getExampleList().getExamplesCount();
       case EXAMPLE_LIST_WITH_CONTEXT -> in.getExampleListWithContext().getExamplesCount();

@@ -2,6 +2,7 @@ package dev.tfkit.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tfkit.savedmodel.SavedModel;
 import dev.tfkit.tensor.TensorValue;
 import java.awt.image.BufferedImage;
@@ -19,10 +20,10 @@ import javax.imageio.ImageIO;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorProto;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code tfkit run}: runs a SavedModel signature on JSON or file inputs, like {@code saved_model_cli run}. */
 @Command(
@@ -114,7 +115,7 @@ final class RunCommand implements Runnable {
       if (lower.endsWith(".pb") || lower.endsWith(".tensor")) {
         try {
           return TensorValue.fromProto(TensorProto.parseFrom(Files.readAllBytes(file)));
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
           throw new IllegalArgumentException("--input " + name + ": " + file + " is not a TensorProto: " + e.getMessage());
         }
       }

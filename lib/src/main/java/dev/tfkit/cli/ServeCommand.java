@@ -2,10 +2,16 @@ package dev.tfkit.cli;
 
 import dev.tfkit.server.EmbeddedServer;
 import dev.tfkit.server.IdleHeapReturn;
+import dev.tfkit.server.ServerTls;
+import dev.tfkit.server.api.RestLimits;
 import dev.tfkit.server.api.ServerConfigs;
+import dev.tfkit.server.tensorflow.BatchingOptions;
+import dev.tfkit.server.tensorflow.SessionThreads;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -62,7 +68,7 @@ final class ServeCommand implements Callable<Integer> {
   long restTimeoutMs;
 
   @Option(names = "--rest_max_body_bytes",
-      defaultValue = "" + dev.tfkit.server.api.RestLimits.DEFAULT_MAX_BODY_BYTES,
+      defaultValue = "" + RestLimits.DEFAULT_MAX_BODY_BYTES,
       description = "tfkit's flag: largest REST request body; larger ones get 413 before they are read"
           + " (default ${DEFAULT-VALUE}, 64 MiB).")
   long restMaxBodyBytes;
@@ -211,7 +217,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /** The server these flags describe (not started); every flag problem is reported here. */
-  EmbeddedServer.Builder build() throws java.io.IOException {
+  EmbeddedServer.Builder build() throws IOException {
     if (!unmatched.isEmpty()) {
       List<String> known = new ArrayList<>();
       spec.options().forEach(o -> known.add(o.longestName()));
@@ -249,13 +255,13 @@ final class ServeCommand implements Callable<Integer> {
             .probeLoads(probeLoads)
             .allowSoftPlacement(allowSoftPlacement)
             .maxNumLoadRetries(maxNumLoadRetries)
-            .loadRetryInterval(Duration.of(loadRetryIntervalMicros, java.time.temporal.ChronoUnit.MICROS))
+            .loadRetryInterval(Duration.of(loadRetryIntervalMicros, ChronoUnit.MICROS))
             .signatureMethodNameCheck(enableSignatureMethodNameCheck)
             .maxMessageBytes(grpcMaxMessageBytes)
             .grpcChannelArguments(grpcChannelArguments)
             .inlineRunThreshold(Duration.ofNanos(Math.multiplyExact(inlineRunThresholdMicros, 1000L)))
             .sessionThreads(
-                new dev.tfkit.server.tensorflow.SessionThreads(
+                new SessionThreads(
                     sessionParallelism, intraOpParallelism, interOpParallelism));
     if (restApiPort == 0) {
       b.noRest();
@@ -307,7 +313,7 @@ final class ServeCommand implements Callable<Integer> {
         b.batching(
             batchingParametersFile != null
                 ? ServerConfigs.readBatching(batchingParametersFile)
-                : dev.tfkit.server.tensorflow.BatchingOptions.defaults());
+                : BatchingOptions.defaults());
       } else if (batchingParametersFile != null) {
         throw new IllegalArgumentException("--batching_parameters_file needs --enable_batching");
       }
@@ -321,7 +327,7 @@ final class ServeCommand implements Callable<Integer> {
       if (!Files.isRegularFile(sslConfigFile)) {
         throw new IllegalArgumentException("--ssl_config_file " + sslConfigFile + " does not exist");
       }
-      dev.tfkit.server.ServerTls.read(sslConfigFile); // refuse a bad key or certificate before starting
+      ServerTls.read(sslConfigFile); // refuse a bad key or certificate before starting
       b.sslConfigFile(sslConfigFile);
     }
     if (grpcSocketPath != null) {

@@ -2,6 +2,7 @@ package dev.tfkit.cli;
 
 import dev.tfkit.graph.GraphDescription;
 import dev.tfkit.graph.ModelGraph;
+import dev.tfkit.graph.OneDnn;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +42,7 @@ final class ShowCommand implements Runnable {
   public void run() {
     try (ModelGraph g = ModelGraph.load(path, tags)) {
       System.out.print(GraphDescription.describe(g, nodes));
-      System.out.println("\nruntime: " + dev.tfkit.graph.OneDnn.describe(System.getenv()));
+      System.out.println("\nruntime: " + OneDnn.describe(System.getenv()));
       if (svg != null) {
         String[] centre = around.length > 0 ? around : g.likelyOutputs().toArray(String[]::new);
         g.pictureAround(hops, centre).writeSvg(svg);

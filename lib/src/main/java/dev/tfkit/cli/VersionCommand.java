@@ -1,8 +1,9 @@
 package dev.tfkit.cli;
 
-import dev.tfkit.Tfkit;
-import picocli.CommandLine;
+import dev.tfkit.io.BuildVersions;
+import org.tensorflow.TensorFlow;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code tfkit version}: tfkit's version and the TensorFlow, protobuf and gRPC versions it runs on. */
 @Command(name = "version", description = "Print tfkit's version and the versions it is built on.")
@@ -18,14 +19,14 @@ final class VersionCommand implements Runnable {
       System.out.println(line);
     }
     if (tensorflow) {
-      System.out.println("tensorflow runtime " + org.tensorflow.TensorFlow.version());
+      System.out.println("tensorflow runtime " + TensorFlow.version());
     }
   }
 
   static final class Provider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      var v = Tfkit.versions();
+      var v = BuildVersions.all();
       return new String[] {
         "tfkit " + v.get("tfkit"),
         "tensorflow-java " + v.get("tensorflow-java"),

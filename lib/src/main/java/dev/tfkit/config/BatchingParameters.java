@@ -1,8 +1,10 @@
 package dev.tfkit.config;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.StringValue;
 import com.google.protobuf.TextFormat;
+import dev.tfkit.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
@@ -71,7 +73,7 @@ public final class BatchingParameters {
 
   /** Writes the text format through a temp file and a rename; returns the absolute path. */
   public Path write(Path file) {
-    return dev.tfkit.io.AtomicFiles.writeString(file, toText());
+    return AtomicFiles.writeString(file, toText());
   }
 
   public OptionalLong maxBatchSize() {
@@ -240,7 +242,7 @@ public final class BatchingParameters {
 
     /** Split a request larger than the room left in the open batch across batches. */
     public Builder enableLargeBatchSplitting(boolean v) {
-      b.setEnableLargeBatchSplitting(com.google.protobuf.BoolValue.of(v));
+      b.setEnableLargeBatchSplitting(BoolValue.of(v));
       return this;
     }
 

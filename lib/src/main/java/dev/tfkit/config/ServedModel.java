@@ -1,5 +1,6 @@
 package dev.tfkit.config;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -64,7 +65,7 @@ public final class ServedModel {
   }
 
   /** Like {@link #of(String, String)} with the absolute, normalized form of a local folder. */
-  public static ServedModel of(String name, java.nio.file.Path basePath) {
+  public static ServedModel of(String name, Path basePath) {
     Objects.requireNonNull(basePath, "basePath");
     return of(name, basePath.toAbsolutePath().normalize().toString());
   }

@@ -1,6 +1,7 @@
 package dev.tfkit.config;
 
 import com.google.protobuf.TextFormat;
+import dev.tfkit.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -130,7 +131,7 @@ public final class ServingConfig {
 
   /** Writes the text format to {@code file} through a temp file and a rename; returns the absolute path. */
   public Path write(Path file) {
-    return dev.tfkit.io.AtomicFiles.writeString(file, toText());
+    return AtomicFiles.writeString(file, toText());
   }
 
   public List<ServedModel> models() {

@@ -3,6 +3,7 @@ package dev.tfkit.docker;
 import dev.tfkit.config.BatchingParameters;
 import dev.tfkit.config.ServedModel;
 import dev.tfkit.config.ServingConfig;
+import dev.tfkit.io.ShortCommand;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.BufferedReader;
@@ -306,7 +307,7 @@ public final class DockerServing {
       throws InterruptedException {
     channel.shutdownNow();
     if (process.isAlive()) {
-      dev.tfkit.io.ShortCommand.run(List.of(DockerEngine.program(), "stop", "-t", "10", containerName), 30);
+      ShortCommand.run(List.of(DockerEngine.program(), "stop", "-t", "10", containerName), 30);
       if (!process.waitFor(15, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }

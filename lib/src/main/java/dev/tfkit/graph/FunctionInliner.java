@@ -1,5 +1,6 @@
 package dev.tfkit.graph;
 
+import com.google.protobuf.ByteString;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -378,12 +379,12 @@ final class FunctionInliner {
     AttrValue cls = b.getAttrOrDefault("_class", null);
     if (cls == null || !cls.hasList()) return;
     AttrValue.ListValue.Builder l = AttrValue.ListValue.newBuilder();
-    for (com.google.protobuf.ByteString s : cls.getList().getSList()) {
+    for (ByteString s : cls.getList().getSList()) {
       String v = s.toStringUtf8();
       if (!v.startsWith("loc:@")) {
         l.addS(s);
       } else if (body.contains(v.substring(5))) {
-        l.addS(com.google.protobuf.ByteString.copyFromUtf8("loc:@" + prefix + v.substring(5)));
+        l.addS(ByteString.copyFromUtf8("loc:@" + prefix + v.substring(5)));
       }
     }
     if (l.getSCount() == 0) {

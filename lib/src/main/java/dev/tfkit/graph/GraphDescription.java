@@ -1,7 +1,10 @@
 package dev.tfkit.graph;
 
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
@@ -24,7 +27,7 @@ public final class GraphDescription {
     StringBuilder sb = new StringBuilder();
     sb.append("format: ").append(g.format()).append('\n');
     if (g.source() != null) sb.append("source: ").append(g.source()).append('\n');
-    if (!g.tags().isEmpty()) sb.append("\nMetaGraphDef with tag-set: '").append(String.join(", ", new java.util.TreeSet<>(g.tags())))
+    if (!g.tags().isEmpty()) sb.append("\nMetaGraphDef with tag-set: '").append(String.join(", ", new TreeSet<>(g.tags())))
         .append("' contains the following SignatureDefs:\n");
     else if (!g.signatures().isEmpty()) sb.append("\nSignatureDefs:\n");
     for (Map.Entry<String, SignatureDef> e : new TreeMap<>(g.signatures()).entrySet()) {
@@ -52,7 +55,7 @@ public final class GraphDescription {
     sb.append('\n').append(g.summary().format());
     if (nodeRegex != null) {
       sb.append('\n');
-      java.util.Set<String> names = new java.util.HashSet<>();
+      Set<String> names = new HashSet<>();
       for (NodeDef n : g.find(nodeRegex)) names.add(n.getName());
       Table t = g.table();
       Table rows = t.where(t.stringColumn("name").isIn(names)).selectColumns("name", "op", "dtypes", "shapes", "const_bytes");

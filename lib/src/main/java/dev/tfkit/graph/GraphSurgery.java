@@ -1,5 +1,6 @@
 package dev.tfkit.graph;
 
+import dev.tfkit.tensor.DataTypes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -106,7 +107,7 @@ final class GraphSurgery {
       String name = n.getName();
       if (frozenRef.contains(name) || frozenResource.contains(name)) {
         TensorProto v = values.get(name);
-        DataType dt = dev.tfkit.tensor.DataTypes.base(v.getDtype());
+        DataType dt = DataTypes.base(v.getDtype());
         out.add(NodeDef.newBuilder()
             .setName(name)
             .setOp("Const")
@@ -121,7 +122,7 @@ final class GraphSurgery {
         out.add(b.build());
       } else if (n.getOp().equals("VariableShape") && n.getInputCount() > 0
           && frozenResource.contains(TensorName.parse(n.getInput(0)).node())) {
-        DataType dt = dev.tfkit.tensor.DataTypes.base(values.get(TensorName.parse(n.getInput(0)).node()).getDtype());
+        DataType dt = DataTypes.base(values.get(TensorName.parse(n.getInput(0)).node()).getDtype());
         out.add(n.toBuilder().setOp("Shape").clearAttr()
             .putAttr("T", AttrValue.newBuilder().setType(dt).build())
             .putAttr("out_type", n.getAttrOrDefault("out_type", AttrValue.newBuilder().setType(DataType.DT_INT32).build()))
@@ -304,7 +305,7 @@ final class GraphSurgery {
       NodeDef n = byName.get(c.tensor().node());
       NodeDef ph = NodeDef.newBuilder()
           .setOp("Placeholder")
-          .putAttr("dtype", AttrValue.newBuilder().setType(dev.tfkit.tensor.DataTypes.base(c.dtype())).build())
+          .putAttr("dtype", AttrValue.newBuilder().setType(DataTypes.base(c.dtype())).build())
           .putAttr("shape", AttrValue.newBuilder().setShape(c.shape()).build())
           .buildPartial();
       if (n.getOp().equals("Placeholder") && c.tensor().index() == 0) {

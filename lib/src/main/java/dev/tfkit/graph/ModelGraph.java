@@ -1,5 +1,8 @@
 package dev.tfkit.graph;
 
+import dev.tfkit.io.AtomicFiles;
+import dev.tfkit.tensor.DataTypes;
+import dev.tfkit.tensor.TensorValue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,7 +11,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -29,7 +34,6 @@ import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
-import dev.tfkit.tensor.TensorValue;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -263,7 +267,7 @@ public final class ModelGraph implements AutoCloseable {
   private static TensorSpec spec(Output<?> out) {
     Shape s = out.shape();
     long[] dims = s.isUnknown() ? null : s.asArray();
-    return new TensorSpec(out.op().name() + ":" + out.index(), dev.tfkit.tensor.DataTypes.base(out.dataType()), dims);
+    return new TensorSpec(out.op().name() + ":" + out.index(), DataTypes.base(out.dataType()), dims);
   }
 
   // ---- surgery ----
@@ -393,8 +397,8 @@ public final class ModelGraph implements AutoCloseable {
    *     value not in this graph, a prefix that collides, mismatched dtypes or shapes
    */
   public ModelGraph splice(ModelGraph inner, String prefix, Map<String, String> inputMap) {
-    java.util.Objects.requireNonNull(inner, "inner");
-    java.util.Objects.requireNonNull(inputMap, "inputMap");
+    Objects.requireNonNull(inner, "inner");
+    Objects.requireNonNull(inputMap, "inputMap");
     if (prefix == null || prefix.endsWith("/") || !GraphValidator.isValidNodeName(prefix)) {
       throw new IllegalArgumentException("splice prefix '" + prefix + "' is not a valid node name scope"
           + " (letters, digits and . _ - / >, not starting with _ - / >, not ending with /)");
@@ -430,7 +434,7 @@ public final class ModelGraph implements AutoCloseable {
     for (Map.Entry<TensorName, TensorName> e : map.entrySet()) {
       TensorSpec want = inputSpec(inner, e.getKey());
       TensorSpec have = spec(e.getValue().toString());
-      if (dev.tfkit.tensor.DataTypes.base(want.dtype()) != dev.tfkit.tensor.DataTypes.base(have.dtype())) {
+      if (DataTypes.base(want.dtype()) != DataTypes.base(have.dtype())) {
         throw new IllegalArgumentException("splice input '" + want.name() + "' is " + dtypeName(want.dtype())
             + " but '" + have.name() + "' is " + dtypeName(have.dtype()));
       }
@@ -492,7 +496,7 @@ public final class ModelGraph implements AutoCloseable {
   }
 
   private static String dtypeName(DataType dt) {
-    return dev.tfkit.tensor.DataTypes.base(dt).name().replace("DT_", "").toLowerCase(java.util.Locale.ROOT);
+    return DataTypes.base(dt).name().replace("DT_", "").toLowerCase(Locale.ROOT);
   }
 
   /**
@@ -596,7 +600,7 @@ public final class ModelGraph implements AutoCloseable {
         if (v == null) continue;
         Tensor t = NativeTensors.fromProto(e.getValue(), "variable '" + e.getKey() + "'");
         owned.add(t);
-        DataType dt = dev.tfkit.tensor.DataTypes.base(e.getValue().getDtype());
+        DataType dt = DataTypes.base(e.getValue().getDtype());
         GraphOperation c = g.opBuilder("Const", "tfkit_init/" + e.getKey() + "/value", g.baseScope())
             .setAttr("dtype", dt).setAttr("value", t).build();
         GraphOperation assign = GraphSurgery.RESOURCE_VARIABLE_OPS.contains(v.type())
@@ -617,7 +621,7 @@ public final class ModelGraph implements AutoCloseable {
 
   /** Writes the GraphDef as a binary {@code .pb} (temp file, then renamed into place). */
   public void writeGraphDef(Path file) {
-    dev.tfkit.io.AtomicFiles.write(file, graphDef::writeTo);
+    AtomicFiles.write(file, graphDef::writeTo);
   }
 
   /** The native graph, imported on first use (the GraphDef was validated in Java already). */

@@ -1,7 +1,10 @@
 package dev.tfkit.graph;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
+import dev.tfkit.savedmodel.LegacySignatures;
+import dev.tfkit.tensor.NativeLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,7 +21,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import dev.tfkit.tensor.NativeLimits;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.SavedModelBundle;
@@ -32,8 +34,8 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
-import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.types.TString;
@@ -241,11 +243,11 @@ final class ModelLoader {
       values = restore(g, mg.getSaverDef(), restorePath(prefix, mg.getSaverDef()), meta.toString());
     }
     Map<String, SignatureDef> sigs = mg.getSignatureDefMap();
-    if (dev.tfkit.savedmodel.LegacySignatures.present(mg)) {
+    if (LegacySignatures.present(mg)) {
       // A legacy SessionBundle export: its serving_signatures up-converted as TF Serving 1.x did,
       // with dtypes from TensorFlow's own view of the graph.
       try (ModelGraph probe = new ModelGraph(g, values, sigs, Set.of(), List.of(), meta, ModelFormat.CHECKPOINT)) {
-        sigs = dev.tfkit.savedmodel.LegacySignatures.signatureDefs(mg, t -> {
+        sigs = LegacySignatures.signatureDefs(mg, t -> {
           try {
             return probe.spec(t).dtype();
           } catch (RuntimeException e) {
@@ -363,7 +365,7 @@ final class ModelLoader {
     // TF1 SavedModels list their assets in a collection instead.
     var coll = mg.getCollectionDefMap().get("saved_model_assets");
     if (coll != null) {
-      for (com.google.protobuf.Any any : coll.getAnyList().getValueList()) {
+      for (Any any : coll.getAnyList().getValueList()) {
         try {
           String f = any.unpack(AssetFileDef.class).getFilename();
           if (!assets.contains(f)) assets.add(f);

@@ -1,5 +1,6 @@
 package dev.tfkit.graph;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,7 +46,7 @@ final class RequiredAttrs {
   private static List<String> inputsFirst(GraphDef g, Map<String, Integer> index) {
     List<String> order = new ArrayList<>(g.getNodeCount());
     Set<String> seen = new HashSet<>();
-    java.util.ArrayDeque<Object[]> stack = new java.util.ArrayDeque<>();
+    ArrayDeque<Object[]> stack = new ArrayDeque<>();
     for (NodeDef root : g.getNodeList()) {
       if (!seen.add(root.getName())) continue;
       stack.push(new Object[] {root, 0});

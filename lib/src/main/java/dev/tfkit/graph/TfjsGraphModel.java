@@ -6,17 +6,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.tfkit.tensor.NativeLimits;
+import dev.tfkit.tensor.TensorValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
@@ -25,8 +30,6 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
-import dev.tfkit.tensor.NativeLimits;
-import dev.tfkit.tensor.TensorValue;
 
 /**
  * Reads a TensorFlow.js graph model ({@code model.json} plus weight shards) into a plain
@@ -46,7 +49,7 @@ final class TfjsGraphModel {
   static boolean looksLikeTfjs(Path json) {
     try {
       byte[] head = readHead(json, 4096);
-      String s = new String(head, java.nio.charset.StandardCharsets.UTF_8);
+      String s = new String(head, StandardCharsets.UTF_8);
       return s.contains("\"modelTopology\"") || s.contains("\"weightsManifest\"") || s.contains("\"format\"");
     } catch (IOException e) {
       return false;
@@ -86,7 +89,7 @@ final class TfjsGraphModel {
     for (int i = 0; i < gb.getNodeCount(); i++) nodeIndex.put(gb.getNode(i).getName(), i);
     JsonNode manifest = root.path("weightsManifest");
     Path dir = modelJson.toAbsolutePath().getParent();
-    java.util.Set<String> filled = new java.util.HashSet<>();
+    Set<String> filled = new HashSet<>();
     for (JsonNode group : manifest) {
       byte[] data = readGroup(dir, group, src);
       int offset = 0;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.OpDef;
@@ -69,7 +70,7 @@ final class TfjsOps {
     if (fused.size() == 2 && !NATIVE_ACTIVATIONS.contains(fused.get(1))) return false;
     return n.getAttrOrDefault("num_args", AttrValue.getDefaultInstance()).getI() == 1
         && dataInputs(n).size() == 3
-        && n.getAttrOrDefault("T", floatType()).getType() == org.tensorflow.proto.DataType.DT_FLOAT;
+        && n.getAttrOrDefault("T", floatType()).getType() == DataType.DT_FLOAT;
   }
 
   /**
@@ -197,6 +198,6 @@ final class TfjsOps {
   }
 
   private static AttrValue floatType() {
-    return AttrValue.newBuilder().setType(org.tensorflow.proto.DataType.DT_FLOAT).build();
+    return AttrValue.newBuilder().setType(DataType.DT_FLOAT).build();
   }
 }

@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -73,7 +74,7 @@ public final class AliasingMarshaller<T extends Message> implements MethodDescri
         }
         byte[] more = stream.readAllBytes();
         if (more.length > 0) {
-          byte[] all = java.util.Arrays.copyOf(bytes, bytes.length + more.length);
+          byte[] all = Arrays.copyOf(bytes, bytes.length + more.length);
           System.arraycopy(more, 0, all, bytes.length, more.length);
           bytes = all;
         }

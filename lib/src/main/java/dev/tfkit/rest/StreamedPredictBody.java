@@ -3,14 +3,18 @@ package dev.tfkit.rest;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.tfkit.tensor.DataTypes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
@@ -217,7 +221,7 @@ public final class StreamedPredictBody {
       if (t != JsonToken.START_OBJECT) {
         throw Unhandled.INSTANCE;
       }
-      java.util.Set<String> seen = new java.util.HashSet<>();
+      Set<String> seen = new HashSet<>();
       for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
         String name = p.currentName();
         if (!seen.add(name) || (rows > 0 && !rowShapes.containsKey(name))) {
@@ -363,7 +367,7 @@ public final class StreamedPredictBody {
 
   /** The numbers as a {@code tensor_content} TensorProto of {@code dtype}, or null. */
   static TensorProto pack(Numbers n, DataType dtype) {
-    DataType dt = dev.tfkit.tensor.DataTypes.base(dtype);
+    DataType dt = DataTypes.base(dtype);
     int width;
     switch (dt) {
       case DT_FLOAT -> {
@@ -435,7 +439,7 @@ public final class StreamedPredictBody {
         .setDtype(dt)
         .setTensorShape(shape)
         // The buffer is ours alone and never written again: no copy.
-        .setTensorContent(com.google.protobuf.UnsafeByteOperations.unsafeWrap(b.array()))
+        .setTensorContent(UnsafeByteOperations.unsafeWrap(b.array()))
         .build();
   }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.protobuf.ByteString;
+import dev.tfkit.tensor.DataTypes;
 import dev.tfkit.tensor.HalfFloats;
 import dev.tfkit.tensor.TensorValue;
 import java.io.ByteArrayOutputStream;
@@ -302,7 +303,7 @@ public final class TensorJson {
 
   static TensorProto toProto(
       long[] shape, List<JsonNode> leaves, DataType dtype, String what) {
-    DataType dt = dtype == null ? inferDtype(leaves, shape, what) : dev.tfkit.tensor.DataTypes.base(dtype);
+    DataType dt = dtype == null ? inferDtype(leaves, shape, what) : DataTypes.base(dtype);
     TensorProto.Builder b = TensorProto.newBuilder().setDtype(dt);
     TensorShapeProto.Builder sb = TensorShapeProto.newBuilder();
     for (long d : shape) sb.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
@@ -625,10 +626,10 @@ public final class TensorJson {
   /** Bytes per element of a dtype REST can carry (numbers and bool); others refused naming REST. */
   private static int byteSize(DataType dt, String what) {
     if (dt == DataType.DT_STRING || dt == DataType.DT_COMPLEX64 || dt == DataType.DT_COMPLEX128
-        || !dev.tfkit.tensor.DataTypes.isSupported(dt)) {
+        || !DataTypes.isSupported(dt)) {
       throw unsupported(dt, what);
     }
-    return dev.tfkit.tensor.DataTypes.byteSize(dt);
+    return DataTypes.byteSize(dt);
   }
 
   private static int typedCount(TensorProto t, DataType dt, String what) {

@@ -12,6 +12,7 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorProto;
+import org.tensorflow.types.TString;
 
 /**
  * Writes a TensorFlow V2 checkpoint ({@code prefix.index} + {@code prefix.data-00000-of-00001}) by
@@ -58,7 +59,7 @@ final class CheckpointWriter {
     save.putAttr("dtypes", Nodes.types(dtypes));
     g.addNode(save);
     try (Graph graph = new Graph();
-        Tensor prefixTensor = org.tensorflow.types.TString.scalarOf(prefix.toString())) {
+        Tensor prefixTensor = TString.scalarOf(prefix.toString())) {
       graph.importGraphDef(g.build());
       try (Session s = new Session(graph)) {
         Session.Runner r = s.runner().feed("prefix", prefixTensor).addTarget("save");

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.DataType;
@@ -64,15 +65,15 @@ public final class LegacySignatures {
     boolean predict = in != null && outs != null && in.hasGenericSignature() && outs.hasGenericSignature();
     if (predict) {
       SignatureDef.Builder p = SignatureDef.newBuilder().setMethodName(SignatureSpec.PREDICT_METHOD);
-      for (var e : new java.util.TreeMap<>(in.getGenericSignature().getMapMap()).entrySet()) {
+      for (var e : new TreeMap<>(in.getGenericSignature().getMapMap()).entrySet()) {
         p.putInputs(e.getKey(), info(e.getValue().getTensorName(), dtypeOf));
       }
-      for (var e : new java.util.TreeMap<>(outs.getGenericSignature().getMapMap()).entrySet()) {
+      for (var e : new TreeMap<>(outs.getGenericSignature().getMapMap()).entrySet()) {
         p.putOutputs(e.getKey(), info(e.getValue().getTensorName(), dtypeOf));
       }
       out.putIfAbsent(out.containsKey(DEFAULT_KEY) ? DEFAULT_KEY + "_from_named" : DEFAULT_KEY, p.build());
     }
-    for (var e : new java.util.TreeMap<>(named).entrySet()) {
+    for (var e : new TreeMap<>(named).entrySet()) {
       if (predict && (e.getKey().equals("inputs") || e.getKey().equals("outputs"))) {
         continue;
       }

@@ -1,7 +1,14 @@
 package dev.tfkit.savedmodel;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfkit.tensor.DataTypes;
+import dev.tfkit.tensor.TensorValue;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +18,6 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
-import dev.tfkit.tensor.TensorValue;
 
 /**
  * A SavedModel loaded by TensorFlow's own loader (the one TensorFlow Serving runs), to run its
@@ -102,7 +108,7 @@ public final class SavedModel implements AutoCloseable {
         TensorInfo ti = sig.getInputsOrThrow(e.getKey());
         Tensor t = toTensor("input '" + e.getKey() + "'", e.getValue(), ti);
         if (t != e.getValue()) owned.add(t);
-        if (dev.tfkit.tensor.DataTypes.base(t.dataType()) != dev.tfkit.tensor.DataTypes.base(ti.getDtype())) {
+        if (DataTypes.base(t.dataType()) != DataTypes.base(ti.getDtype())) {
           throw new IllegalArgumentException("input '" + e.getKey() + "' is " + t.dataType() + " but the signature wants " + ti.getDtype());
         }
         r.feed(ti.getName(), t);
@@ -126,20 +132,20 @@ public final class SavedModel implements AutoCloseable {
 
   private static Tensor toTensor(String what, Object v, TensorInfo ti) {
     if (v instanceof Tensor t) return t;
-    if (v instanceof com.fasterxml.jackson.databind.JsonNode j) {
+    if (v instanceof JsonNode j) {
       return JsonFeeds.toTensor(what, j, ti.getDtype(), ti.getTensorShape());
     }
     TensorValue tv;
     try {
-      tv = TensorValue.of(v, dev.tfkit.tensor.DataTypes.base(ti.getDtype()));
+      tv = TensorValue.of(v, DataTypes.base(ti.getDtype()));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
     }
     long[] shape = JsonFeeds.fit(what, tv.shape(), tv.size(), ti.getTensorShape());
-    return (java.util.Arrays.equals(shape, tv.shape()) ? tv : tv.reshape(shape)).toTensor();
+    return (Arrays.equals(shape, tv.shape()) ? tv : tv.reshape(shape)).toTensor();
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Override
   public void close() {
@@ -151,7 +157,7 @@ public final class SavedModel implements AutoCloseable {
     private final Map<String, Tensor> tensors;
 
     Outputs(Map<String, Tensor> tensors) {
-      this.tensors = java.util.Collections.unmodifiableMap(tensors);
+      this.tensors = Collections.unmodifiableMap(tensors);
     }
 
     /** The output tensors (owned by this object). */
@@ -173,7 +179,7 @@ public final class SavedModel implements AutoCloseable {
     }
 
     /** All outputs as one JSON object: {@code {"y": [[3.0]]}}, strings as strings. */
-    public com.fasterxml.jackson.databind.node.ObjectNode json() {
+    public ObjectNode json() {
       var o = JSON.createObjectNode();
       tensors.forEach((k, t) -> o.set(k, JsonFeeds.toJson(t)));
       return o;

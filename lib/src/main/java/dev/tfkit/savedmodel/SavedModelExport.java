@@ -1,6 +1,8 @@
 package dev.tfkit.savedmodel;
 
+import com.google.protobuf.ByteString;
 import dev.tfkit.io.TempSiblings;
+import dev.tfkit.tensor.DataTypes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -8,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,6 +28,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.AssetFileDef;
+import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
@@ -339,8 +343,8 @@ public final class SavedModelExport {
               .addAllInput(n.getInputList())
               .putAttr("dtype", Nodes.type(v.getDtype()))
               .putAttr("shape", Nodes.shape(v.getTensorShape()))
-              .putAttr("container", org.tensorflow.proto.AttrValue.newBuilder().setS(com.google.protobuf.ByteString.EMPTY).build())
-              .putAttr("shared_name", org.tensorflow.proto.AttrValue.newBuilder().setS(com.google.protobuf.ByteString.EMPTY).build());
+              .putAttr("container", AttrValue.newBuilder().setS(ByteString.EMPTY).build())
+              .putAttr("shared_name", AttrValue.newBuilder().setS(ByteString.EMPTY).build());
           vals.put(n.getName(), CheckpointWriter.Value.of(v));
         }
       }
@@ -447,8 +451,8 @@ public final class SavedModelExport {
                   INIT_OP_SIGNATURE_KEY,
                   TensorInfo.newBuilder()
                       .setName(initName)
-                      .setDtype(org.tensorflow.proto.DataType.DT_INVALID)
-                      .setTensorShape(org.tensorflow.proto.TensorShapeProto.newBuilder().setUnknownRank(true))
+                      .setDtype(DataType.DT_INVALID)
+                      .setTensorShape(TensorShapeProto.newBuilder().setUnknownRank(true))
                       .build())
               .build());
       meta.putCollectionDef(
@@ -576,7 +580,7 @@ public final class SavedModelExport {
             .putAttr("dtype", Nodes.type(DataType.DT_STRING))
             .putAttr("shape", Nodes.shape(Nodes.scalarShape())));
     g.addNode(Nodes.constant(p + "/SaveV2/tensor_names", Nodes.stringVector(names)));
-    g.addNode(Nodes.constant(p + "/SaveV2/shape_and_slices", Nodes.stringVector(java.util.Collections.nCopies(names.size(), ""))));
+    g.addNode(Nodes.constant(p + "/SaveV2/shape_and_slices", Nodes.stringVector(Collections.nCopies(names.size(), ""))));
     NodeDef.Builder save =
         Nodes.node("SaveV2", p + "/SaveV2", filename, p + "/SaveV2/tensor_names", p + "/SaveV2/shape_and_slices");
     for (int i = 0; i < vars.size(); i++) {
@@ -595,7 +599,7 @@ public final class SavedModelExport {
         Nodes.node("Identity", p + "/control_dependency", filename, "^" + p + "/SaveV2")
             .putAttr("T", Nodes.type(DataType.DT_STRING)));
     g.addNode(Nodes.constant(p + "/RestoreV2/tensor_names", Nodes.stringVector(names)));
-    g.addNode(Nodes.constant(p + "/RestoreV2/shape_and_slices", Nodes.stringVector(java.util.Collections.nCopies(names.size(), ""))));
+    g.addNode(Nodes.constant(p + "/RestoreV2/shape_and_slices", Nodes.stringVector(Collections.nCopies(names.size(), ""))));
     g.addNode(
         Nodes.node("RestoreV2", p + "/RestoreV2", filename, p + "/RestoreV2/tensor_names", p + "/RestoreV2/shape_and_slices")
             .putAttr("dtypes", Nodes.types(dtypes)));
@@ -674,7 +678,7 @@ public final class SavedModelExport {
     Output<?> o = op.output(index);
     return TensorInfo.newBuilder()
         .setName(opName + ":" + index)
-        .setDtype(dev.tfkit.tensor.DataTypes.base(o.dataType()))
+        .setDtype(DataTypes.base(o.dataType()))
         .setTensorShape(shapeProto(o.shape()))
         .build();
   }

@@ -1,5 +1,6 @@
 package dev.tfkit.savedmodel;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
 import dev.tfkit.tensor.NativeLimits;
@@ -13,9 +14,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.tensorflow.proto.AssetFileDef;
+import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
@@ -124,12 +131,12 @@ public final class SavedModelInfo {
           "SavedModel " + dir + " has variables but no variables/variables.index"
               + " (is the folder still being copied? copy it elsewhere, then rename it into place)");
     }
-    java.util.regex.Pattern shard = java.util.regex.Pattern.compile("variables\\.data-(\\d{5})-of-(\\d{5})");
-    java.util.Set<String> names = new java.util.TreeSet<>();
+    Pattern shard = Pattern.compile("variables\\.data-(\\d{5})-of-(\\d{5})");
+    Set<String> names = new TreeSet<>();
     int total = -1;
     try (Stream<Path> files = Files.list(vars)) {
       for (Path f : (Iterable<Path>) files::iterator) {
-        java.util.regex.Matcher mm = shard.matcher(f.getFileName().toString());
+        Matcher mm = shard.matcher(f.getFileName().toString());
         if (mm.matches()) {
           names.add(f.getFileName().toString());
           total = Math.max(total, Integer.parseInt(mm.group(2)));
@@ -154,8 +161,8 @@ public final class SavedModelInfo {
   }
 
   /** Ops that hold variables restored from {@code variables/}. */
-  private static final java.util.Set<String> VARIABLE_OPS =
-      java.util.Set.of("Variable", "VariableV2", "AutoReloadVariable", "VarHandleOp", "_VarHandlesOp");
+  private static final Set<String> VARIABLE_OPS =
+      Set.of("Variable", "VariableV2", "AutoReloadVariable", "VarHandleOp", "_VarHandlesOp");
 
   private String graphFileName() {
     return Files.isRegularFile(dir.resolve("saved_model.pb")) ? "saved_model.pb" : "saved_model.pbtxt";
@@ -197,10 +204,10 @@ public final class SavedModelInfo {
    */
   static List<AssetFileDef> assetDefs(MetaGraphDef m) {
     if (m.getAssetFileDefCount() > 0) return m.getAssetFileDefList();
-    org.tensorflow.proto.CollectionDef c = m.getCollectionDefMap().get("saved_model_assets");
+    CollectionDef c = m.getCollectionDefMap().get("saved_model_assets");
     if (c == null || !c.hasAnyList()) return List.of();
     List<AssetFileDef> out = new ArrayList<>();
-    for (com.google.protobuf.Any a : c.getAnyList().getValueList()) {
+    for (Any a : c.getAnyList().getValueList()) {
       try {
         out.add(a.unpack(AssetFileDef.class));
       } catch (InvalidProtocolBufferException e) {
@@ -248,7 +255,7 @@ public final class SavedModelInfo {
     for (MetaGraphDef m : savedModel.getMetaGraphsList()) {
       sb.append("\nMetaGraphDef with tag-set: '").append(String.join(", ", m.getMetaInfoDef().getTagsList()))
           .append("' contains the following SignatureDefs:\n");
-      for (Map.Entry<String, SignatureDef> s : new java.util.TreeMap<>(m.getSignatureDefMap()).entrySet()) {
+      for (Map.Entry<String, SignatureDef> s : new TreeMap<>(m.getSignatureDefMap()).entrySet()) {
         sb.append("\nsignature_def['").append(s.getKey()).append("']:\n");
         sb.append("  The given SavedModel SignatureDef contains the following input(s):\n");
         appendInfos(sb, "inputs", s.getValue().getInputsMap());
@@ -267,7 +274,7 @@ public final class SavedModelInfo {
   }
 
   private static void appendInfos(StringBuilder sb, String what, Map<String, TensorInfo> infos) {
-    for (Map.Entry<String, TensorInfo> e : new java.util.TreeMap<>(infos).entrySet()) {
+    for (Map.Entry<String, TensorInfo> e : new TreeMap<>(infos).entrySet()) {
       TensorInfo i = e.getValue();
       sb.append("    ").append(what).append("['").append(e.getKey()).append("'] tensor_info:\n");
       sb.append("        dtype: ").append(i.getDtype().name()).append('\n');

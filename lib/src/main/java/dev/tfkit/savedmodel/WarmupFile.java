@@ -1,9 +1,11 @@
 package dev.tfkit.savedmodel;
 
 import dev.tfkit.io.TfRecords;
+import dev.tfkit.tensor.DataTypes;
 import dev.tfkit.tensor.TensorValue;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.proto.SignatureDef;
@@ -62,12 +64,12 @@ public final class WarmupFile {
       String w = what + " input '" + in.getKey() + "'";
       TensorValue tv;
       try {
-        tv = TensorValue.of(v, dev.tfkit.tensor.DataTypes.base(in.getValue().getDtype()));
+        tv = TensorValue.of(v, DataTypes.base(in.getValue().getDtype()));
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException(w + ": " + ex.getMessage(), ex);
       }
       long[] shape = JsonFeeds.fit(w, tv.shape(), tv.size(), in.getValue().getTensorShape());
-      if (!java.util.Arrays.equals(shape, tv.shape())) tv = tv.reshape(shape);
+      if (!Arrays.equals(shape, tv.shape())) tv = tv.reshape(shape);
       req.putInputs(in.getKey(), tv.toProto());
     }
     return PredictionLog.newBuilder().setPredictLog(PredictLog.newBuilder().setRequest(req)).build();

@@ -23,6 +23,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.io.DecodeRaw;
 import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.op.nn.TopK;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -176,7 +177,7 @@ public final class LatentSearch {
     return dim;
   }
 
-  private static final org.tensorflow.op.nn.TopK.Options[] SORTED = new org.tensorflow.op.nn.TopK.Options[0];
+  private static final TopK.Options[] SORTED = new TopK.Options[0];
 
   /**
    * Top k of {@code query · galleryᵀ} per query row. With grouping: the rows that fill whole groups

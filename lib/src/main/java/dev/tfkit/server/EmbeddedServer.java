@@ -5,11 +5,13 @@ import dev.tfkit.server.api.Metrics;
 import dev.tfkit.server.api.ModelServiceImpl;
 import dev.tfkit.server.api.PredictionServiceImpl;
 import dev.tfkit.server.api.RestGateway;
+import dev.tfkit.server.api.RestLimits;
 import dev.tfkit.server.api.ServerConfigs;
 import dev.tfkit.server.api.ServingApi;
 import dev.tfkit.server.api.UnparseableRequests;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
+import dev.tfkit.server.logging.RequestLogs;
 import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.tensorflow.InputValidator;
 import dev.tfkit.server.tensorflow.LoadProbe;
@@ -41,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+import tensorflow.serving.ModelServerConfigOuterClass;
 import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
 import tensorflow.serving.SslConfig.SSLConfig;
 
@@ -79,7 +82,7 @@ public final class EmbeddedServer implements AutoCloseable {
   private final ExecutorService workers;
   private final String host;
   private final Path configFile;
-  private final dev.tfkit.server.logging.RequestLogs requestLogs = new dev.tfkit.server.logging.RequestLogs();
+  private final RequestLogs requestLogs = new RequestLogs();
   /** The config file's text last applied, or null after a config came by RPC (the next poll applies the file). */
   private volatile String appliedConfigText;
 
@@ -107,7 +110,7 @@ public final class EmbeddedServer implements AutoCloseable {
     ScheduledExecutorService poller = null;
     try {
       List<ModelConfig> models = new ArrayList<>(b.models);
-      List<tensorflow.serving.ModelServerConfigOuterClass.ModelConfig> logged = new ArrayList<>();
+      List<ModelServerConfigOuterClass.ModelConfig> logged = new ArrayList<>();
       if (b.modelConfigFile != null) {
         String text = Files.readString(b.modelConfigFile);
         ModelServerConfig fromFile = ServerConfigs.readModelServerConfig(b.modelConfigFile);
@@ -169,7 +172,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 new InetSocketAddress(b.host, b.restPort),
                 b.restTimeout,
                 metricsPath,
-                dev.tfkit.server.api.RestLimits.of(b.restMaxBodyBytes, b.restMaxBodyBytesInFlight, b.restReadTimeout),
+                RestLimits.of(b.restMaxBodyBytes, b.restMaxBodyBytesInFlight, b.restReadTimeout),
                 b.inlineRunThreshold);
       }
       if (b.modelConfigFile != null && !b.modelConfigPollWait.isZero()) {
@@ -389,9 +392,9 @@ public final class EmbeddedServer implements AutoCloseable {
     private int grpcPort = 8500;
     private int restPort = 8501;
     private Duration restTimeout = Duration.ofSeconds(30);
-    private long restMaxBodyBytes = dev.tfkit.server.api.RestLimits.DEFAULT_MAX_BODY_BYTES;
+    private long restMaxBodyBytes = RestLimits.DEFAULT_MAX_BODY_BYTES;
     private long restMaxBodyBytesInFlight;
-    private Duration restReadTimeout = dev.tfkit.server.api.RestLimits.DEFAULT_READ_TIMEOUT;
+    private Duration restReadTimeout = RestLimits.DEFAULT_READ_TIMEOUT;
     private BatchingOptions batching;
     private boolean warmup = true;
     private int warmupIterations = 1;
@@ -456,7 +459,7 @@ public final class EmbeddedServer implements AutoCloseable {
      * {@code --tensorflow_intra_op_parallelism}, {@code --tensorflow_inter_op_parallelism}).
      */
     public Builder sessionThreads(SessionThreads threads) {
-      this.sessionThreads = java.util.Objects.requireNonNull(threads, "threads");
+      this.sessionThreads = Objects.requireNonNull(threads, "threads");
       return this;
     }
 
@@ -656,7 +659,7 @@ public final class EmbeddedServer implements AutoCloseable {
 
     /** TF Serving's {@code --load_retry_interval_micros} (default 1 minute; negative: no wait). */
     public Builder loadRetryInterval(Duration d) {
-      this.loadRetryInterval = java.util.Objects.requireNonNull(d, "loadRetryInterval");
+      this.loadRetryInterval = Objects.requireNonNull(d, "loadRetryInterval");
       return this;
     }
 

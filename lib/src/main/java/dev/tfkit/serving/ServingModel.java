@@ -9,6 +9,7 @@ import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.tensorflow.proto.Example;
 import org.tensorflow.proto.TensorProto;
 import tensorflow.serving.Classification.ClassificationRequest;
@@ -654,8 +656,8 @@ public final class ServingModel implements AutoCloseable {
     StringBuilder all = new StringBuilder();
     String detail = null; // the detail shown: the deepest message under the first TLS exception
     for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
-      if (t instanceof javax.net.ssl.SSLException
-          || t instanceof java.security.cert.CertificateException) {
+      if (t instanceof SSLException
+          || t instanceof CertificateException) {
         ssl = true;
       }
       // the deepest message says most ("unable to find valid certification path ..."); the

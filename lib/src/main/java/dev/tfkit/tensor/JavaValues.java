@@ -6,6 +6,7 @@ import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.proto.DataType;
 
@@ -39,7 +40,7 @@ final class JavaValues {
             "a " + DataTypes.name(dtype) + " tensor takes (real, imaginary) pairs as a last dimension"
                 + " of 2; got shape " + Shapes.toString(dims));
       }
-      shape = java.util.Arrays.copyOf(dims, dims.length - 1);
+      shape = Arrays.copyOf(dims, dims.length - 1);
     }
     int count = Shapes.elementCount(shape, "Java value");
     Writer w = new Writer(dtype, count, kind);

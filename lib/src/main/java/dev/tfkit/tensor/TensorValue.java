@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -235,7 +236,7 @@ public final class TensorValue {
     long[] rest = Arrays.copyOfRange(shape, 1, shape.length);
     int n = shape[0] == 0 ? 0 : size / (int) shape[0];
     if (strings != null) {
-      return ofStrings(rest, new java.util.ArrayList<>(strings.subList(index * n, index * n + n)));
+      return ofStrings(rest, new ArrayList<>(strings.subList(index * n, index * n + n)));
     }
     int bytes = DataTypes.byteSize(dtype);
     return ofContent(dtype, rest, content.substring(index * n * bytes, (index + 1) * n * bytes));

@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.BooleanNdArray;
@@ -114,7 +115,7 @@ final class TfTensors {
     long[] s = v.shape();
     DataType dtype = v.dtype();
     if (DataTypes.isComplex(dtype)) {
-      long[] p = java.util.Arrays.copyOf(s, s.length + 1);
+      long[] p = Arrays.copyOf(s, s.length + 1);
       p[s.length] = 2;
       s = p;
     }
@@ -189,18 +190,18 @@ final class TfTensors {
       Object[] a = new Object[n];
       int[] i = {0};
       nd.scalars().forEach(s -> a[i[0]++] = s.getObject());
-      flat = java.util.Arrays.asList(a);
+      flat = Arrays.asList(a);
       inferred = null;
     }
     DataType dtype = requested != null ? requested : inferred;
     long[] s = shape;
     if (dtype != null && DataTypes.isComplex(dtype)) {
       // A complex value arrives with its (real, imaginary) dimension; the tensor shape drops it.
-      s = java.util.Arrays.copyOf(shape, shape.length);
+      s = Arrays.copyOf(shape, shape.length);
       if (s.length == 0 || s[s.length - 1] != 2) {
         throw new IllegalArgumentException("a complex NdArray needs a last dimension of 2, got " + Shapes.toString(shape));
       }
-      s = java.util.Arrays.copyOf(s, s.length - 1);
+      s = Arrays.copyOf(s, s.length - 1);
     }
     TensorValue flatValue = JavaValues.encode(flat, dtype);
     return flatValue.reshape(s);

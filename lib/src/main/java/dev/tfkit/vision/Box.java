@@ -46,7 +46,7 @@ public record Box(float ymin, float xmin, float ymax, float xmax) {
 
   /**
    * The pixel rectangle of this box in an image of {@code imageWidth} × {@code imageHeight}, grown
-   * around its centre by {@code scale} (1 = the box itself, 1.3 = 30% margin, as the seed's {@code
+   * around its centre by {@code scale} (1 = the box itself, 1.3 = 30% margin, as the walkthrough's {@code
    * get_absolute_bbox}) and clamped to the image. Never empty: at least one pixel.
    */
   public Rectangle absolute(int imageWidth, int imageHeight, double scale) {

@@ -1,5 +1,6 @@
 package dev.tfkit.vision;
 
+import dev.tfkit.io.AtomicFiles;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.RenderingHints;
@@ -120,7 +121,7 @@ public final class Images {
 
   /** Writes the image as PNG, atomically (temporary sibling, then rename). */
   public static void writePng(BufferedImage img, Path file) {
-    dev.tfkit.io.AtomicFiles.write(file, png(img));
+    AtomicFiles.write(file, png(img));
   }
 
 }

@@ -18,7 +18,7 @@ import org.tensorflow.types.TUint8;
 
 /**
  * The {@code face_encoder} model: {@code faceres} (HSE FaceRes, from {@code @vladmandic/human})
- * cut to its 1024-d face embedding by node names — the seed's extract-subgraph step that drops the
+ * cut to its 1024-d face embedding by node names — the walkthrough's extract-subgraph step that drops the
  * age and gender heads — with resizing added in the graph: input {@code input_images} uint8 [N, H,
  * W, 3] face crops of any size, output {@code output} float [N, 1024].
  */

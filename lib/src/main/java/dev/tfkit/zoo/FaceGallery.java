@@ -12,10 +12,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import org.tensorflow.proto.TensorProto;
 
 /**
  * The gallery of the latent-search model: every face found in a set of photos, cropped with a
- * margin and embedded, in photo order — the seed's "encode the gallery" step, done in process
+ * margin and embedded, in photo order — the walkthrough's "encode the gallery" step, done in process
  * with the same graphs that {@link FaceModels} exports.
  */
 public final class FaceGallery implements AutoCloseable {
@@ -47,7 +48,7 @@ public final class FaceGallery implements AutoCloseable {
 
   /** The detections in {@code photo}: boxes (normalized) with their scores, best first. */
   public List<Map.Entry<Box, Float>> detect(BufferedImage photo) {
-    Map<String, org.tensorflow.proto.TensorProto> out =
+    Map<String, TensorProto> out =
         detector.run(Map.of("input_images:0", TensorValue.of(photo)), "boxes:0", "scores:0", "num_detections:0");
     int n = (int) TensorValue.fromProto(out.get("num_detections:0")).floats()[0];
     float[] boxes = TensorValue.fromProto(out.get("boxes:0")).floats();
@@ -59,7 +60,7 @@ public final class FaceGallery implements AutoCloseable {
 
   /** The 1024-d embedding of one face crop. */
   public float[] embed(BufferedImage crop) {
-    Map<String, org.tensorflow.proto.TensorProto> out =
+    Map<String, TensorProto> out =
         encoder.run(Map.of("input_images:0", TensorValue.of(crop)), "output:0");
     return TensorValue.fromProto(out.get("output:0")).floats();
   }

@@ -2,6 +2,7 @@ package dev.tfkit.cli.notebooks;
 
 import dev.tfkit.demo.Demo;
 import dev.tfkit.docker.DockerEngine;
+import dev.tfkit.graph.OneDnn;
 import dev.tfkit.io.ShortCommand;
 import dev.tfkit.notebook.KernelSpec;
 import dev.tfkit.zoo.NpmPackages;
@@ -13,9 +14,11 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.tensorflow.TensorFlow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -91,7 +94,7 @@ public final class DoctorCommand implements Callable<Integer> {
   static Check tensorflow() {
     String natives = natives();
     try {
-      String version = org.tensorflow.TensorFlow.version();
+      String version = TensorFlow.version();
       if (natives.endsWith("-gpu")) {
         String gpus = run(List.of("nvidia-smi", "-L"));
         return gpus == null || gpus.isBlank()
@@ -101,7 +104,7 @@ public final class DoctorCommand implements Callable<Integer> {
                 + gpus.lines().findFirst().orElse("").strip());
       }
       return new Check("tensorflow", Status.OK, version + ", CPU natives (" + natives + "), "
-          + dev.tfkit.graph.OneDnn.describe(System.getenv()));
+          + OneDnn.describe(System.getenv()));
     } catch (Throwable e) {
       return new Check("tensorflow", Status.FAIL, "the native runtime (" + natives + ") does not load: " + e
           + "; the natives must match this OS and CPU (mvn -Pplatform for every OS)");
@@ -131,7 +134,7 @@ public final class DoctorCommand implements Callable<Integer> {
         busy.add(String.valueOf(p));
       }
     }
-    String all = String.join(" and ", java.util.Arrays.stream(ports).mapToObj(String::valueOf).toList());
+    String all = String.join(" and ", Arrays.stream(ports).mapToObj(String::valueOf).toList());
     return busy.isEmpty()
         ? new Check("ports", Status.OK, all + " free on 127.0.0.1 (TF Serving's gRPC and REST defaults)")
         : new Check("ports", Status.WARN, String.join(" and ", busy) + " in use on 127.0.0.1 (a server already"

@@ -1,21 +1,27 @@
 package dev.tfkit.cli.notebooks;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.tfkit.kernel.JavaEvaluator;
 import dev.tfkit.kernel.protocol.KernelClient;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -134,26 +140,26 @@ final class KernelBenchCommand implements Callable<Integer> {
   /** IJava's kernel command line and environment, from its kernelspec or its jar. */
   record IJavaKernel(List<String> argv, Map<String, String> env) {
     static IJavaKernel of(Path path) throws IOException {
-      Path spec = java.nio.file.Files.isDirectory(path) ? path.resolve("kernel.json") : path;
+      Path spec = Files.isDirectory(path) ? path.resolve("kernel.json") : path;
       if (spec.getFileName().toString().endsWith(".json")) {
-        if (!java.nio.file.Files.isRegularFile(spec)) throw new IllegalArgumentException("--ijava: no kernel.json at " + spec);
-        com.google.gson.JsonObject json;
+        if (!Files.isRegularFile(spec)) throw new IllegalArgumentException("--ijava: no kernel.json at " + spec);
+        JsonObject json;
         try {
-          json = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(spec)).getAsJsonObject();
+          json = JsonParser.parseString(Files.readString(spec)).getAsJsonObject();
         } catch (RuntimeException e) {
           throw new IllegalArgumentException("--ijava: " + spec + " is not a kernelspec (" + e.getMessage() + ")");
         }
         if (!json.has("argv")) throw new IllegalArgumentException("--ijava: " + spec + " has no argv");
         List<String> argv = new ArrayList<>();
         json.getAsJsonArray("argv").forEach(a -> argv.add(a.getAsString()));
-        Map<String, String> env = new java.util.HashMap<>();
+        Map<String, String> env = new HashMap<>();
         if (json.has("env")) json.getAsJsonObject("env").entrySet().forEach(e -> env.put(e.getKey(), e.getValue().getAsString()));
         return new IJavaKernel(argv, env);
       }
-      if (!java.nio.file.Files.isRegularFile(path)) throw new IllegalArgumentException("--ijava: no file " + path);
+      if (!Files.isRegularFile(path)) throw new IllegalArgumentException("--ijava: no file " + path);
       String cp = path.toAbsolutePath().toString();
       Path lib = path.toAbsolutePath().getParent().resolve("lib");
-      if (java.nio.file.Files.isDirectory(lib)) cp += java.io.File.pathSeparator + lib + "/*";
+      if (Files.isDirectory(lib)) cp += File.pathSeparator + lib + "/*";
       return new IJavaKernel(List.of(KernelSpecs.currentJava(), "-cp", cp, "io.github.spencerpark.ijava.IJava", "{connection_file}"), Map.of());
     }
   }
@@ -235,7 +241,7 @@ final class KernelBenchCommand implements Callable<Integer> {
       in.write("/exit\n");
       in.flush();
       try {
-        if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         p.destroyForcibly();

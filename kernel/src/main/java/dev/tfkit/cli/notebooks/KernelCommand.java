@@ -3,12 +3,14 @@ package dev.tfkit.cli.notebooks;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code tfkit kernel install|uninstall|list|bench}: the Java Jupyter kernel's kernelspec. */
 @Command(
@@ -22,7 +24,7 @@ import picocli.CommandLine.Option;
       KernelBenchCommand.class,
     })
 final class KernelCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @picocli.CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
@@ -64,7 +66,7 @@ final class KernelCommand implements Runnable {
     List<String> javaOptions = new ArrayList<>();
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Environment for the kernel, e.g. --env IJAVA_TIMEOUT=60000 (repeatable).")
-    Map<String, String> env = new java.util.LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {

@@ -1,10 +1,12 @@
 package dev.tfkit.kernel.display;
 
 import dev.tfkit.kernel.MimeBundle;
+import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +63,7 @@ public final class DisplayRegistry {
     MimeBundle.Builder out = MimeBundle.builder();
     if (value instanceof MimeBundle b) return b;
     // What IJava's Display.render and IJava-style renderers return: shown as itself.
-    if (value instanceof io.github.spencerpark.jupyter.kernel.display.DisplayData d) return truncate(MimeBundle.of(d));
+    if (value instanceof DisplayData d) return truncate(MimeBundle.of(d));
     if (value != null) {
       Renderer<Object> r = find(value.getClass());
       if (r == null) {
@@ -159,7 +161,7 @@ public final class DisplayRegistry {
    * cannot take. Null when there is none.
    */
   private Class<?> otherCopyOfRenderedType(Class<?> type) {
-    Map<String, Class<?>> byName = new java.util.HashMap<>();
+    Map<String, Class<?>> byName = new HashMap<>();
     for (Class<?> k : renderers.keySet()) byName.put(k.getName(), k);
     Deque<Class<?>> queue = new ArrayDeque<>(List.of(type));
     Set<Class<?>> seen = new HashSet<>();

@@ -1,9 +1,9 @@
 package dev.tfkit.kernel.display;
 
+import dev.tfkit.graph.GraphPicture;
 import dev.tfkit.graph.GraphSummary;
 import dev.tfkit.graph.ModelGraph;
 import dev.tfkit.kernel.MimeBundle;
-import dev.tfkit.graph.GraphPicture;
 import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.serving.ModelMetadata;
 import dev.tfkit.serving.Prediction;
@@ -11,6 +11,9 @@ import dev.tfkit.tensor.DataTypes;
 import dev.tfkit.tensor.TensorValue;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.TreeMap;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 
@@ -95,11 +98,11 @@ final class TfkitRenderers {
         .append(row("graph bytes", String.format("%,d", info.graphBytes())))
         .append(row("variable bytes", String.format("%,d", info.variableBytes()))).append("</table>");
     // One block per MetaGraph, by its own tag set (a SavedModel has no MetaGraph with no tags).
-    for (org.tensorflow.proto.MetaGraphDef m : info.proto().getMetaGraphsList()) {
+    for (MetaGraphDef m : info.proto().getMetaGraphsList()) {
       String[] tags = m.getMetaInfoDef().getTagsList().toArray(String[]::new);
       h.append("<table class=\"tfkit-sum\"><caption>MetaGraph · tags ").append(Html.escape(String.join(", ", tags)))
           .append("</caption>").append(row("assets", String.valueOf(info.assets(tags)))).append("</table>");
-      h.append(signatures(new java.util.TreeMap<>(info.signatures(tags))));
+      h.append(signatures(new TreeMap<>(info.signatures(tags))));
     }
     out.put("text/html", h.toString());
     out.put("text/plain", info.toString());
@@ -144,7 +147,7 @@ final class TfkitRenderers {
   private static String preview(TensorValue v) {
     try {
       String[] parts;
-      if (v.dtype() == org.tensorflow.proto.DataType.DT_STRING) {
+      if (v.dtype() == DataType.DT_STRING) {
         String[] s = v.strings();
         parts = Arrays.stream(s).limit(PREVIEW).map(x -> '"' + x + '"').toArray(String[]::new);
         return String.join(", ", parts) + (s.length > PREVIEW ? ", … (" + s.length + ")" : "");

@@ -5,16 +5,23 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
 import org.apache.maven.repository.internal.MavenRepositorySystemUtils;
+import org.eclipse.aether.AbstractRepositoryListener;
 import org.eclipse.aether.DefaultRepositorySystemSession;
+import org.eclipse.aether.RepositoryEvent;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.artifact.DefaultArtifact;
 import org.eclipse.aether.collection.CollectRequest;
 import org.eclipse.aether.graph.Dependency;
+import org.eclipse.aether.graph.Exclusion;
 import org.eclipse.aether.repository.LocalRepository;
 import org.eclipse.aether.repository.RemoteRepository;
 import org.eclipse.aether.resolution.ArtifactResult;
@@ -26,6 +33,7 @@ import org.eclipse.aether.util.filter.DependencyFilterUtils;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
+import org.xml.sax.SAXException;
 
 /**
  * Resolves {@code group:artifact:version} with its runtime dependencies into jar files for {@code
@@ -99,7 +107,7 @@ public final class MavenResolver {
    * own and Maven Central, not those added with {@code %mavenRepo}; {@code system} dependencies are
    * their {@code systemPath}.
    */
-  public List<Path> resolve(PomFragment pom, java.util.Collection<String> scopes) {
+  public List<Path> resolve(PomFragment pom, Collection<String> scopes) {
     List<Path> jars = new ArrayList<>();
     List<Dependency> roots = new ArrayList<>();
     for (PomFragment.Dependency d : pom.dependencies()) {
@@ -117,10 +125,10 @@ public final class MavenResolver {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("'" + d.coordinates() + "' is not a Maven coordinate", e);
       }
-      List<org.eclipse.aether.graph.Exclusion> exclusions = new ArrayList<>();
+      List<Exclusion> exclusions = new ArrayList<>();
       for (String ex : d.exclusions()) {
         String[] ga = ex.split(":", 2);
-        exclusions.add(new org.eclipse.aether.graph.Exclusion(ga[0], ga.length > 1 ? ga[1] : "*", "*", "*"));
+        exclusions.add(new Exclusion(ga[0], ga.length > 1 ? ga[1] : "*", "*", "*"));
       }
       roots.add(new Dependency(artifact, d.scope(), false, exclusions));
     }
@@ -148,15 +156,15 @@ public final class MavenResolver {
     }
   }
 
-  private volatile java.util.function.Consumer<String> warnings = w -> {};
+  private volatile Consumer<String> warnings = w -> {};
 
   /** Where resolution problems that do not stop it go (a POM that could not be read, say). */
-  public void setWarnings(java.util.function.Consumer<String> warnings) {
+  public void setWarnings(Consumer<String> warnings) {
     this.warnings = warnings == null ? w -> {} : warnings;
   }
 
   private void warn(List<String> problems) {
-    for (String p : new java.util.LinkedHashSet<>(problems)) warnings.accept(p);
+    for (String p : new LinkedHashSet<>(problems)) warnings.accept(p);
   }
 
   /**
@@ -170,15 +178,15 @@ public final class MavenResolver {
     session.setLocalRepositoryManager(
         sys.newLocalRepositoryManager(session, new LocalRepository(localRepository.toFile(), "simple")));
     session.setSystemProperties(System.getProperties());
-    session.setRepositoryListener(new org.eclipse.aether.AbstractRepositoryListener() {
+    session.setRepositoryListener(new AbstractRepositoryListener() {
       @Override
-      public void artifactDescriptorInvalid(org.eclipse.aether.RepositoryEvent event) {
+      public void artifactDescriptorInvalid(RepositoryEvent event) {
         problems.add("warning: the POM of " + event.getArtifact() + " is invalid, so its dependencies are left out: "
             + firstLine(event.getException()));
       }
 
       @Override
-      public void artifactDescriptorMissing(org.eclipse.aether.RepositoryEvent event) {
+      public void artifactDescriptorMissing(RepositoryEvent event) {
         problems.add("warning: no POM for " + event.getArtifact() + ", so its dependencies (if any) are left out");
       }
     });
@@ -233,7 +241,7 @@ public final class MavenResolver {
         }
       }
       return null;
-    } catch (IOException | RuntimeException | javax.xml.parsers.ParserConfigurationException | org.xml.sax.SAXException e) {
+    } catch (IOException | RuntimeException | ParserConfigurationException | SAXException e) {
       return null;
     }
   }

@@ -8,11 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
+import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 
 /**
  * The dependencies and repositories of a POM or POM fragment, for IJava's {@code %%loadFromPOM}: a
@@ -81,17 +85,17 @@ public record PomFragment(List<Dependency> dependencies, Map<String, String> rep
     return new PomFragment(deps, repos);
   }
 
-  private static final org.xml.sax.ErrorHandler SILENT = new org.xml.sax.ErrorHandler() {
+  private static final ErrorHandler SILENT = new ErrorHandler() {
     @Override
-    public void warning(org.xml.sax.SAXParseException e) {}
+    public void warning(SAXParseException e) {}
 
     @Override
-    public void error(org.xml.sax.SAXParseException e) throws org.xml.sax.SAXException {
+    public void error(SAXParseException e) throws SAXException {
       throw e;
     }
 
     @Override
-    public void fatalError(org.xml.sax.SAXParseException e) throws org.xml.sax.SAXException {
+    public void fatalError(SAXParseException e) throws SAXException {
       throw e;
     }
   };
@@ -101,7 +105,7 @@ public record PomFragment(List<Dependency> dependencies, Map<String, String> rep
       DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
       f.setExpandEntityReferences(false);
       f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      javax.xml.parsers.DocumentBuilder db = f.newDocumentBuilder();
+      DocumentBuilder db = f.newDocumentBuilder();
       // The default handler prints "[Fatal Error] :2:2: ..." on stderr for text that is not one
       // document, which is how several loose elements are first tried; errors are thrown instead.
       db.setErrorHandler(SILENT);

@@ -11,12 +11,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -290,7 +292,7 @@ public final class KernelClient implements AutoCloseable {
 
   private JsonObject parse(List<byte[]> frames) {
     int d = 0;
-    while (d < frames.size() && !java.util.Arrays.equals(frames.get(d), DELIMITER)) d++;
+    while (d < frames.size() && !Arrays.equals(frames.get(d), DELIMITER)) d++;
     String sig = new String(frames.get(d + 1), StandardCharsets.UTF_8);
     byte[][] parts = {frames.get(d + 2), frames.get(d + 3), frames.get(d + 4), frames.get(d + 5)};
     if (!sign(parts).equals(sig)) throw new IllegalStateException("kernel sent a message with a bad signature");
@@ -361,7 +363,7 @@ public final class KernelClient implements AutoCloseable {
         } catch (Exception ignored) {
           // Fall through to destroy.
         }
-        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,9 +1,11 @@
 package dev.tfkit.kernel.spec;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.tfkit.io.TempSiblings;
+import dev.tfkit.kernel.JavaEvaluator;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -49,7 +51,7 @@ public final class KernelSpecs {
     argv.add("-Djava.awt.headless=true");
     // Lets the kernel answer System.exit in a cell with an error (a security manager), without
     // Java's deprecation warning in Jupyter's log.
-    argv.addAll(dev.tfkit.kernel.JavaEvaluator.EXIT_GUARD_JVM_OPTIONS);
+    argv.addAll(JavaEvaluator.EXIT_GUARD_JVM_OPTIONS);
     argv.addAll(javaOptions);
     argv.add("-cp");
     argv.add(classpath);
@@ -81,7 +83,7 @@ public final class KernelSpecs {
       throws IOException {
     checkName(name);
     JsonObject spec = new JsonObject();
-    var arr = new com.google.gson.JsonArray();
+    var arr = new JsonArray();
     argv.forEach(arr::add);
     spec.add("argv", arr);
     spec.addProperty("display_name", displayName);

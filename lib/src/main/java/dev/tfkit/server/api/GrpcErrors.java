@@ -1,9 +1,12 @@
 package dev.tfkit.server.api;
 
 import dev.tfkit.server.util.RequestException;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /** Runs an API call for a gRPC method and answers with its result or its error's status. */
@@ -30,9 +33,9 @@ final class GrpcErrors {
    * cancellation); {@code after} runs when the call is done, whatever happened.
    */
   static <T> void answerOn(
-      java.util.concurrent.Executor executor, StreamObserver<T> out, Supplier<T> call, Runnable after) {
+      Executor executor, StreamObserver<T> out, Supplier<T> call, Runnable after) {
     Runnable task =
-        io.grpc.Context.current()
+        Context.current()
             .wrap(
                 () -> {
                   try {
@@ -46,7 +49,7 @@ final class GrpcErrors {
                 });
     try {
       executor.execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       after.run();
       out.onError(Status.UNAVAILABLE.withDescription("the server is shutting down").asRuntimeException());
     }

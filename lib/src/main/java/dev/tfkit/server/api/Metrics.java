@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,7 +32,7 @@ public final class Metrics {
     final LongAdder failed = new LongAdder();
     final AtomicLongArray buckets = new AtomicLongArray(BUCKETS_US.length);
     final LongAdder count = new LongAdder();
-    final java.util.concurrent.atomic.DoubleAdder sumUs = new java.util.concurrent.atomic.DoubleAdder();
+    final DoubleAdder sumUs = new DoubleAdder();
   }
 
   private final Map<Key, Series> series = new ConcurrentHashMap<>();

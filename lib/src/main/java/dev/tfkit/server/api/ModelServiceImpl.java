@@ -1,6 +1,8 @@
 package dev.tfkit.server.api;
 
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
 import tensorflow.serving.ModelManagement.ReloadConfigRequest;
@@ -10,8 +12,8 @@ import tensorflow.serving.ModelServiceGrpc;
 /** TF Serving's gRPC {@code ModelService} (status and config reload) over {@link ServingApi}. */
 public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBase {
   private final ServingApi api;
-  private final java.util.function.Consumer<ReloadConfigRequest> onReload;
-  private final java.util.concurrent.Executor workers;
+  private final Consumer<ReloadConfigRequest> onReload;
+  private final Executor workers;
 
   /**
    * @param onReload told about each reload that succeeded (the server's next config-file poll
@@ -21,8 +23,8 @@ public final class ModelServiceImpl extends ModelServiceGrpc.ModelServiceImplBas
    */
   public ModelServiceImpl(
       ServingApi api,
-      java.util.function.Consumer<ReloadConfigRequest> onReload,
-      java.util.concurrent.Executor workers) {
+      Consumer<ReloadConfigRequest> onReload,
+      Executor workers) {
     this.api = api;
     this.onReload = onReload;
     this.workers = workers;

@@ -1,6 +1,7 @@
 package dev.tfkit.server.api;
 
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
 import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.Classification.ClassificationResponse;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
@@ -18,7 +19,7 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 public final class PredictionServiceImpl extends PredictionServiceGrpc.PredictionServiceImplBase {
   private final ServingApi api;
   private final RunPlacement placement;
-  private final java.util.concurrent.Executor workers;
+  private final Executor workers;
 
   /**
    * @param workers where requests run that do not run on the transport thread (see {@link
@@ -27,7 +28,7 @@ public final class PredictionServiceImpl extends PredictionServiceGrpc.Predictio
    * @param inlineThresholdNanos a model whose recent requests all took less runs inline (0: never)
    */
   public PredictionServiceImpl(
-      ServingApi api, java.util.concurrent.Executor workers, long inlineThresholdNanos) {
+      ServingApi api, Executor workers, long inlineThresholdNanos) {
     this.api = api;
     this.placement = new RunPlacement(api, workers, inlineThresholdNanos);
     this.workers = workers;

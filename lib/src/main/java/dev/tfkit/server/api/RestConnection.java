@@ -21,6 +21,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
@@ -369,9 +371,9 @@ final class RestConnection extends ChannelInboundHandlerAdapter {
       return target;
     }
     try {
-      String p = new java.net.URI(uri).getRawPath();
+      String p = new URI(uri).getRawPath();
       return p == null || p.isEmpty() ? "/" : p;
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       return target;
     }
   }

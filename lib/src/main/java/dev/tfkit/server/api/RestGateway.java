@@ -13,9 +13,12 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
@@ -24,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import tensorflow.serving.Model;
 
 /**
  * TF Serving's REST API over HTTP/1.1 on Netty: predict, classify and regress, model status and
@@ -40,8 +44,8 @@ public final class RestGateway implements AutoCloseable {
     // Netty logs through SLF4J when slf4j-api is on the class path (Tablesaw brings it), and with
     // no provider SLF4J prints three warning lines on stderr at the first REST server. tfkit logs
     // through java.util.logging (ConsoleLogging): send Netty's records there too.
-    io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
-        io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+    InternalLoggerFactory.setDefaultFactory(
+        JdkLoggerFactory.INSTANCE);
   }
 
   /** Requests waiting for a handler thread before new ones are answered 503. */
@@ -49,7 +53,7 @@ public final class RestGateway implements AutoCloseable {
   /** The largest body that may be answered on the event loop. */
   private static final int INLINE_BODY_BYTES = 16 << 10;
   private static final byte[] SIGNATURE_NAME =
-      "signature_name".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      "signature_name".getBytes(StandardCharsets.US_ASCII);
 
   private final EventLoopGroup loops;
   private final ThreadPoolExecutor handlers;
@@ -177,7 +181,7 @@ public final class RestGateway implements AutoCloseable {
     if (inlineRunThresholdNanos <= 0 || request.body().length > INLINE_BODY_BYTES) {
       return null;
     }
-    tensorflow.serving.Model.ModelSpec spec = routes.inferenceSpec(request.method(), request.path());
+    Model.ModelSpec spec = routes.inferenceSpec(request.method(), request.path());
     if (spec == null || contains(request.body(), SIGNATURE_NAME)) {
       return null;
     }

@@ -7,22 +7,33 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import dev.tfkit.rest.ExampleJson;
 import dev.tfkit.rest.PredictBodies;
 import dev.tfkit.rest.PredictJsonRequest;
+import dev.tfkit.rest.RestFormat;
 import dev.tfkit.rest.StreamedPredictBody;
 import dev.tfkit.rest.TensorJson;
 import dev.tfkit.server.util.RequestException;
+import dev.tfkit.tensor.DataTypes;
+import io.grpc.Context;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorInfo;
 import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.Classification.ClassificationResult;
@@ -51,7 +62,7 @@ final class RestRoutes {
           "(?i)/v1/models(?:/([^/:]+))?(?:(?:/versions/(\\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?");
 
   private final ServingApi api;
-  private final java.util.concurrent.ScheduledExecutorService deadlineTimer;
+  private final ScheduledExecutorService deadlineTimer;
   private final Duration timeout;
   private final String metricsPath;
   private final ObjectMapper mapper = TensorJson.mapper();
@@ -64,7 +75,7 @@ final class RestRoutes {
    */
   RestRoutes(
       ServingApi api,
-      java.util.concurrent.ScheduledExecutorService deadlineTimer,
+      ScheduledExecutorService deadlineTimer,
       Duration timeout,
       String metricsPath) {
     this.api = api;
@@ -119,7 +130,7 @@ final class RestRoutes {
       Matcher m = PREDICT.matcher(path);
       if (m.matches()) {
         ModelSpec spec = spec(m.group(1), m.group(2), m.group(3));
-        String verb = m.group(4).toLowerCase(java.util.Locale.ROOT);
+        String verb = m.group(4).toLowerCase(Locale.ROOT);
         return withTimeout(() -> json(200, call(verb, spec, body)));
       }
     } else if (method.equals("GET")) {
@@ -168,11 +179,11 @@ final class RestRoutes {
    * the session run gets the time left as TensorFlow's {@code RunOptions.timeout_in_ms} and is
    * cancelled when it is up (answered 504), as in TF Serving.
    */
-  private RestReply withTimeout(java.util.concurrent.Callable<RestReply> work) {
-    io.grpc.Context.CancellableContext ctx =
+  private RestReply withTimeout(Callable<RestReply> work) {
+    Context.CancellableContext ctx =
         timeout.isZero()
             ? null
-            : io.grpc.Context.current()
+            : Context.current()
                 .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS, deadlineTimer);
     try {
       return ctx == null ? work.call() : ctx.call(work);
@@ -201,17 +212,17 @@ final class RestRoutes {
   }
 
   private String predict(ModelSpec spec, StreamedPredictBody fast, JsonNode tree, byte[] body) {
-    dev.tfkit.rest.RestFormat[] format = new dev.tfkit.rest.RestFormat[1];
+    RestFormat[] format = new RestFormat[1];
     PredictResponse resp =
         api.predict(
             spec,
             servable -> {
-              java.util.function.Function<String, Map<String, org.tensorflow.proto.DataType>> types =
+              Function<String, Map<String, DataType>> types =
                   sigName -> {
-                    Map<String, org.tensorflow.proto.DataType> t = new LinkedHashMap<>();
+                    Map<String, DataType> t = new LinkedHashMap<>();
                     for (Map.Entry<String, TensorInfo> e :
-                        new java.util.TreeMap<>(servable.signature(sigName).getInputsMap()).entrySet()) {
-                      t.put(e.getKey(), dev.tfkit.tensor.DataTypes.base(e.getValue().getDtype()));
+                        new TreeMap<>(servable.signature(sigName).getInputsMap()).entrySet()) {
+                      t.put(e.getKey(), DataTypes.base(e.getValue().getDtype()));
                     }
                     return t;
                   };
@@ -288,7 +299,7 @@ final class RestRoutes {
   private static final JsonFormat.Printer PRINTER =
       JsonFormat.printer().preservingProtoFieldNames().includingDefaultValueFields();
 
-  private static String print(com.google.protobuf.MessageOrBuilder m) {
+  private static String print(MessageOrBuilder m) {
     try {
       return PRINTER.print(m);
     } catch (InvalidProtocolBufferException e) {
@@ -309,7 +320,7 @@ final class RestRoutes {
       try {
         errors =
             ",\n\"" + ServingApi.SIGNATURE_ERRORS + "\": "
-                + print(r.getMetadataOrThrow(ServingApi.SIGNATURE_ERRORS).unpack(com.google.protobuf.Struct.class));
+                + print(r.getMetadataOrThrow(ServingApi.SIGNATURE_ERRORS).unpack(Struct.class));
       } catch (InvalidProtocolBufferException e) {
         throw RequestException.internal("Failed to unpack 'Any' object to 'Struct'.", e);
       }

@@ -1,16 +1,28 @@
 package dev.tfkit.server.api;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
+import com.google.protobuf.TypeRegistry;
+import dev.tfkit.config.BatchingParameters;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.VersionPolicy;
+import dev.tfkit.server.logging.RequestLogs;
+import dev.tfkit.server.tensorflow.BatchingOptions;
+import dev.tfkit.server.tensorflow.SessionThreads;
+import dev.tfkit.server.util.RequestException;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import tensorflow.serving.FileSystemStoragePathSource.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+import tensorflow.serving.ModelServerConfigOuterClass;
+import tensorflow.serving.MonitoringConfigOuterClass;
 import tensorflow.serving.PlatformConfigOuterClass.PlatformConfigMap;
 import tensorflow.serving.SavedModelBundleSourceAdapter.SavedModelBundleSourceAdapterConfig;
 import tensorflow.serving.SessionBundleConfigOuterClass.SessionBundleConfig;
@@ -39,7 +51,7 @@ public final class ServerConfigs {
     String text;
     try {
       text = Files.readString(file);
-    } catch (java.nio.charset.MalformedInputException e) {
+    } catch (MalformedInputException e) {
       throw new IllegalArgumentException(
           "failed to parse " + file + " as a text-format " + typeName(builder) + ": not UTF-8 text");
     }
@@ -72,7 +84,7 @@ public final class ServerConfigs {
    * is INVALID_ARGUMENT; a {@code model_platform} other than {@code tensorflow} FAILED_PRECONDITION
    * ("PlatformConfigMap has no entry for platform ..."). The code travels as the cause.
    */
-  private static void checkPlatform(tensorflow.serving.ModelServerConfigOuterClass.ModelConfig m) {
+  private static void checkPlatform(ModelServerConfigOuterClass.ModelConfig m) {
     String model = "model '" + m.getName() + "': ";
     if (m.getModelTypeValue() != 0) {
       if (!m.getModelPlatform().isEmpty()) {
@@ -80,7 +92,7 @@ public final class ServerConfigs {
             model + "Illegal setting both ModelServerConfig::model_type (deprecated) and"
                 + " ModelServerConfig::model_platform, model name is " + m.getName());
       }
-      if (m.getModelType() != tensorflow.serving.ModelServerConfigOuterClass.ModelType.TENSORFLOW) {
+      if (m.getModelType() != ModelServerConfigOuterClass.ModelType.TENSORFLOW) {
         throw new IllegalArgumentException(
             model + "ModelServerConfig::model_type choice " + m.getModelTypeValue() + " not supported.");
       }
@@ -92,7 +104,7 @@ public final class ServerConfigs {
               + m.getModelPlatform() + " (tfkit serves the 'tensorflow' platform only, as TF Serving's"
               + " open-source server)";
       throw new IllegalArgumentException(
-          msg, new dev.tfkit.server.util.RequestException(dev.tfkit.server.util.RequestException.Code.FAILED_PRECONDITION, msg));
+          msg, new RequestException(RequestException.Code.FAILED_PRECONDITION, msg));
     }
   }
 
@@ -121,7 +133,7 @@ public final class ServerConfigs {
       }
       checkPlatform(m);
       if (m.hasLoggingConfig()) {
-        dev.tfkit.server.logging.RequestLogs.check(m.getName(), m.getLoggingConfig(), baseDir);
+        RequestLogs.check(m.getName(), m.getLoggingConfig(), baseDir);
       }
       Path base = baseDir.resolve(m.getBasePath()).toAbsolutePath().normalize();
       out.add(
@@ -136,15 +148,15 @@ public final class ServerConfigs {
    *
    * @throws IllegalArgumentException naming the file and the problem
    */
-  public static dev.tfkit.server.tensorflow.BatchingOptions readBatching(Path file) {
-    return batching(dev.tfkit.config.BatchingParameters.read(file), file.toString());
+  public static BatchingOptions readBatching(Path file) {
+    return batching(BatchingParameters.read(file), file.toString());
   }
 
-  private static dev.tfkit.server.tensorflow.BatchingOptions batching(
-      dev.tfkit.config.BatchingParameters p, String source) {
-    dev.tfkit.server.tensorflow.BatchingOptions d = dev.tfkit.server.tensorflow.BatchingOptions.defaults();
+  private static BatchingOptions batching(
+      BatchingParameters p, String source) {
+    BatchingOptions d = BatchingOptions.defaults();
     try {
-      return new dev.tfkit.server.tensorflow.BatchingOptions(
+      return new BatchingOptions(
           (int) Math.min(Integer.MAX_VALUE, p.maxBatchSize().orElse(d.maxBatchSize())),
           p.batchTimeoutMicros().orElse(d.batchTimeoutMicros()),
           (int) Math.min(1024, p.numBatchThreads().orElse(d.numBatchThreads())),
@@ -180,14 +192,14 @@ public final class ServerConfigs {
     String text;
     try {
       text = Files.readString(file);
-    } catch (java.nio.charset.MalformedInputException e) {
+    } catch (MalformedInputException e) {
       throw new IllegalArgumentException(file + ": not UTF-8 text");
     }
     PlatformConfigMap.Builder b = PlatformConfigMap.newBuilder();
     try {
       TextFormat.Parser.newBuilder()
           .setTypeRegistry(
-              com.google.protobuf.TypeRegistry.newBuilder()
+              TypeRegistry.newBuilder()
                   .add(SavedModelBundleSourceAdapterConfig.getDescriptor())
                   .build())
           .build()
@@ -208,7 +220,7 @@ public final class ServerConfigs {
     if (!b.containsPlatformConfigs("tensorflow")) {
       throw new IllegalArgumentException(at + "has no platform_configs entry for 'tensorflow'");
     }
-    com.google.protobuf.Any any = b.getPlatformConfigsOrThrow("tensorflow").getSourceAdapterConfig();
+    Any any = b.getPlatformConfigsOrThrow("tensorflow").getSourceAdapterConfig();
     if (!any.getTypeUrl().equals(ADAPTER_TYPE_URL)) {
       throw new IllegalArgumentException(
           at + "platform 'tensorflow': source_adapter_config is a '" + any.getTypeUrl()
@@ -217,7 +229,7 @@ public final class ServerConfigs {
     SessionBundleConfig c;
     try {
       c = any.unpack(SavedModelBundleSourceAdapterConfig.class).getLegacyConfig();
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw new IllegalArgumentException(at + "source_adapter_config does not parse: " + e.getMessage());
     }
     String lc = at + "legacy_config.";
@@ -226,7 +238,7 @@ public final class ServerConfigs {
     boolean softPlacement = false;
     int intra = 0;
     int inter = 0;
-    java.util.Optional<dev.tfkit.server.tensorflow.BatchingOptions> batching = java.util.Optional.empty();
+    Optional<BatchingOptions> batching = Optional.empty();
     for (var f : c.getAllFields().entrySet()) {
       String name = f.getKey().getName();
       switch (name) {
@@ -234,9 +246,9 @@ public final class ServerConfigs {
         case "batching_parameters" -> {
           try {
             batching =
-                java.util.Optional.of(
+                Optional.of(
                     batching(
-                        dev.tfkit.config.BatchingParameters.fromProto(c.getBatchingParameters()),
+                        BatchingParameters.fromProto(c.getBatchingParameters()),
                         lc + "batching_parameters"));
           } catch (IllegalArgumentException e) {
             throw e.getMessage().startsWith(lc)
@@ -283,9 +295,9 @@ public final class ServerConfigs {
                     + " model_warmup_options.num_request_iterations, session_config, saved_model_tags: serve)");
       }
     }
-    dev.tfkit.server.tensorflow.SessionThreads threads;
+    SessionThreads threads;
     try {
-      threads = new dev.tfkit.server.tensorflow.SessionThreads(0, Math.max(0, intra), Math.max(-1, inter));
+      threads = new SessionThreads(0, Math.max(0, intra), Math.max(-1, inter));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(lc + "session_config: " + e.getMessage(), e);
     }
@@ -297,16 +309,16 @@ public final class ServerConfigs {
    * as in TF Serving.
    */
   public record PlatformSettings(
-      java.util.Optional<dev.tfkit.server.tensorflow.BatchingOptions> batching,
+      Optional<BatchingOptions> batching,
       boolean warmup,
       int warmupIterations,
-      dev.tfkit.server.tensorflow.SessionThreads threads,
+      SessionThreads threads,
       boolean allowSoftPlacement) {}
 
   /** Reads a {@code --monitoring_config_file} (text-format {@code MonitoringConfig}). */
-  public static tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig readMonitoring(Path file)
+  public static MonitoringConfigOuterClass.MonitoringConfig readMonitoring(Path file)
       throws IOException {
-    return parse(file, tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig.newBuilder()).build();
+    return parse(file, MonitoringConfigOuterClass.MonitoringConfig.newBuilder()).build();
   }
 
   static VersionPolicy policy(String model, ServableVersionPolicy p) {

@@ -2,6 +2,8 @@ package dev.tfkit.server.api;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Int64Value;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.tfkit.server.api.ServerConfigs;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.ModelManager;
@@ -19,8 +21,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.error.Code;
 import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.Classification.ClassificationResponse;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
@@ -44,6 +48,7 @@ import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 import tensorflow.serving.PredictionLogOuterClass.RegressLog;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 import tensorflow.serving.RegressionOuterClass.RegressionResponse;
+import tensorflow.serving.Status;
 
 /**
  * TF Serving's API methods on its request and response messages, independent of transport: the
@@ -89,7 +94,7 @@ public final class ServingApi {
   }
 
   /** Hands an answered request to the model's request log, if it has one; never fails the request. */
-  private void log(ModelSpec answered, java.util.function.Supplier<PredictionLog.Builder> record) {
+  private void log(ModelSpec answered, Supplier<PredictionLog.Builder> record) {
     RequestLogs logs = requestLogs;
     if (logs == null || !logs.enabled(answered.getName())) {
       return;
@@ -138,7 +143,7 @@ public final class ServingApi {
    * body, answered as INVALID_ARGUMENT.
    */
   public PredictResponse predict(
-      ModelSpec spec, java.util.function.Function<SavedModelServable, PredictRequest> build) {
+      ModelSpec spec, Function<SavedModelServable, PredictRequest> build) {
     return timed(
         spec.getName(),
         "Predict",
@@ -288,9 +293,9 @@ public final class ServingApi {
             if (!broken.isEmpty()) {
               // tfkit's addition, only for such models: which listed signatures cannot run, and why
               // (a google.protobuf.Struct; clients that read "signature_def" are unaffected).
-              com.google.protobuf.Struct.Builder st = com.google.protobuf.Struct.newBuilder();
+              Struct.Builder st = Struct.newBuilder();
               broken.forEach(
-                  (k, v) -> st.putFields(k, com.google.protobuf.Value.newBuilder().setStringValue(v).build()));
+                  (k, v) -> st.putFields(k, Value.newBuilder().setStringValue(v).build()));
               r.putMetadata(SIGNATURE_ERRORS, Any.pack(st.build()));
             }
             return r.build();
@@ -349,11 +354,11 @@ public final class ServingApi {
   }
 
   static ModelVersionStatus toProto(ServableStatus s) {
-    var status = tensorflow.serving.Status.StatusProto.newBuilder();
+    var status = Status.StatusProto.newBuilder();
     if (s.error().isPresent()) {
       // The load error's own code, as TF Serving reports it (same names and numbers as gRPC's).
-      org.tensorflow.proto.error.Code code =
-          org.tensorflow.proto.error.Code.valueOf(s.code().orElse(RequestException.Code.UNKNOWN).name());
+      Code code =
+          Code.valueOf(s.code().orElse(RequestException.Code.UNKNOWN).name());
       status.setErrorCode(code).setErrorMessage(s.error().get());
     }
     return ModelVersionStatus.newBuilder()
@@ -391,7 +396,7 @@ public final class ServingApi {
             logs.configure(req.getConfig().getModelConfigList().getConfigList(), configBaseDir);
           }
           return ReloadConfigResponse.newBuilder()
-              .setStatus(tensorflow.serving.Status.StatusProto.newBuilder())
+              .setStatus(Status.StatusProto.newBuilder())
               .build();
         });
   }

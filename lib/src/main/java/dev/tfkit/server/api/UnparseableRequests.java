@@ -1,5 +1,6 @@
 package dev.tfkit.server.api;
 
+import com.google.protobuf.Message;
 import dev.tfkit.server.util.RateLimitedLog;
 import dev.tfkit.server.util.RequestException;
 import io.grpc.ForwardingServerCallListener;
@@ -101,7 +102,7 @@ public final class UnparseableRequests {
     private Q placeholder() {
       // A new empty message, not the shared default instance, so that only this parse's result
       // is recognised as the placeholder.
-      return (Q) ((com.google.protobuf.Message) inner.getMessagePrototype()).newBuilderForType().buildPartial();
+      return (Q) ((Message) inner.getMessagePrototype()).newBuilderForType().buildPartial();
     }
 
     @Override
@@ -136,7 +137,7 @@ public final class UnparseableRequests {
       refused = true;
       String method = call.getMethodDescriptor().getFullMethodName();
       String type = call.getMethodDescriptor().getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> p
-          ? ((com.google.protobuf.Message) p.getMessagePrototype()).getDescriptorForType().getFullName()
+          ? ((Message) p.getMessagePrototype()).getDescriptorForType().getFullName()
           : "request";
       String why = RequestException.echo(reason(f.cause()));
       Object peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);

@@ -1,5 +1,6 @@
 package dev.tfkit.server.lifecycle;
 
+import dev.tfkit.server.util.DaemonThreads;
 import dev.tfkit.server.util.RequestException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,13 +15,17 @@ import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -46,7 +51,7 @@ public final class ModelManager<S> implements AutoCloseable {
   private final Map<String, ModelEntry> models = new LinkedHashMap<>();
   /** Statuses of every version ever seen, by model, newest version first; kept after unload. */
   private final Map<String, NavigableMap<Long, ServableStatus>> statuses =
-      new java.util.concurrent.ConcurrentHashMap<>();
+      new ConcurrentHashMap<>();
   /** What requests read: model → version → loaded servable. Replaced whole, never mutated. */
   private volatile Map<String, NavigableMap<Long, LoadedVersion<S>>> serving = Map.of();
   /** Label maps requests read, replaced whole. */
@@ -57,8 +62,8 @@ public final class ModelManager<S> implements AutoCloseable {
   private ScheduledExecutorService retrier;
   private int maxNumLoadRetries = DEFAULT_MAX_NUM_LOAD_RETRIES;
   private Duration loadRetryInterval = DEFAULT_LOAD_RETRY_INTERVAL;
-  private final java.util.concurrent.atomic.AtomicInteger pendingRetries =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger pendingRetries =
+      new AtomicInteger();
   private boolean closed;
 
   /** TF Serving's default {@code --max_num_load_retries}. */
@@ -190,7 +195,7 @@ public final class ModelManager<S> implements AutoCloseable {
     }
     poller =
         Executors.newSingleThreadScheduledExecutor(
-            dev.tfkit.server.util.DaemonThreads.named("tfkit-model-poller"));
+            DaemonThreads.named("tfkit-model-poller"));
     long ms = Math.max(1, interval.toMillis());
     poller.scheduleWithFixedDelay(this::pollQuietly, ms, ms, TimeUnit.MILLISECONDS);
   }
@@ -219,7 +224,7 @@ public final class ModelManager<S> implements AutoCloseable {
    *     such version is available, INVALID_ARGUMENT for an unknown label
    */
   public ServableHandle<S> acquire(ServableRequest request) {
-    java.util.OptionalLong version = resolveLabel(request, true);
+    OptionalLong version = resolveLabel(request, true);
     // A version being retired refuses new references; the next snapshot no longer lists it.
     for (int attempt = 0; attempt < 100; attempt++) {
       LoadedVersion<S> lv = lookup(request.name(), version);
@@ -241,7 +246,7 @@ public final class ModelManager<S> implements AutoCloseable {
    * moment): for decisions that only read its statistics. Empty where {@link #acquire} would fail.
    */
   public Optional<S> peek(ServableRequest request) {
-    java.util.OptionalLong version = resolveLabel(request, false);
+    OptionalLong version = resolveLabel(request, false);
     if (version == null) {
       return Optional.empty();
     }
@@ -250,7 +255,7 @@ public final class ModelManager<S> implements AutoCloseable {
   }
 
   /** The requested version: the label's when there is one (unknown: throw, or null). */
-  private java.util.OptionalLong resolveLabel(ServableRequest request, boolean throwIfUnknown) {
+  private OptionalLong resolveLabel(ServableRequest request, boolean throwIfUnknown) {
     if (request.label().isEmpty()) {
       return request.version();
     }
@@ -263,11 +268,11 @@ public final class ModelManager<S> implements AutoCloseable {
       }
       return null;
     }
-    return java.util.OptionalLong.of(v);
+    return OptionalLong.of(v);
   }
 
   /** The loaded version {@code version} (latest when empty) of {@code name}, or null. */
-  private LoadedVersion<S> lookup(String name, java.util.OptionalLong version) {
+  private LoadedVersion<S> lookup(String name, OptionalLong version) {
     NavigableMap<Long, LoadedVersion<S>> versions = serving.get(name);
     if (versions == null || versions.isEmpty()) {
       return null;
@@ -301,7 +306,7 @@ public final class ModelManager<S> implements AutoCloseable {
     NavigableMap<Long, LoadedVersion<S>> m = serving.get(model);
     return m == null
         ? Collections.emptyNavigableSet()
-        : Collections.unmodifiableNavigableSet(new java.util.TreeSet<>(m.keySet()));
+        : Collections.unmodifiableNavigableSet(new TreeSet<>(m.keySet()));
   }
 
   /** Names of the models with at least one version serving. */
@@ -418,7 +423,7 @@ public final class ModelManager<S> implements AutoCloseable {
     if (retrier == null) {
       retrier =
           Executors.newSingleThreadScheduledExecutor(
-              dev.tfkit.server.util.DaemonThreads.named("tfkit-load-retry"));
+              DaemonThreads.named("tfkit-load-retry"));
     }
     long delayMs = Math.max(0, loadRetryInterval.toMillis());
     pendingRetries.incrementAndGet();

@@ -1,5 +1,6 @@
 package dev.tfkit.server.lifecycle;
 
+import dev.tfkit.server.util.RequestException;
 import java.nio.file.Path;
 
 /**
@@ -23,12 +24,12 @@ public interface ServableLoader<S> {
    * status carries the load error's own code): a {@link dev.tfkit.server.util.RequestException}'s code
    * by default, else UNKNOWN.
    */
-  default dev.tfkit.server.util.RequestException.Code errorCode(Throwable loadFailure) {
+  default RequestException.Code errorCode(Throwable loadFailure) {
     for (Throwable t = loadFailure; t != null; t = t.getCause()) {
-      if (t instanceof dev.tfkit.server.util.RequestException r) {
+      if (t instanceof RequestException r) {
         return r.code();
       }
     }
-    return dev.tfkit.server.util.RequestException.Code.UNKNOWN;
+    return RequestException.Code.UNKNOWN;
   }
 }

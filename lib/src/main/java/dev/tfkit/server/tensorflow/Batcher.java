@@ -2,15 +2,23 @@ package dev.tfkit.server.tensorflow;
 
 import com.google.protobuf.ByteString;
 import dev.tfkit.server.util.RequestException;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.tensorflow.proto.SignatureDef;
@@ -58,8 +66,8 @@ final class Batcher implements AutoCloseable {
   private boolean closed;
   private volatile long batches;
   private volatile long batchedTasks;
-  private final java.util.concurrent.ConcurrentSkipListMap<Long, java.util.concurrent.atomic.AtomicLong> runSizes =
-      new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListMap<Long, AtomicLong> runSizes =
+      new ConcurrentSkipListMap<>();
 
   /** One Predict request; split ones collect their parts' outputs here. */
   private static final class Task {
@@ -69,14 +77,14 @@ final class Batcher implements AutoCloseable {
     final Map<String, TensorProto> inputs;
     final List<String> aliases;
     final long rows;
-    final io.grpc.Deadline deadline;
+    final Deadline deadline;
     final CompletableFuture<Map<String, TensorProto>> result = new CompletableFuture<>();
     final List<Map<String, TensorProto>> partOutputs = new ArrayList<>();
     int parts;
     int partsLeft;
 
     Task(SavedModelServable servable, String key, SignatureDef sig, Map<String, TensorProto> inputs,
-        List<String> aliases, long rows, io.grpc.Deadline deadline) {
+        List<String> aliases, long rows, Deadline deadline) {
       this.servable = servable;
       this.key = key;
       this.sig = sig;
@@ -164,7 +172,7 @@ final class Batcher implements AutoCloseable {
     }
     String key = signatureName + "\u0000" + String.join("\u0000", aliases);
     // The caller's deadline (gRPC, or the REST timeout) bounds the wait for the batch and the run.
-    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+    Deadline deadline = Context.current().getDeadline();
     Task task = new Task(servable, key, sig, inputs, aliases, rows, deadline);
     lock.lock();
     try {
@@ -182,7 +190,7 @@ final class Batcher implements AutoCloseable {
         return task.result.get();
       }
       return task.result.get(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -346,7 +354,7 @@ final class Batcher implements AutoCloseable {
   /** The dimensions past the first of every input of {@code t}, in input order. */
   private static List<List<Long>> rowShapes(Task t) {
     List<List<Long>> shapes = new ArrayList<>();
-    for (Map.Entry<String, TensorProto> e : new java.util.TreeMap<>(t.inputs).entrySet()) {
+    for (Map.Entry<String, TensorProto> e : new TreeMap<>(t.inputs).entrySet()) {
       List<Long> dims = new ArrayList<>();
       TensorShapeProto s = e.getValue().getTensorShape();
       for (int i = 1; i < s.getDimCount(); i++) {
@@ -447,7 +455,7 @@ final class Batcher implements AutoCloseable {
   }
 
   private void count(long size) {
-    runSizes.computeIfAbsent(size, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+    runSizes.computeIfAbsent(size, k -> new AtomicLong()).incrementAndGet();
   }
 
   /** Hands a part its outputs; a split request completes when its last part arrives. */
@@ -484,10 +492,10 @@ final class Batcher implements AutoCloseable {
   }
 
   /** The latest deadline of the requests in {@code parts}, or null when one of them has none. */
-  static io.grpc.Deadline latest(List<Part> parts) {
-    io.grpc.Deadline latest = null;
+  static Deadline latest(List<Part> parts) {
+    Deadline latest = null;
     for (Part p : parts) {
-      io.grpc.Deadline d = p.task().deadline;
+      Deadline d = p.task().deadline;
       if (d == null) {
         return null;
       }
@@ -634,7 +642,7 @@ final class Batcher implements AutoCloseable {
 
   /** How many session runs had each batch size (after padding): shows padding and splitting. */
   Map<Long, Long> runSizes() {
-    Map<Long, Long> m = new java.util.TreeMap<>();
+    Map<Long, Long> m = new TreeMap<>();
     runSizes.forEach((k, v) -> m.put(k, v.get()));
     return m;
   }
@@ -661,7 +669,7 @@ final class Batcher implements AutoCloseable {
 
   @Override
   public void close() {
-    java.util.Set<Task> orphans = new java.util.LinkedHashSet<>();
+    Set<Task> orphans = new LinkedHashSet<>();
     lock.lock();
     try {
       closed = true;

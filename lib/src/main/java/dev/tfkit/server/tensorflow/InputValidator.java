@@ -1,6 +1,7 @@
 package dev.tfkit.server.tensorflow;
 
 import dev.tfkit.server.util.RequestException;
+import dev.tfkit.tensor.DataTypes;
 import dev.tfkit.tensor.NativeLimits;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +38,7 @@ public final class InputValidator {
 
   /** The dtype a value of {@code dtype} has when fed or fetched: {@code DT_FLOAT_REF} is float. */
   public static DataType baseType(DataType dtype) {
-    return dev.tfkit.tensor.DataTypes.base(dtype);
+    return DataTypes.base(dtype);
   }
 
   /**

@@ -1,7 +1,9 @@
 package dev.tfkit.server.tensorflow;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,7 +103,7 @@ public final class LoadProbe {
   }
 
   private static void keepTail(InputStream err, Deque<String> tail) {
-    try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(err, StandardCharsets.UTF_8))) {
+    try (var r = new BufferedReader(new InputStreamReader(err, StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
         if (line.isBlank()) continue;
         synchronized (tail) {

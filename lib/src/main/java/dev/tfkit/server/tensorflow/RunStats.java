@@ -1,6 +1,8 @@
 package dev.tfkit.server.tensorflow;
 
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
 
@@ -28,7 +30,7 @@ public final class RunStats {
   private final AtomicLongArray starts = new AtomicLongArray(WINDOW);
   private final AtomicLongArray durations = new AtomicLongArray(WINDOW);
   private final AtomicInteger recorded = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong inlineRuns = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong inlineRuns = new AtomicLong();
   private final BooleanSupplier mayRunInline;
   private volatile String lastInlineThread;
 
@@ -118,7 +120,7 @@ public final class RunStats {
       runs.append(i == 0 ? "" : ", ").append(d / 1000).append(" us");
     }
     double load = now > earliest ? (double) busy / (now - earliest) : 0;
-    return String.format(java.util.Locale.ROOT, "RunStats{inFlight=%d, recorded=%d, inline=%d, load=%.2f, runs=[%s]}",
+    return String.format(Locale.ROOT, "RunStats{inFlight=%d, recorded=%d, inline=%d, load=%.2f, runs=[%s]}",
         inFlight.get(), recorded.get(), inlineRuns.get(), load, runs);
   }
 

@@ -2,8 +2,16 @@ package dev.tfkit.server.tensorflow;
 
 import dev.tfkit.server.lifecycle.ServableId;
 import dev.tfkit.server.lifecycle.ServableLoader;
+import dev.tfkit.server.util.RequestException;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.tensorflow.exceptions.TFFailedPreconditionException;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFPermissionDeniedException;
+import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.exceptions.TFUnauthenticatedException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 
 /**
  * Loads model versions as {@link SavedModelServable}s for the lifecycle manager, with optional
@@ -89,9 +97,9 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
    * with no SavedModel, INVALID_ARGUMENT for a model tfkit's checks refuse.
    */
   @Override
-  public dev.tfkit.server.util.RequestException.Code errorCode(Throwable failure) {
+  public RequestException.Code errorCode(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof dev.tfkit.server.util.RequestException r) {
+      if (t instanceof RequestException r) {
         return r.code();
       }
       var code = tensorFlowCode(t);
@@ -103,43 +111,43 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     if (msg.contains("Could not find SavedModel .pb or .pbtxt")
         || msg.contains("Op type not registered")
         || msg.contains("No such file or directory")) {
-      return dev.tfkit.server.util.RequestException.Code.NOT_FOUND;
+      return RequestException.Code.NOT_FOUND;
     }
     if (msg.contains("being copied")) {
-      return dev.tfkit.server.util.RequestException.Code.FAILED_PRECONDITION;
+      return RequestException.Code.FAILED_PRECONDITION;
     }
     if (msg.contains("killed by signal")) {
-      return dev.tfkit.server.util.RequestException.Code.INTERNAL;
+      return RequestException.Code.INTERNAL;
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof IllegalArgumentException) {
-        return dev.tfkit.server.util.RequestException.Code.INVALID_ARGUMENT;
+        return RequestException.Code.INVALID_ARGUMENT;
       }
     }
-    return dev.tfkit.server.util.RequestException.Code.UNKNOWN;
+    return RequestException.Code.UNKNOWN;
   }
 
-  private static dev.tfkit.server.util.RequestException.Code tensorFlowCode(Throwable t) {
-    if (t instanceof org.tensorflow.exceptions.TFInvalidArgumentException) {
-      return dev.tfkit.server.util.RequestException.Code.INVALID_ARGUMENT;
+  private static RequestException.Code tensorFlowCode(Throwable t) {
+    if (t instanceof TFInvalidArgumentException) {
+      return RequestException.Code.INVALID_ARGUMENT;
     }
-    if (t instanceof org.tensorflow.exceptions.TFFailedPreconditionException) {
-      return dev.tfkit.server.util.RequestException.Code.FAILED_PRECONDITION;
+    if (t instanceof TFFailedPreconditionException) {
+      return RequestException.Code.FAILED_PRECONDITION;
     }
-    if (t instanceof org.tensorflow.exceptions.TFOutOfRangeException) {
-      return dev.tfkit.server.util.RequestException.Code.OUT_OF_RANGE;
+    if (t instanceof TFOutOfRangeException) {
+      return RequestException.Code.OUT_OF_RANGE;
     }
-    if (t instanceof org.tensorflow.exceptions.TFResourceExhaustedException) {
-      return dev.tfkit.server.util.RequestException.Code.RESOURCE_EXHAUSTED;
+    if (t instanceof TFResourceExhaustedException) {
+      return RequestException.Code.RESOURCE_EXHAUSTED;
     }
-    if (t instanceof org.tensorflow.exceptions.TFPermissionDeniedException) {
-      return dev.tfkit.server.util.RequestException.Code.PERMISSION_DENIED;
+    if (t instanceof TFPermissionDeniedException) {
+      return RequestException.Code.PERMISSION_DENIED;
     }
-    if (t instanceof org.tensorflow.exceptions.TFUnauthenticatedException) {
-      return dev.tfkit.server.util.RequestException.Code.UNAUTHENTICATED;
+    if (t instanceof TFUnauthenticatedException) {
+      return RequestException.Code.UNAUTHENTICATED;
     }
-    if (t instanceof org.tensorflow.exceptions.TFUnimplementedException) {
-      return dev.tfkit.server.util.RequestException.Code.UNIMPLEMENTED;
+    if (t instanceof TFUnimplementedException) {
+      return RequestException.Code.UNIMPLEMENTED;
     }
     return null;
   }

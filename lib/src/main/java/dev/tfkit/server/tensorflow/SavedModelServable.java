@@ -1,7 +1,13 @@
 package dev.tfkit.server.tensorflow;
 
 import com.google.protobuf.ByteString;
+import dev.tfkit.savedmodel.LegacySignatures;
+import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.server.util.RequestException;
+import dev.tfkit.tensor.DataTypes;
+import dev.tfkit.tensor.NativeLimits;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,16 +16,28 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFFailedPreconditionException;
+import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.exceptions.TFPermissionDeniedException;
+import org.tensorflow.exceptions.TFResourceExhaustedException;
+import org.tensorflow.exceptions.TFUnauthenticatedException;
+import org.tensorflow.exceptions.TFUnimplementedException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
@@ -56,7 +74,7 @@ public final class SavedModelServable implements AutoCloseable {
   /** TF Serving's {@code --enable_signature_method_name_check}. */
   private volatile boolean methodNameCheck;
   private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
-  private final Map<String, RunStats> runStats = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, RunStats> runStats = new ConcurrentHashMap<>();
 
   private SavedModelServable(
       AutoCloseable owner,
@@ -95,8 +113,8 @@ public final class SavedModelServable implements AutoCloseable {
         || Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
       try {
         // Refuse what would abort the process inside TensorFlow, and half-copied folders.
-        dev.tfkit.savedmodel.SavedModelInfo info =
-            dev.tfkit.savedmodel.SavedModelInfo.read(dir).checkNativeLimits();
+        SavedModelInfo info =
+            SavedModelInfo.read(dir).checkNativeLimits();
         info.checkVariablesPresent("serve");
       } catch (RuntimeException e) {
         throw new IOException("failed to load SavedModel " + dir + ": " + e.getMessage(), e);
@@ -145,16 +163,16 @@ public final class SavedModelServable implements AutoCloseable {
   private static SavedModelServable loadWithoutBrokenSignatures(
       Path dir, InputValidator validator, SessionOptions threads, IllegalArgumentException cause)
       throws IOException {
-    dev.tfkit.savedmodel.SavedModelInfo info;
+    SavedModelInfo info;
     MetaGraphDef meta;
     try {
-      info = dev.tfkit.savedmodel.SavedModelInfo.read(dir);
+      info = SavedModelInfo.read(dir);
       meta = info.metaGraph("serve");
     } catch (RuntimeException e) {
       throw new IOException(
           "failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(cause.getMessage())), cause);
     }
-    org.tensorflow.proto.SavedModel.Builder model = info.proto().toBuilder();
+    SavedModel.Builder model = info.proto().toBuilder();
     for (int i = 0; i < model.getMetaGraphsCount(); i++) {
       MetaGraphDef.Builder mg = model.getMetaGraphsBuilder(i);
       SignatureDef init = mg.getSignatureDefMap().get(INIT_OP_SIGNATURE);
@@ -222,14 +240,14 @@ public final class SavedModelServable implements AutoCloseable {
    * than the tensor's, each with the reason (in TF Java's and TensorFlow's words).
    */
   static Map<String, String> brokenSignatures(MetaGraphDef meta, Graph g) {
-    Map<String, String> broken = new java.util.TreeMap<>();
+    Map<String, String> broken = new TreeMap<>();
     for (Map.Entry<String, SignatureDef> s : meta.getSignatureDefMap().entrySet()) {
       if (s.getKey().equals(INIT_OP_SIGNATURE)) {
         continue;
       }
       String reason = null;
       for (var io : List.of(Map.entry("Input", s.getValue().getInputsMap()), Map.entry("Output", s.getValue().getOutputsMap()))) {
-        for (Map.Entry<String, TensorInfo> t : new java.util.TreeMap<>(io.getValue()).entrySet()) {
+        for (Map.Entry<String, TensorInfo> t : new TreeMap<>(io.getValue()).entrySet()) {
           reason = mismatch(io.getKey(), t.getKey(), t.getValue(), g);
           if (reason != null) {
             break;
@@ -269,8 +287,8 @@ public final class SavedModelServable implements AutoCloseable {
       return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" is not in the graph (node \""
           + node + "\" has " + op.numOutputs() + " outputs)";
     }
-    DataType inGraph = dev.tfkit.tensor.DataTypes.base(op.output(index).dataType());
-    DataType declared = dev.tfkit.tensor.DataTypes.base(info.getDtype());
+    DataType inGraph = DataTypes.base(op.output(index).dataType());
+    DataType declared = DataTypes.base(info.getDtype());
     if (inGraph != declared) {
       return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" has data type " + inGraph
           + " in the graph, but the signature declares " + info.getDtype();
@@ -285,7 +303,7 @@ public final class SavedModelServable implements AutoCloseable {
       meta = MetaGraphDef.parseFrom(in);
     }
     try {
-      dev.tfkit.tensor.NativeLimits.checkMetaGraph(meta, dir.resolve("export.meta").toString());
+      NativeLimits.checkMetaGraph(meta, dir.resolve("export.meta").toString());
     } catch (IllegalArgumentException e) {
       throw new IOException("failed to load TF1 export " + dir + ": " + e.getMessage(), e);
     }
@@ -306,12 +324,12 @@ public final class SavedModelServable implements AutoCloseable {
       }
       // As TF Serving 1.x loaded a SessionBundle: the legacy init op after the restore, asset
       // tensors fed with the files' real paths, and the legacy signatures up-converted.
-      java.util.Optional<String> init = dev.tfkit.savedmodel.LegacySignatures.initOp(meta);
+      Optional<String> init = LegacySignatures.initOp(meta);
       if (init.isPresent()) {
         List<Tensor> assetPaths = new ArrayList<>();
         try {
           Session.Runner r = s.runner().addTarget(init.get());
-          for (Map.Entry<String, String> a : dev.tfkit.savedmodel.LegacySignatures.assets(meta).entrySet()) {
+          for (Map.Entry<String, String> a : LegacySignatures.assets(meta).entrySet()) {
             TString path = TString.scalarOf(dir.resolve("assets").resolve(a.getValue()).toString());
             assetPaths.add(path);
             r.feed(a.getKey(), path);
@@ -321,9 +339,9 @@ public final class SavedModelServable implements AutoCloseable {
           assetPaths.forEach(Tensor::close);
         }
       }
-      if (dev.tfkit.savedmodel.LegacySignatures.present(meta)) {
-        Map<String, org.tensorflow.proto.SignatureDef> sigs =
-            dev.tfkit.savedmodel.LegacySignatures.signatureDefs(meta, t -> dtypeOf(g, t));
+      if (LegacySignatures.present(meta)) {
+        Map<String, SignatureDef> sigs =
+            LegacySignatures.signatureDefs(meta, t -> dtypeOf(g, t));
         meta = meta.toBuilder().clearSignatureDef().putAllSignatureDef(sigs).build();
       }
     } catch (RuntimeException e) {
@@ -375,7 +393,7 @@ public final class SavedModelServable implements AutoCloseable {
       return null;
     }
     DataType d = op.output(index).dataType();
-    return dev.tfkit.tensor.DataTypes.base(d);
+    return DataTypes.base(d);
   }
 
   /** The model's meta graph as loaded. */
@@ -404,7 +422,7 @@ public final class SavedModelServable implements AutoCloseable {
   }
 
   private static TensorInfo derefed(TensorInfo info) {
-    DataType base = dev.tfkit.tensor.DataTypes.base(info.getDtype());
+    DataType base = DataTypes.base(info.getDtype());
     return base == info.getDtype() ? info : info.toBuilder().setDtype(base).build();
   }
 
@@ -526,7 +544,7 @@ public final class SavedModelServable implements AutoCloseable {
     if (b != null && b.accepts(sig, inputs)) {
       return b.submit(this, resolveName(signatureName), sig, inputs, aliases);
     }
-    return runTyped(sig, inputs, aliases, io.grpc.Context.current().getDeadline());
+    return runTyped(sig, inputs, aliases, Context.current().getDeadline());
   }
 
   static List<String> outputAliases(SignatureDef sig, List<String> outputFilter) {
@@ -558,13 +576,13 @@ public final class SavedModelServable implements AutoCloseable {
    * {@code deadline} (null: none).
    */
   Map<String, TensorProto> runTyped(
-      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, io.grpc.Deadline deadline) {
+      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, Deadline deadline) {
     return run(sig, inputs, aliases, true, deadline);
   }
 
   /** Runs validated inputs and returns outputs packed (for the batcher to split). */
   Map<String, TensorProto> runPacked(
-      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, io.grpc.Deadline deadline) {
+      SignatureDef sig, Map<String, TensorProto> inputs, List<String> aliases, Deadline deadline) {
     return run(sig, inputs, aliases, false, deadline);
   }
 
@@ -573,7 +591,7 @@ public final class SavedModelServable implements AutoCloseable {
       Map<String, TensorProto> inputs,
       List<String> aliases,
       boolean typed,
-      io.grpc.Deadline deadline) {
+      Deadline deadline) {
     List<Tensor> fed = new ArrayList<>();
     try {
       Session.Runner runner = runner(deadline);
@@ -610,7 +628,7 @@ public final class SavedModelServable implements AutoCloseable {
    * A failed run as the request's error: TensorFlow refusing values it cannot use (e.g. a shape a
    * kernel rejects) is INVALID_ARGUMENT; anything else goes through {@link #runFailure}.
    */
-  private static RequestException requestFailure(RuntimeException e, io.grpc.Deadline deadline) {
+  private static RequestException requestFailure(RuntimeException e, Deadline deadline) {
     if (e instanceof RequestException r) {
       return r;
     }
@@ -625,17 +643,17 @@ public final class SavedModelServable implements AutoCloseable {
    * {@code --rest_api_timeout_in_ms}): TensorFlow gets the time left as {@code
    * RunOptions.timeout_in_ms} and cancels the run when it is up, as TF Serving does.
    */
-  private Session.Runner runner(io.grpc.Deadline d) {
+  private Session.Runner runner(Deadline d) {
     Session.Runner r = session.runner();
     if (d != null) {
-      long nanos = d.timeRemaining(java.util.concurrent.TimeUnit.NANOSECONDS);
+      long nanos = d.timeRemaining(TimeUnit.NANOSECONDS);
       if (nanos <= 0) {
         throw new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
       }
       // Rounded up: TensorFlow must not give up before the deadline, or the failed run would not
       // read as a deadline (runFailure checks that the deadline has passed).
       long ms = (nanos + 999_999) / 1_000_000;
-      r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setTimeoutInMs(ms).build());
+      r.setOptions(RunOptions.newBuilder().setTimeoutInMs(ms).build());
     }
     return r;
   }
@@ -645,17 +663,17 @@ public final class SavedModelServable implements AutoCloseable {
    * own failures keep their status code and message, as TF Serving passes them on (TF Java throws
    * one class per code for these; the rest share TensorFlowException and are INTERNAL here).
    */
-  private static RequestException runFailure(RuntimeException e, io.grpc.Deadline d) {
+  private static RequestException runFailure(RuntimeException e, Deadline d) {
     if (d != null && d.isExpired()) {
       return new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     }
     RequestException.Code code =
-        e instanceof org.tensorflow.exceptions.TFOutOfRangeException ? RequestException.Code.OUT_OF_RANGE
-            : e instanceof org.tensorflow.exceptions.TFFailedPreconditionException ? RequestException.Code.FAILED_PRECONDITION
-            : e instanceof org.tensorflow.exceptions.TFResourceExhaustedException ? RequestException.Code.RESOURCE_EXHAUSTED
-            : e instanceof org.tensorflow.exceptions.TFPermissionDeniedException ? RequestException.Code.PERMISSION_DENIED
-            : e instanceof org.tensorflow.exceptions.TFUnauthenticatedException ? RequestException.Code.UNAUTHENTICATED
-            : e instanceof org.tensorflow.exceptions.TFUnimplementedException ? RequestException.Code.UNIMPLEMENTED
+        e instanceof TFOutOfRangeException ? RequestException.Code.OUT_OF_RANGE
+            : e instanceof TFFailedPreconditionException ? RequestException.Code.FAILED_PRECONDITION
+            : e instanceof TFResourceExhaustedException ? RequestException.Code.RESOURCE_EXHAUSTED
+            : e instanceof TFPermissionDeniedException ? RequestException.Code.PERMISSION_DENIED
+            : e instanceof TFUnauthenticatedException ? RequestException.Code.UNAUTHENTICATED
+            : e instanceof TFUnimplementedException ? RequestException.Code.UNIMPLEMENTED
             : null;
     if (code != null) {
       return new RequestException(code, String.valueOf(e.getMessage()), e);
@@ -786,7 +804,7 @@ public final class SavedModelServable implements AutoCloseable {
           "Expected one input Tensor, got " + sig.getInputsCount());
     }
     TensorInfo in = sig.getInputsMap().values().iterator().next();
-    if (dev.tfkit.tensor.DataTypes.base(in.getDtype()) != DataType.DT_STRING) {
+    if (DataTypes.base(in.getDtype()) != DataType.DT_STRING) {
       throw RequestException.invalidArgument(
           "Expected the signature's input to be a DT_STRING tensor of serialized tf.Examples,"
               + " got " + in.getDtype());
@@ -800,7 +818,7 @@ public final class SavedModelServable implements AutoCloseable {
     for (int i = 0; i < rows.length; i++) {
       rows[i] = examples.get(i).toByteArray();
     }
-    io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+    Deadline deadline = Context.current().getDeadline();
     Session.Runner runner = runner(deadline);
     try (TString t = TString.tensorOfBytes(Shape.of(rows.length), DataBuffers.ofObjects(rows))) {
       runner.feed(tensorName(in, "inputs"), t);

@@ -1,5 +1,6 @@
 package dev.tfkit.server.tensorflow;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tfkit.io.TfRecords;
 import dev.tfkit.savedmodel.WarmupFile;
 import java.io.IOException;
@@ -55,7 +56,7 @@ public final class WarmupReplay {
       PredictionLog log;
       try {
         log = PredictionLog.parseFrom(r);
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      } catch (InvalidProtocolBufferException e) {
         throw new IOException(f + ": record " + i + " is not a PredictionLog: " + e.getMessage());
       }
       try {

@@ -3,6 +3,7 @@ package dev.tfkit.server.util;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -47,7 +48,7 @@ public final class RateLimitedLog {
    * second's quota for {@code kind} is used up; returns whether it was written. Kinds are the
    * caller's fixed names, never request text (each kind keeps a small counter for good).
    */
-  public boolean log(Level level, String kind, java.util.function.Supplier<String> line) {
+  public boolean log(Level level, String kind, Supplier<String> line) {
     if (!logger.isLoggable(level)) return false;
     long now = nanoClock.getAsLong();
     long leftOut;
