@@ -116,7 +116,7 @@ public final class TfRecords {
       ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
       long len = h.getLong(0);
       if (h.getInt(8) != maskedCrc(header, 0, 8)) {
-        throw new IllegalArgumentException(name + ": record " + out.size() + " has a bad length CRC");
+        throw new IllegalArgumentException(name + ": record " + out.size() + " has a bad length CRC (checksum)");
       }
       if (len < 0 || len > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException(name + ": record " + out.size() + " has an impossible length " + len);
@@ -133,7 +133,7 @@ public final class TfRecords {
         throw new IllegalArgumentException(name + ": record " + out.size() + " is truncated", new EOFException());
       }
       if (ByteBuffer.wrap(crc).order(ByteOrder.LITTLE_ENDIAN).getInt() != maskedCrc(data, 0, data.length)) {
-        throw new IllegalArgumentException(name + ": record " + out.size() + " has a bad data CRC");
+        throw new IllegalArgumentException(name + ": record " + out.size() + " has a bad data CRC (checksum)");
       }
       out.add(data);
     }
