@@ -298,11 +298,29 @@ public final class SavedModelExport {
     }
   }
 
+  /** The stages of an export, in order; each checks what it adds and names what is wrong. */
   private Plan build(Plan plan) {
     Map<String, NodeDef> nodes = new LinkedHashMap<>();
     for (NodeDef n : graphDef.getNodeList()) nodes.put(n.getName(), n);
+    Map<String, String> assetFileNames = checkAssets(nodes, plan); // tensor -> file name
+    Set<String> assetOps = new HashSet<>();
+    assetFileNames.keySet().forEach(t -> assetOps.add(Nodes.opName(t)));
+    Map<String, CheckpointWriter.Value> vals = new HashMap<>(values);
+    GraphDef.Builder out = bigConstantsToVariables(assetOps, vals);
+    List<NodeDef> variables = variablesToSave(out, nodes);
+    collectValues(variables, vals, plan);
+    checkTableInitializers(out, assetOps);
+    InitAndSaver added = addSaverAndInitOp(out, nodes, variables);
+    GraphDef finalGraph = out.build();
+    MetaGraphDef.Builder meta = signaturesAndAssets(finalGraph, assetFileNames);
+    finishMetaGraph(meta, finalGraph, added, plan);
+    plan.savedModel = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
+    return plan;
+  }
 
-    // Assets: the tensor must be a string Const/Placeholder the loader can feed; the file must exist.
+  /** Asset tensors checked against the graph and their files; returns tensor → file name in assets/. */
+  private Map<String, String> checkAssets(Map<String, NodeDef> nodes, Plan plan) {
+    // The tensor must be a string Const/Placeholder the loader can feed; the file must exist.
     Map<String, String> assetFileNames = new LinkedHashMap<>(); // tensor -> file name
     for (Map.Entry<String, Path> a : assets.entrySet()) {
       String tensor = a.getKey();
@@ -327,12 +345,13 @@ public final class SavedModelExport {
       plan.assetFiles.put(name, f);
       assetFileNames.put(tensor, name);
     }
-    Set<String> assetOps = new HashSet<>();
-    assetFileNames.keySet().forEach(t -> assetOps.add(Nodes.opName(t)));
+    return assetFileNames;
+  }
 
+  /** The graph with every constant above the threshold turned into a variable of the same name (value in {@code vals}). */
+  private GraphDef.Builder bigConstantsToVariables(Set<String> assetOps, Map<String, CheckpointWriter.Value> vals) {
     // Big constants become ref variables of the same name: consumers stay as they are.
     GraphDef.Builder out = GraphDef.newBuilder(graphDef).clearNode();
-    Map<String, CheckpointWriter.Value> vals = new HashMap<>(values);
     for (NodeDef n : graphDef.getNodeList()) {
       NodeDef.Builder b = n.toBuilder().clearDevice();
       if (n.getOp().equals("Const") && !assetOps.contains(n.getName()) && n.containsAttr("value")) {
@@ -351,8 +370,14 @@ public final class SavedModelExport {
       out.addNode(b);
     }
 
-    // Variables of the graph: every one needs a value.
-    // A variable assigned by one of the init ops is computed at load (e.g. from an asset): not saved.
+    return out;
+  }
+
+  /**
+   * The graph's variables that need a saved value; a variable assigned by one of the init ops is
+   * computed at load (e.g. from an asset) and is not saved.
+   */
+  private List<NodeDef> variablesToSave(GraphDef.Builder out, Map<String, NodeDef> nodes) {
     Set<String> initAssigned = new HashSet<>();
     for (String op : initOps) {
       NodeDef n = nodes.get(op);
@@ -367,6 +392,11 @@ public final class SavedModelExport {
         variables.add(n);
       }
     }
+    return variables;
+  }
+
+  /** Every variable's value (given, fetched from the live session, or a big constant's), checked; into the plan's checkpoint. */
+  private void collectValues(List<NodeDef> variables, Map<String, CheckpointWriter.Value> vals, Plan plan) {
     Set<String> variableNames = new HashSet<>();
     variables.forEach(v -> variableNames.add(v.getName()));
     for (String k : vals.keySet()) {
@@ -388,9 +418,13 @@ public final class SavedModelExport {
       plan.checkpoint.put(v.getName(), value);
     }
 
-    checkTableInitializers(out, assetOps);
+  }
 
-    // Saver nodes (only when there are variables) and the init op, under names the graph lacks.
+  /** The saver's nodes and the init op's name (either may be null) added to a graph. */
+  private record InitAndSaver(SaverDef saverDef, String initName) {}
+
+  /** Saver nodes (only when there are variables) and one init op, under names the graph lacks. */
+  private InitAndSaver addSaverAndInitOp(GraphDef.Builder out, Map<String, NodeDef> nodes, List<NodeDef> variables) {
     Set<String> used = new HashSet<>(nodes.keySet());
     SaverDef saverDef = null;
     if (!variables.isEmpty()) {
@@ -411,9 +445,12 @@ public final class SavedModelExport {
       for (String i : init) noop.addInput("^" + i);
       out.addNode(noop);
     }
-    GraphDef finalGraph = out.build();
+    return new InitAndSaver(saverDef, initName);
+  }
 
-    // Import into TensorFlow: checks the graph and gives dtypes and shapes for the signatures.
+  /** Imports the final graph into TensorFlow (which checks it) and builds the signatures and asset defs from it. */
+  private MetaGraphDef.Builder signaturesAndAssets(GraphDef finalGraph, Map<String, String> assetFileNames) {
+    // TensorFlow gives the dtypes and shapes for the signatures.
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
     try (Graph g = new Graph()) {
       try {
@@ -431,6 +468,13 @@ public final class SavedModelExport {
                 .setFilename(a.getValue()));
       }
     }
+    return meta;
+  }
+
+  /** Warmup file, tags and versions, the graph, the saver, and the init op where loaders look for it. */
+  private void finishMetaGraph(MetaGraphDef.Builder meta, GraphDef finalGraph, InitAndSaver added, Plan plan) {
+    SaverDef saverDef = added.saverDef();
+    String initName = added.initName();
     if (!warmups.isEmpty()) {
       plan.extraFiles.put(WARMUP_FILE, WarmupFile.records(warmups, meta.getSignatureDefMap()));
     }
@@ -461,8 +505,6 @@ public final class SavedModelExport {
               .setNodeList(CollectionDef.NodeList.newBuilder().addValue(initName))
               .build());
     }
-    plan.savedModel = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
-    return plan;
   }
 
   private void fetchLiveValues(List<NodeDef> variables, Map<String, CheckpointWriter.Value> vals, Plan plan) {
