@@ -19,10 +19,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.tensorflow.proto.Example;
@@ -521,88 +517,28 @@ public final class ServingModel implements AutoCloseable {
     return deadline == null ? null : Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  private boolean retryable(StatusRuntimeException e, int attempt, Deadline d) {
-    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= retry.maxAttempts()
-        // a certificate that is not trusted now will not be on the next attempt either
-        || tlsFailure(e.getStatus().getCause()) != null) {
-      return false;
-    }
-    return d == null || d.timeRemaining(TimeUnit.NANOSECONDS) > retry.backoff(attempt).toNanos();
-  }
-
   private <Q extends Message, R extends Message> R invoke(
       MethodDescriptor<Q, R> method, Q request, String what) {
     checkOpen();
     Deadline d = newDeadline();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return lease.transport().call(method, request, d, restFormat);
-      } catch (StatusRuntimeException e) {
-        if (!retryable(e, attempt, d)) throw error(e, what, attempt);
-        try {
-          Thread.sleep(retry.backoff(attempt).toMillis());
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw error(Status.CANCELLED.withDescription("interrupted while waiting to retry")
-              .asRuntimeException(), what, attempt);
-        }
-      }
-    }
+    return Retrying.run(
+        retry, d,
+        () -> lease.transport().call(method, request, d, restFormat),
+        (e, attempts) -> error(e, what, attempts));
   }
 
   private <Q extends Message, R extends Message> CompletableFuture<R> invokeAsync(
       MethodDescriptor<Q, R> method, Q request, String what) {
-    CompletableFuture<R> result = new CompletableFuture<>();
     try {
       checkOpen();
     } catch (IllegalStateException e) {
-      result.completeExceptionally(e);
-      return result;
+      return CompletableFuture.failedFuture(e);
     }
-    attempt(method, request, what, newDeadline(), 1, result);
-    return result;
-  }
-
-  private <Q extends Message, R extends Message> void attempt(
-      MethodDescriptor<Q, R> method, Q request, String what, Deadline d, int attempt,
-      CompletableFuture<R> result) {
-    lease.transport().callAsync(method, request, d, restFormat).whenComplete((r, t) -> {
-      if (t == null) {
-        result.complete(r);
-        return;
-      }
-      Throwable c = t;
-      while ((c instanceof CompletionException || c instanceof ExecutionException)
-          && c.getCause() != null) {
-        c = c.getCause();
-      }
-      if (c instanceof StatusRuntimeException e) {
-        if (retryable(e, attempt, d)) {
-          Retries.SCHEDULER.schedule(
-              () -> attempt(method, request, what, d, attempt + 1, result),
-              retry.backoff(attempt).toNanos(), TimeUnit.NANOSECONDS);
-        } else {
-          result.completeExceptionally(error(e, what, attempt));
-        }
-      } else {
-        result.completeExceptionally(c);
-      }
-    });
-  }
-
-  /** The one timer thread that schedules async retries. */
-  private static final class Retries {
-    static final ScheduledExecutorService SCHEDULER = scheduler();
-
-    private static ScheduledExecutorService scheduler() {
-      ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "tfkit-serving-retry");
-        t.setDaemon(true);
-        return t;
-      });
-      s.setRemoveOnCancelPolicy(true);
-      return s;
-    }
+    Deadline d = newDeadline();
+    return Retrying.runAsync(
+        retry, d,
+        () -> lease.transport().callAsync(method, request, d, restFormat),
+        (e, attempts) -> error(e, what, attempts));
   }
 
   private String subject() {
