@@ -1,29 +1,20 @@
 package dev.tfkit.server.tensorflow;
 
 import com.google.protobuf.ByteString;
-import dev.tfkit.savedmodel.LegacySignatures;
-import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.server.util.RequestException;
 import dev.tfkit.tensor.DataTypes;
-import dev.tfkit.tensor.NativeLimits;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.tensorflow.Graph;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFFailedPreconditionException;
@@ -38,17 +29,13 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.proto.SavedModel;
-import org.tensorflow.proto.SaverDef;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.types.TString;
-import tensorflow.serving.Classification.Class;
 import tensorflow.serving.Classification.ClassificationResult;
-import tensorflow.serving.Classification.Classifications;
 import tensorflow.serving.GetModelMetadata.SignatureDefMap;
 import tensorflow.serving.InputOuterClass.Input;
-import tensorflow.serving.RegressionOuterClass.Regression;
 import tensorflow.serving.RegressionOuterClass.RegressionResult;
 
 /**
@@ -69,14 +56,12 @@ public final class SavedModelServable implements AutoCloseable {
   private final InputValidator validator;
   /** Signatures that do not match the graph (name → why): listed, but their requests fail. */
   private final Map<String, String> broken;
-  private static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
   private volatile Batcher batcher;
   /** TF Serving's {@code --enable_signature_method_name_check}. */
   private volatile boolean methodNameCheck;
-  private static final System.Logger LOG = System.getLogger("dev.tfkit.server");
   private final Map<String, RunStats> runStats = new ConcurrentHashMap<>();
 
-  private SavedModelServable(
+  SavedModelServable(
       AutoCloseable owner,
       Session session,
       MetaGraphDef metaGraph,
@@ -109,291 +94,12 @@ public final class SavedModelServable implements AutoCloseable {
   /** As {@link #load(Path, InputValidator)}, with the session's settings. */
   public static SavedModelServable load(Path dir, InputValidator validator, SessionOptions threads)
       throws IOException {
-    if (Files.isRegularFile(dir.resolve("saved_model.pb"))
-        || Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
-      try {
-        // Refuse what would abort the process inside TensorFlow, and half-copied folders.
-        SavedModelInfo info =
-            SavedModelInfo.read(dir).checkNativeLimits();
-        info.checkVariablesPresent("serve");
-      } catch (RuntimeException e) {
-        throw new IOException("failed to load SavedModel " + dir + ": " + e.getMessage(), e);
-      }
-      SavedModelBundle bundle;
-      try {
-        bundle = loadBundle(dir, threads);
-      } catch (IllegalArgumentException e) {
-        // TF Java refuses the whole model when one signature does not match its graph (a declared
-        // dtype differing from the tensor's, a tensor that is not there); TF Serving loads such a
-        // model and fails only that signature's requests. Load it without those signatures.
-        return loadWithoutBrokenSignatures(dir, validator, threads, e);
-      } catch (RuntimeException e) {
-        throw new IOException("failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(e.getMessage())), e);
-      }
-      return new SavedModelServable(bundle, bundle.session(), bundle.metaGraphDef(), validator, Map.of());
-    }
-    if (Files.isRegularFile(dir.resolve("export.meta"))) {
-      return loadLegacy(dir, validator, threads);
-    }
-    throw new IOException(
-        "Could not find SavedModel .pb or .pbtxt at supplied export directory path: " + dir);
+    return SavedModelBundles.load(dir, validator, threads);
   }
+
 
   public static SavedModelServable load(Path dir) throws IOException {
     return load(dir, new InputValidator());
-  }
-
-  private static SavedModelBundle loadBundle(Path dir, SessionOptions threads) {
-    return SavedModelBundle.loader(dir.toString())
-        .withTags("serve")
-        .withConfigProto(threads.configProto())
-        .load();
-  }
-
-  /**
-   * Loads a SavedModel whose signatures TF Java refused (it checks each signature's declared dtype
-   * and shape against the graph, and refuses the whole model for one mismatch; TensorFlow's loader
-   * and TF Serving do not): loads a copy of the folder whose {@code saved_model.pb} has no
-   * signatures but TF2's init op (every other entry linked, not copied; tfkit runs signatures by
-   * tensor name, never through TF Java's signature functions), then checks each signature against
-   * the loaded graph. One naming a tensor the graph lacks, or declaring another dtype, is kept as
-   * broken: listed in metadata, its requests refused with the reason. A declared shape that differs
-   * from the graph's breaks nothing: requests are checked against the graph's shape.
-   */
-  private static SavedModelServable loadWithoutBrokenSignatures(
-      Path dir, InputValidator validator, SessionOptions threads, IllegalArgumentException cause)
-      throws IOException {
-    SavedModelInfo info;
-    MetaGraphDef meta;
-    try {
-      info = SavedModelInfo.read(dir);
-      meta = info.metaGraph("serve");
-    } catch (RuntimeException e) {
-      throw new IOException(
-          "failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(cause.getMessage())), cause);
-    }
-    SavedModel.Builder model = info.proto().toBuilder();
-    for (int i = 0; i < model.getMetaGraphsCount(); i++) {
-      MetaGraphDef.Builder mg = model.getMetaGraphsBuilder(i);
-      SignatureDef init = mg.getSignatureDefMap().get(INIT_OP_SIGNATURE);
-      mg.clearSignatureDef();
-      if (init != null) {
-        mg.putSignatureDef(INIT_OP_SIGNATURE, init);
-      }
-    }
-    Path copy = Files.createTempDirectory("tfkit-signatures-");
-    try {
-      try (var entries = Files.list(dir)) {
-        for (Path p : (Iterable<Path>) entries::iterator) {
-          String name = p.getFileName().toString();
-          if (!name.equals("saved_model.pb") && !name.equals("saved_model.pbtxt")) {
-            Files.createSymbolicLink(copy.resolve(name), p.toAbsolutePath());
-          }
-        }
-      }
-      Files.write(copy.resolve("saved_model.pb"), model.build().toByteArray());
-      SavedModelBundle bundle;
-      try {
-        bundle = loadBundle(copy, threads);
-      } catch (RuntimeException e) {
-        // Not a signature problem after all: report what the model's own load said.
-        IOException failure =
-            new IOException("failed to load SavedModel " + dir + ": " + threads.explain(String.valueOf(cause.getMessage())), cause);
-        failure.addSuppressed(e);
-        throw failure;
-      }
-      Map<String, String> broken = brokenSignatures(meta, bundle.graph());
-      for (Map.Entry<String, String> b : broken.entrySet()) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "SavedModel " + dir + ": signature \"" + b.getKey() + "\" cannot be served and its"
-                + " requests will fail (the model's other signatures serve): " + b.getValue());
-      }
-      AutoCloseable owner =
-          () -> {
-            try {
-              bundle.close();
-            } finally {
-              deleteCopy(copy);
-            }
-          };
-      return new SavedModelServable(owner, bundle.session(), meta, validator, broken);
-    } catch (IOException | RuntimeException | Error e) {
-      deleteCopy(copy);
-      throw e;
-    }
-  }
-
-  private static void deleteCopy(Path copy) {
-    try (var entries = Files.list(copy)) {
-      for (Path p : (Iterable<Path>) entries::iterator) {
-        Files.deleteIfExists(p); // links and the rewritten saved_model.pb; never a link's target
-      }
-      Files.deleteIfExists(copy);
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "could not delete " + copy + ": " + e.getMessage());
-    }
-  }
-
-  /**
-   * The signatures of {@code meta} that name a tensor {@code g} lacks or declare a dtype other
-   * than the tensor's, each with the reason (in TF Java's and TensorFlow's words).
-   */
-  static Map<String, String> brokenSignatures(MetaGraphDef meta, Graph g) {
-    Map<String, String> broken = new TreeMap<>();
-    for (Map.Entry<String, SignatureDef> s : meta.getSignatureDefMap().entrySet()) {
-      if (s.getKey().equals(INIT_OP_SIGNATURE)) {
-        continue;
-      }
-      String reason = null;
-      for (var io : List.of(Map.entry("Input", s.getValue().getInputsMap()), Map.entry("Output", s.getValue().getOutputsMap()))) {
-        for (Map.Entry<String, TensorInfo> t : new TreeMap<>(io.getValue()).entrySet()) {
-          reason = mismatch(io.getKey(), t.getKey(), t.getValue(), g);
-          if (reason != null) {
-            break;
-          }
-        }
-        if (reason != null) {
-          break;
-        }
-      }
-      if (reason != null) {
-        broken.put(s.getKey(), reason);
-      }
-    }
-    return broken;
-  }
-
-  private static String mismatch(String kind, String alias, TensorInfo info, Graph g) {
-    if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
-      return null;
-    }
-    String tensor = info.getName();
-    int colon = tensor.lastIndexOf(':');
-    String node = colon < 0 ? tensor : tensor.substring(0, colon);
-    int index = 0;
-    if (colon >= 0) {
-      try {
-        index = Integer.parseInt(tensor.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        return kind + " \"" + alias + "\" names tensor \"" + tensor + "\", which is not a tensor name";
-      }
-    }
-    var op = g.operation(node);
-    if (op == null) {
-      return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" is not in the graph";
-    }
-    if (index < 0 || index >= op.numOutputs()) {
-      return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" is not in the graph (node \""
-          + node + "\" has " + op.numOutputs() + " outputs)";
-    }
-    DataType inGraph = DataTypes.base(op.output(index).dataType());
-    DataType declared = DataTypes.base(info.getDtype());
-    if (inGraph != declared) {
-      return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" has data type " + inGraph
-          + " in the graph, but the signature declares " + info.getDtype();
-    }
-    return null;
-  }
-
-  private static SavedModelServable loadLegacy(
-      Path dir, InputValidator validator, SessionOptions threads) throws IOException {
-    MetaGraphDef meta;
-    try (InputStream in = Files.newInputStream(dir.resolve("export.meta"))) {
-      meta = MetaGraphDef.parseFrom(in);
-    }
-    try {
-      NativeLimits.checkMetaGraph(meta, dir.resolve("export.meta").toString());
-    } catch (IllegalArgumentException e) {
-      throw new IOException("failed to load TF1 export " + dir + ": " + e.getMessage(), e);
-    }
-    Graph g = new Graph();
-    Session s = null;
-    try {
-      g.importGraphDef(meta.getGraphDef());
-      s = new Session(g, threads.configProto());
-      SaverDef saver = meta.getSaverDef();
-      if (!saver.getRestoreOpName().isEmpty()) {
-        try (TString prefix = TString.scalarOf(legacyVariables(dir))) {
-          s.runner()
-              .feed(saver.getFilenameTensorName(), prefix)
-              .addTarget(saver.getRestoreOpName())
-              .run()
-              .close();
-        }
-      }
-      // As TF Serving 1.x loaded a SessionBundle: the legacy init op after the restore, asset
-      // tensors fed with the files' real paths, and the legacy signatures up-converted.
-      Optional<String> init = LegacySignatures.initOp(meta);
-      if (init.isPresent()) {
-        List<Tensor> assetPaths = new ArrayList<>();
-        try {
-          Session.Runner r = s.runner().addTarget(init.get());
-          for (Map.Entry<String, String> a : LegacySignatures.assets(meta).entrySet()) {
-            TString path = TString.scalarOf(dir.resolve("assets").resolve(a.getValue()).toString());
-            assetPaths.add(path);
-            r.feed(a.getKey(), path);
-          }
-          r.run().close();
-        } finally {
-          assetPaths.forEach(Tensor::close);
-        }
-      }
-      if (LegacySignatures.present(meta)) {
-        Map<String, SignatureDef> sigs =
-            LegacySignatures.signatureDefs(meta, t -> dtypeOf(g, t));
-        meta = meta.toBuilder().clearSignatureDef().putAllSignatureDef(sigs).build();
-      }
-    } catch (RuntimeException e) {
-      if (s != null) {
-        s.close();
-      }
-      g.close();
-      throw new IOException("failed to load TF1 export " + dir + ": " + threads.explain(String.valueOf(e.getMessage())), e);
-    }
-    Session session = s;
-    AutoCloseable owner =
-        () -> {
-          session.close();
-          g.close();
-        };
-    return new SavedModelServable(owner, session, meta, validator, Map.of());
-  }
-
-  /**
-   * The checkpoint a legacy export restores from, as its loader found it: {@code export} (one V1
-   * file, or a V2 prefix), else the sharded V1 pattern {@code export-?????-of-?????}.
-   */
-  private static String legacyVariables(Path dir) throws IOException {
-    if (Files.exists(dir.resolve("export")) || Files.exists(dir.resolve("export.index"))) {
-      return dir.resolve("export").toString();
-    }
-    try (var files = Files.list(dir)) {
-      if (files.anyMatch(f -> f.getFileName().toString().matches("export-\\d{5}-of-\\d{5}"))) {
-        return dir.resolve("export-?????-of-?????").toString();
-      }
-    }
-    throw new IOException("legacy export " + dir + " has export.meta but no checkpoint (export, export.index or export-NNNNN-of-NNNNN)");
-  }
-
-  /** The dtype of tensor {@code node:index} in {@code g} (a ref dtype as its value dtype), or null. */
-  private static DataType dtypeOf(Graph g, String tensor) {
-    int colon = tensor.lastIndexOf(':');
-    String node = colon < 0 ? tensor : tensor.substring(0, colon);
-    int index = 0;
-    if (colon >= 0) {
-      try {
-        index = Integer.parseInt(tensor.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-    var op = g.operation(node);
-    if (op == null || index < 0 || index >= op.numOutputs()) {
-      return null;
-    }
-    DataType d = op.output(index).dataType();
-    return DataTypes.base(d);
   }
 
   /** The model's meta graph as loaded. */
@@ -692,127 +398,22 @@ public final class SavedModelServable implements AutoCloseable {
 
   // ---------------------------------------------------------------- classify / regress
 
-  /** Runs a classify signature on tf.Example inputs, as TF Serving's Classify does. */
+  /** Runs a classify signature on tf.Example inputs, as TF Serving's Classify does ({@link ExampleRunner}). */
   public ClassificationResult classify(String signatureName, Input input) {
-    SignatureDef sig = signature(signatureName);
-    checkMethod(sig, "classification", CLASSIFY_METHOD);
-    TensorInfo in = exampleInput(sig);
-    TensorInfo classesInfo = sig.getOutputsMap().get("classes");
-    TensorInfo scoresInfo = sig.getOutputsMap().get("scores");
-    if (classesInfo == null && scoresInfo == null) {
-      throw RequestException.invalidArgument(
-          "Expected classification signature outputs to contain at least one of {classes, scores}");
-    }
-    List<ByteString> examples = serializedExamples(input);
-    int n = examples.size();
-    List<String> aliases = new ArrayList<>();
-    if (classesInfo != null) {
-      aliases.add("classes");
-    }
-    if (scoresInfo != null) {
-      aliases.add("scores");
-    }
-    Map<String, TensorProto> out = runExamples(sig, in, examples, aliases);
-    TensorProto classes = out.get("classes");
-    TensorProto scores = out.get("scores");
-    long k = -1;
-    if (classes != null) {
-      if (classes.getDtype() != DataType.DT_STRING) {
-        throw RequestException.invalidArgument(
-            "Expected classes Tensor of DT_STRING. Got: " + classes.getDtype());
-      }
-      k = checkBatchMatrix("classes", classes, n);
-    }
-    if (scores != null) {
-      if (scores.getDtype() != DataType.DT_FLOAT) {
-        throw RequestException.invalidArgument(
-            "Expected scores Tensor of DT_FLOAT. Got: " + scores.getDtype());
-      }
-      long ks = checkBatchMatrix("scores", scores, n);
-      if (k >= 0 && ks != k) {
-        throw RequestException.invalidArgument(
-            "Tensors class and score should match in dim[1]. Got " + k + " vs. " + ks);
-      }
-      k = ks;
-    }
-    ClassificationResult.Builder result = ClassificationResult.newBuilder();
-    for (int i = 0; i < n; i++) {
-      Classifications.Builder c = Classifications.newBuilder();
-      for (int j = 0; j < k; j++) {
-        Class.Builder cls = Class.newBuilder();
-        int idx = (int) (i * k + j);
-        if (classes != null) {
-          cls.setLabel(classes.getStringVal(idx).toStringUtf8());
-        }
-        if (scores != null) {
-          cls.setScore(scores.getFloatVal(idx));
-        }
-        c.addClasses(cls);
-      }
-      result.addClassifications(c);
-    }
-    return result.build();
+    return ExampleRunner.classify(this, signatureName, input);
   }
 
-  /** Runs a regress signature on tf.Example inputs, as TF Serving's Regress does. */
+  /** Runs a regress signature on tf.Example inputs, as TF Serving's Regress does ({@link ExampleRunner}). */
   public RegressionResult regress(String signatureName, Input input) {
-    SignatureDef sig = signature(signatureName);
-    checkMethod(sig, "regression", REGRESS_METHOD);
-    TensorInfo in = exampleInput(sig);
-    if (!sig.getOutputsMap().containsKey("outputs")) {
-      throw RequestException.invalidArgument(
-          "Expected regression signature to have an output named 'outputs'; it has {"
-              + String.join(",", new TreeSet<>(sig.getOutputsMap().keySet()))
-              + "}");
-    }
-    List<ByteString> examples = serializedExamples(input);
-    int n = examples.size();
-    TensorProto out = runExamples(sig, in, examples, List.of("outputs")).get("outputs");
-    if (out.getDtype() != DataType.DT_FLOAT) {
-      throw RequestException.invalidArgument(
-          "Expected output Tensor of DT_FLOAT. Got: " + out.getDtype());
-    }
-    var shape = out.getTensorShape();
-    boolean ok =
-        (shape.getDimCount() == 1 && shape.getDim(0).getSize() == n)
-            || (shape.getDimCount() == 2
-                && shape.getDim(0).getSize() == n
-                && shape.getDim(1).getSize() == 1);
-    if (!ok) {
-      throw RequestException.invalidArgument(
-          "Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got "
-              + InputValidator.shapeString(shape));
-    }
-    RegressionResult.Builder result = RegressionResult.newBuilder();
-    for (int i = 0; i < n; i++) {
-      result.addRegressions(Regression.newBuilder().setValue(out.getFloatVal(i)));
-    }
-    return result.build();
+    return ExampleRunner.regress(this, signatureName, input);
   }
 
-  private void checkMethod(SignatureDef sig, String kind, String method) {
-    if (methodNameCheck && !sig.getMethodName().equals(method)) {
-      throw RequestException.invalidArgument(
-          "Expected " + kind + " signature method_name to be " + method + ". Was: "
-              + RequestException.echo(sig.getMethodName()));
-    }
+  boolean methodNameCheck() {
+    return methodNameCheck;
   }
 
-  private static TensorInfo exampleInput(SignatureDef sig) {
-    if (sig.getInputsCount() != 1) {
-      throw RequestException.invalidArgument(
-          "Expected one input Tensor, got " + sig.getInputsCount());
-    }
-    TensorInfo in = sig.getInputsMap().values().iterator().next();
-    if (DataTypes.base(in.getDtype()) != DataType.DT_STRING) {
-      throw RequestException.invalidArgument(
-          "Expected the signature's input to be a DT_STRING tensor of serialized tf.Examples,"
-              + " got " + in.getDtype());
-    }
-    return in;
-  }
-
-  private Map<String, TensorProto> runExamples(
+  /** Runs {@code sig} on serialized examples fed to its one input; the outputs named by {@code aliases}. */
+  Map<String, TensorProto> runExamples(
       SignatureDef sig, TensorInfo in, List<ByteString> examples, List<String> aliases) {
     byte[][] rows = new byte[examples.size()][];
     for (int i = 0; i < rows.length; i++) {
@@ -827,42 +428,6 @@ public final class SavedModelServable implements AutoCloseable {
       throw requestFailure(e, deadline);
     }
   }
-
-  private static long checkBatchMatrix(String what, TensorProto t, int n) {
-    var shape = t.getTensorShape();
-    if (shape.getDimCount() != 2 || shape.getDim(0).getSize() != n) {
-      throw RequestException.invalidArgument(
-          "Expected Tensor shape: [batch_size num_classes] but got "
-              + InputValidator.shapeString(shape)
-              + " for "
-              + what);
-    }
-    return shape.getDim(1).getSize();
-  }
-
-  /**
-   * The examples of an {@code Input}, serialized; with a context, each is the context followed by
-   * the example, which parses as the example merged over the context (as TF Serving feeds them).
-   */
-  static List<ByteString> serializedExamples(Input input) {
-    List<ByteString> out = new ArrayList<>();
-    switch (input.getKindCase()) {
-      case EXAMPLE_LIST -> input.getExampleList().getExamplesList().forEach(e -> out.add(e.toByteString()));
-      case EXAMPLE_LIST_WITH_CONTEXT -> {
-        ByteString ctx = input.getExampleListWithContext().getContext().toByteString();
-        input
-            .getExampleListWithContext()
-            .getExamplesList()
-            .forEach(e -> out.add(ctx.concat(e.toByteString())));
-      }
-      default -> {}
-    }
-    if (out.isEmpty()) {
-      throw RequestException.invalidArgument("Input is empty.");
-    }
-    return out;
-  }
-
   @Override
   public void close() {
     Batcher b = batcher;
