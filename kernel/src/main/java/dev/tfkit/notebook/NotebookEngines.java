@@ -1,5 +1,6 @@
 package dev.tfkit.notebook;
 
+import dev.tfkit.kernel.spec.KernelSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

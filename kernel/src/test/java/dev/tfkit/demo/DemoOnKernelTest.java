@@ -2,9 +2,9 @@ package dev.tfkit.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import dev.tfkit.notebook.JupyterEngine;
-import dev.tfkit.notebook.KernelSpec;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tfkit.kernel.spec.KernelSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.tfkit.notebook;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfkit.kernel.spec.KernelSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

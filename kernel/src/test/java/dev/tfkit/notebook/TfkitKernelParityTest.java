@@ -3,6 +3,7 @@ package dev.tfkit.notebook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.nio.file.Path;
 import java.time.Duration;

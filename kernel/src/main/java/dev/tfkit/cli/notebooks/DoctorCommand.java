@@ -4,7 +4,7 @@ import dev.tfkit.demo.Demo;
 import dev.tfkit.docker.DockerEngine;
 import dev.tfkit.graph.OneDnn;
 import dev.tfkit.io.ShortCommand;
-import dev.tfkit.notebook.KernelSpec;
+import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.zoo.NpmPackages;
 import dev.tfkit.zoo.WhiteBoxCartoonizer;
 import java.io.File;

@@ -1,9 +1,8 @@
 package dev.tfkit.cli.notebooks;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.tfkit.kernel.JavaEvaluator;
 import dev.tfkit.kernel.protocol.KernelClient;
+import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.io.BufferedReader;
 import java.io.File;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -143,18 +141,12 @@ final class KernelBenchCommand implements Callable<Integer> {
       Path spec = Files.isDirectory(path) ? path.resolve("kernel.json") : path;
       if (spec.getFileName().toString().endsWith(".json")) {
         if (!Files.isRegularFile(spec)) throw new IllegalArgumentException("--ijava: no kernel.json at " + spec);
-        JsonObject json;
         try {
-          json = JsonParser.parseString(Files.readString(spec)).getAsJsonObject();
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException("--ijava: " + spec + " is not a kernelspec (" + e.getMessage() + ")");
+          KernelSpec k = KernelSpec.read(spec.toAbsolutePath().getParent());
+          return new IJavaKernel(k.argv(), k.env());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--ijava: " + e.getMessage(), e);
         }
-        if (!json.has("argv")) throw new IllegalArgumentException("--ijava: " + spec + " has no argv");
-        List<String> argv = new ArrayList<>();
-        json.getAsJsonArray("argv").forEach(a -> argv.add(a.getAsString()));
-        Map<String, String> env = new HashMap<>();
-        if (json.has("env")) json.getAsJsonObject("env").entrySet().forEach(e -> env.put(e.getKey(), e.getValue().getAsString()));
-        return new IJavaKernel(argv, env);
       }
       if (!Files.isRegularFile(path)) throw new IllegalArgumentException("--ijava: no file " + path);
       String cp = path.toAbsolutePath().toString();

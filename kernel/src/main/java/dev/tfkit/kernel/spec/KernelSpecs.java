@@ -1,9 +1,8 @@
 package dev.tfkit.kernel.spec;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.io.TempSiblings;
 import dev.tfkit.kernel.JavaEvaluator;
 import java.awt.BasicStroke;
@@ -32,6 +31,7 @@ import javax.imageio.ImageIO;
  */
 public final class KernelSpecs {
   /** The kernel's main class. */
+  private static final ObjectMapper JSON = new ObjectMapper();
   public static final String MAIN_CLASS = "dev.tfkit.kernel.TfkitKernel";
   /** IJava's kernel name, so notebooks saved with IJava open with this kernel. */
   public static final String DEFAULT_NAME = "java";
@@ -41,8 +41,6 @@ public final class KernelSpecs {
 
   private KernelSpecs() {}
 
-  /** One installed kernelspec. */
-  public record Installed(String name, Path dir, String displayName, boolean tfkit) {}
 
   /** The command Jupyter runs: java, JVM options, classpath, main class, {connection_file}. */
   public static List<String> argv(String java, String classpath, List<String> javaOptions) {
@@ -82,20 +80,16 @@ public final class KernelSpecs {
   public static Path install(Path kernelsDir, String name, String displayName, List<String> argv, Map<String, String> env)
       throws IOException {
     checkName(name);
-    JsonObject spec = new JsonObject();
-    var arr = new JsonArray();
+    ObjectNode spec = JSON.createObjectNode();
+    ArrayNode arr = spec.putArray("argv");
     argv.forEach(arr::add);
-    spec.add("argv", arr);
-    spec.addProperty("display_name", displayName);
-    spec.addProperty("language", "java");
+    spec.put("display_name", displayName);
+    spec.put("language", "java");
     // Interrupts come as interrupt_request messages; the kernel handles SIGINT too.
-    spec.addProperty("interrupt_mode", "message");
-    JsonObject envJson = new JsonObject();
-    env.forEach(envJson::addProperty);
-    spec.add("env", envJson);
-    JsonObject meta = new JsonObject();
-    meta.addProperty("tfkit", true);
-    spec.add("metadata", meta);
+    spec.put("interrupt_mode", "message");
+    ObjectNode envJson = spec.putObject("env");
+    env.forEach(envJson::put);
+    spec.putObject("metadata").put("tfkit", true);
 
     Files.createDirectories(kernelsDir);
     Path target = kernelsDir.resolve(name);
@@ -103,7 +97,7 @@ public final class KernelSpecs {
     TempSiblings.removeStaleOf(target);
     Path tmp = Files.createDirectory(TempSiblings.tempFor(target));
     try {
-      Files.writeString(tmp.resolve("kernel.json"), new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(spec) + "\n");
+      Files.writeString(tmp.resolve("kernel.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec) + "\n");
       ImageIO.write(logo(32), "png", tmp.resolve("logo-32x32.png").toFile());
       ImageIO.write(logo(64), "png", tmp.resolve("logo-64x64.png").toFile());
       // Replace atomically: the old spec moved aside, the new one in, the old one deleted.
@@ -124,26 +118,20 @@ public final class KernelSpecs {
   }
 
   /** Kernelspecs in every folder Jupyter searches, first match of a name wins (like jupyter). */
-  public static List<Installed> list(Map<String, String> env) throws IOException {
-    List<Installed> out = new ArrayList<>();
+  public static List<KernelSpec> list(Map<String, String> env) throws IOException {
+    List<KernelSpec> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
     for (Path dir : searchPath(env)) {
       if (!Files.isDirectory(dir)) continue;
       try (var s = Files.list(dir)) {
         for (Path k : s.sorted().toList()) {
-          Path json = k.resolve("kernel.json");
           String name = k.getFileName().toString();
-          if (!Files.isRegularFile(json) || name.startsWith(".") || !seen.add(name)) continue;
-          String display = name;
-          boolean tfkit = false;
+          if (!Files.isRegularFile(k.resolve("kernel.json")) || name.startsWith(".") || !seen.add(name)) continue;
           try {
-            JsonObject o = new JsonParser().parse(Files.readString(json)).getAsJsonObject();
-            if (o.has("display_name")) display = o.get("display_name").getAsString();
-            tfkit = o.toString().contains(MAIN_CLASS);
-          } catch (RuntimeException unreadable) {
-            display = name + " (unreadable kernel.json)";
+            out.add(KernelSpec.read(k));
+          } catch (IllegalArgumentException unreadable) {
+            out.add(new KernelSpec(name, k, List.of(), name + " (unreadable kernel.json)", "", "signal", Map.of(), false));
           }
-          out.add(new Installed(name, k, display, tfkit));
         }
       }
     }

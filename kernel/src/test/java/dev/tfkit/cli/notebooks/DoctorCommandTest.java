@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.cli.notebooks.DoctorCommand.Check;
 import dev.tfkit.cli.notebooks.DoctorCommand.Status;
+import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
-import dev.tfkit.notebook.KernelSpec;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

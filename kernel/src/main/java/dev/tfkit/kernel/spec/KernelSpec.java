@@ -1,6 +1,7 @@
-package dev.tfkit.notebook;
+package dev.tfkit.kernel.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,19 +17,21 @@ import java.util.regex.Pattern;
 
 /**
  * An installed Jupyter kernelspec ({@code kernels/NAME/kernel.json}): how to start the kernel, its
- * language and how it wants to be interrupted. Found the way {@code jupyter kernelspec list} finds
+ * language, how it wants to be interrupted, and whether it is tfkit's ({@code tfkit}). {@link
+ * KernelSpecs} installs and lists them. Found the way {@code jupyter kernelspec list} finds
  * them, without Python.
  */
 public record KernelSpec(
     String name, Path dir, List<String> argv, String displayName, String language,
-    String interruptMode, Map<String, String> env) {
+    String interruptMode, Map<String, String> env, boolean tfkit) {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** Reads {@code dir/kernel.json}; the message names the file and the field that is wrong. */
   public static KernelSpec read(Path dir) throws IOException {
     Path file = dir.resolve("kernel.json");
     JsonNode json;
     try {
-      json = NotebookDocument.MAPPER.readTree(file.toFile());
+      json = MAPPER.readTree(file.toFile());
     } catch (IOException e) {
       throw new IllegalArgumentException("kernelspec " + file + " is not valid JSON: " + e.getMessage(), e);
     }
@@ -43,7 +46,8 @@ public record KernelSpec(
         dir.getFileName().toString(), dir, List.copyOf(argv),
         json.path("display_name").asText(dir.getFileName().toString()),
         json.path("language").asText("").toLowerCase(Locale.ROOT),
-        json.path("interrupt_mode").asText("signal"), Map.copyOf(env));
+        json.path("interrupt_mode").asText("signal"), Map.copyOf(env),
+        json.toString().contains(KernelSpecs.MAIN_CLASS));
   }
 
   /** {@code ${NAME}} in an env value replaced by this process's variable, as jupyter_client does. */

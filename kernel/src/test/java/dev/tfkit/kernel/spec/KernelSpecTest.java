@@ -1,4 +1,4 @@
-package dev.tfkit.notebook;
+package dev.tfkit.kernel.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
