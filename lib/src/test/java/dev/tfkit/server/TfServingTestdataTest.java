@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.server.lifecycle.ServableState;
 import dev.tfkit.server.lifecycle.ServableStatus;
+import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.util.RequestException;
+import dev.tfkit.tensor.TensorValue;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -15,9 +17,14 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tensorflow.proto.TensorProto;
@@ -240,6 +247,45 @@ class TfServingTestdataTest {
                     .build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  /**
+   * batching_session_test.cc {@code BatchingWithPadding}: matrix_half_plus_two served with
+   * {@code pad_variable_length_inputs}; a [1,3,3] and a [1,2,2] request batched together. The
+   * smaller one is padded with its own first value and answered in the padded shape. (Batch
+   * formation is deterministic: a batch of 2 runs when both requests are in, long before its 30 s
+   * timeout.)
+   */
+  @Test
+  void matrixRequestsBatchedWithPaddingGiveTfServingsAnswers() throws Exception {
+    BatchingOptions batching = new BatchingOptions(2, 30_000_000L, 1, 4, List.of(), true, false, 0);
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try (EmbeddedServer s =
+        EmbeddedServer.builder().grpcPort(0).noRest().batching(batching)
+            .model("matrix", Fixtures.tfServing("matrix_half_plus_two")).start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
+      try {
+        PredictionServiceBlockingStub st = PredictionServiceGrpc.newBlockingStub(ch);
+        Future<TensorProto> big = two.submit(() -> st.predict(PredictRequest.newBuilder()
+                .setModelSpec(ModelSpec.newBuilder().setName("matrix"))
+                .putInputs("x", floats(new long[] {1, 3, 3}, 5, 6, 7, 8, 9, 10, 11, 12, 13))
+                .build()).getOutputsOrThrow("y"));
+        Future<TensorProto> small = two.submit(() -> st.predict(PredictRequest.newBuilder()
+                .setModelSpec(ModelSpec.newBuilder().setName("matrix"))
+                .putInputs("x", floats(new long[] {1, 2, 2}, 1, 2, 3, 4))
+                .build()).getOutputsOrThrow("y"));
+        TensorProto y = small.get(60, TimeUnit.SECONDS);
+        assertThat(y.getTensorShape().getDimList()).extracting(d -> d.getSize()).containsExactly(1L, 3L, 3L);
+        assertThat(TensorValue.fromProto(y).floats())
+            .containsExactly(2.5f, 3f, 2.5f, 3.5f, 4f, 2.5f, 2.5f, 2.5f, 2.5f);
+        assertThat(TensorValue.fromProto(big.get(60, TimeUnit.SECONDS)).floats())
+            .containsExactly(4.5f, 5f, 5.5f, 6f, 6.5f, 7f, 7.5f, 8f, 8.5f);
+      } finally {
+        ch.shutdownNow();
+      }
+    } finally {
+      two.shutdownNow();
+    }
   }
 
   /** A REST predict's answer, whitespace removed. */

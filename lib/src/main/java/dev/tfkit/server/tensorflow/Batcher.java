@@ -69,6 +69,11 @@ final class Batcher implements AutoCloseable {
   private final ConcurrentSkipListMap<Long, AtomicLong> runSizes =
       new ConcurrentSkipListMap<>();
 
+  /** Whether batches pad inputs whose dimensions past the first differ (then smaller ones are valid). */
+  boolean padsVariableLengthInputs() {
+    return options.padVariableLengthInputs();
+  }
+
   /** One Predict request; split ones collect their parts' outputs here. */
   private static final class Task {
     final SavedModelServable servable;

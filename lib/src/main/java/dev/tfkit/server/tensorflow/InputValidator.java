@@ -46,6 +46,15 @@ public final class InputValidator {
    * they differ), then each tensor.
    */
   public void validate(SignatureDef signature, Map<String, TensorProto> inputs) {
+    validate(signature, inputs, false);
+  }
+
+  /**
+   * As {@link #validate(SignatureDef, Map)}; with {@code padded} (batching with {@code
+   * pad_variable_length_inputs}), a tensor whose dimensions past the first are smaller than the
+   * signature's fits too, as padding grows it to them (TF Serving's batching session).
+   */
+  public void validate(SignatureDef signature, Map<String, TensorProto> inputs, boolean padded) {
     Map<String, TensorInfo> expected = signature.getInputsMap();
     if (!inputs.keySet().equals(expected.keySet())) {
       Set<String> sent = new TreeSet<>(inputs.keySet());
@@ -70,12 +79,16 @@ public final class InputValidator {
               + "}.");
     }
     for (Map.Entry<String, TensorProto> e : inputs.entrySet()) {
-      validate(e.getKey(), expected.get(e.getKey()), e.getValue());
+      validate(e.getKey(), expected.get(e.getKey()), e.getValue(), padded);
     }
   }
 
   /** Checks one tensor against its signature entry; returns its element count. */
   public long validate(String name, TensorInfo info, TensorProto t) {
+    return validate(name, info, t, false);
+  }
+
+  private long validate(String name, TensorInfo info, TensorProto t, boolean padded) {
     DataType want = baseType(info.getDtype());
     DataType got = t.getDtype();
     if (got != want) {
@@ -87,7 +100,8 @@ public final class InputValidator {
     long elements = checkShape(name, t.getTensorShape());
     if (info.hasTensorShape()
         && !info.getTensorShape().getUnknownRank()
-        && !compatible(t.getTensorShape(), info.getTensorShape())) {
+        && !compatible(t.getTensorShape(), info.getTensorShape())
+        && !(padded && paddable(t.getTensorShape(), info.getTensorShape()))) {
       throw bad(
           name,
           "shape "
@@ -97,6 +111,20 @@ public final class InputValidator {
     }
     checkValues(name, t, elements);
     return elements;
+  }
+
+  /** The same rank, and past the first dimension none larger than the signature fixes. */
+  static boolean paddable(TensorShapeProto got, TensorShapeProto want) {
+    if (got.getDimCount() != want.getDimCount()) {
+      return false;
+    }
+    for (int i = 1; i < want.getDimCount(); i++) {
+      long w = want.getDim(i).getSize();
+      if (w >= 0 && got.getDim(i).getSize() > w) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -244,9 +244,9 @@ public final class SavedModelServable implements AutoCloseable {
               + CLASSIFY_METHOD + ", " + REGRESS_METHOD + "}. Was: "
               + RequestException.echo(sig.getMethodName()));
     }
-    validator.validate(sig, inputs);
-    List<String> aliases = outputAliases(sig, outputFilter);
     Batcher b = batcher;
+    validator.validate(sig, inputs, b != null && b.padsVariableLengthInputs());
+    List<String> aliases = outputAliases(sig, outputFilter);
     if (b != null && b.accepts(sig, inputs)) {
       return b.submit(this, resolveName(signatureName), sig, inputs, aliases);
     }
