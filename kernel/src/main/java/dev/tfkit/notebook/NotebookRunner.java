@@ -3,16 +3,14 @@ package dev.tfkit.notebook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tfkit.io.BuildVersions;
 import java.io.Flushable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,20 +41,11 @@ public final class NotebookRunner {
   /** Tag of the cell tfkit writes with the given parameters. */
   public static final String INJECTED_TAG = "injected-parameters";
   /** Tag of the error banner and anchor cells of a failed notebook (papermill's, so it removes them too). */
-  public static final String ERROR_TAG = "papermill-error-cell-tag";
-  /** The error tag tfkit used before; such cells from an earlier run are removed as well. */
-  static final String LEGACY_ERROR_TAG = "tfkit-error-cell-tag";
-  /**
-   * Key of the run metadata, notebook and cell level: papermill's own ({@code metadata.papermill}),
-   * with papermill's fields and value formats, so tools that read papermill output read tfkit's.
-   */
-  public static final String METADATA_KEY = "papermill";
+  public static final String ERROR_TAG = PapermillRecord.ERROR_TAG;
+  /** Key of the run metadata, notebook and cell level: papermill's ({@link PapermillRecord}). */
+  public static final String METADATA_KEY = PapermillRecord.METADATA_KEY;
   /** Key of the tfkit-only notebook metadata: {@code engine} and tfkit's {@code version}. */
-  public static final String TFKIT_METADATA_KEY = "tfkit";
-  /** papermill's timestamps: UTC without an offset, microseconds (Python's {@code utcnow().isoformat()}). */
-  private static final DateTimeFormatter TIMESTAMP =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS", Locale.ROOT)
-          .withZone(ZoneOffset.UTC);
+  public static final String TFKIT_METADATA_KEY = PapermillRecord.TFKIT_METADATA_KEY;
 
   /** Starts the engine for a notebook. */
   @FunctionalInterface
@@ -122,7 +111,7 @@ public final class NotebookRunner {
     ArrayNode cells = nb.cells();
     for (int i = cells.size() - 1; i >= 0; i--) {
       List<String> tags = NotebookDocument.tags(cells.get(i));
-      if (tags.contains(INJECTED_TAG) || tags.contains(ERROR_TAG) || tags.contains(LEGACY_ERROR_TAG)) {
+      if (tags.contains(INJECTED_TAG) || PapermillRecord.isErrorCell(tags)) {
         cells.remove(i);
       }
     }
@@ -144,32 +133,11 @@ public final class NotebookRunner {
         cell.putNull("execution_count");
         cell.putArray("outputs");
       }
-      if (!cell.path("metadata").isObject()) cell.putObject("metadata");
-      ((ObjectNode) cell.get("metadata")).remove(TFKIT_METADATA_KEY); // where an older tfkit kept it
-      ObjectNode m = ((ObjectNode) cell.get("metadata")).putObject(METADATA_KEY);
-      m.putNull("start_time");
-      m.putNull("end_time");
-      m.putNull("duration");
-      m.put("status", "pending");
-      m.putNull("exception");
+      PapermillRecord.pendingCell(cell);
     }
-    // papermill's notebook metadata, in papermill's order; default_parameters and
-    // environment_variables are empty as papermill leaves them.
-    ObjectNode meta = nb.metadata().putObject(METADATA_KEY);
-    meta.putObject("default_parameters");
-    ObjectNode p = meta.putObject("parameters");
-    if (injection != null) injection.typedValues().forEach((k, v) -> p.set(k, toJson(v)));
-    meta.putObject("environment_variables");
-    meta.put("version", tfkitVersion());
-    meta.put("input_path", input == null ? null : input.toString());
-    meta.put("output_path", output == null ? null : output.toString());
-    ObjectNode tfkit = nb.metadata().putObject(TFKIT_METADATA_KEY);
-    tfkit.put("engine", engineName);
-    tfkit.put("version", tfkitVersion());
-    meta.putNull("start_time");
-    meta.putNull("end_time");
-    meta.putNull("duration");
-    meta.putNull("exception");
+    Map<String, JsonNode> typed = new LinkedHashMap<>();
+    if (injection != null) injection.typedValues().forEach((k, v) -> typed.put(k, toJson(v)));
+    PapermillRecord.pendingNotebook(nb, typed, input, output, engineName);
     return nb;
   }
 
@@ -186,9 +154,8 @@ public final class NotebookRunner {
       write(nb);
       return nb;
     }
-    ObjectNode meta = (ObjectNode) nb.metadata().get(METADATA_KEY);
     Instant started = Instant.now();
-    meta.put("start_time", timestamp(started));
+    PapermillRecord.notebookStarted(nb, started);
     List<ObjectNode> cells = nb.cellList();
     long codeCells = cells.stream().filter(NotebookRunner::isCode).count();
     int codeSeen = 0;
@@ -199,34 +166,28 @@ public final class NotebookRunner {
         Watchdog watchdog = new Watchdog(engine)) {
       for (int i = 0; i < cells.size() && failure == null; i++) {
         ObjectNode cell = cells.get(i);
-        ObjectNode cm = (ObjectNode) cell.get("metadata").get(METADATA_KEY);
         Instant t0 = Instant.now();
-        cm.put("start_time", timestamp(t0));
-        cm.put("status", "running");
-        cm.put("exception", false);
+        PapermillRecord.cellStarted(cell, t0);
         if (isCode(cell)) {
           codeSeen++;
           progress(String.format(Locale.ROOT, "[%d/%d] cell %d ...", codeSeen, codeCells, i + 1));
           failure = runCell(engine, watchdog, cell, i, displays);
         }
         Instant t1 = Instant.now();
-        cm.put("end_time", timestamp(t1));
-        cm.put("duration", seconds(t0, t1));
-        cm.put("status", failure == null ? "completed" : "failed");
-        if (failure != null) cm.put("exception", true);
+        PapermillRecord.cellEnded(cell, t0, t1, failure != null);
         if (isCode(cell)) {
           progress(String.format(Locale.ROOT, "[%d/%d] cell %d %s (%.2f s)", codeSeen, codeCells, i + 1,
-              failure == null ? "ok" : "FAILED: " + failure.summary(), seconds(t0, t1)));
+              failure == null ? "ok" : "FAILED: " + failure.summary(), PapermillRecord.seconds(t0, t1)));
           if (failure == null && output != null) {
-            finish(nb, started, false); // papermill-style autosave: a killed run leaves its progress
+            PapermillRecord.notebookEnded(nb, started, false); // autosave: a killed run leaves its progress
             nb.write(output);
           }
         }
       }
     }
-    finish(nb, started, failure != null);
+    PapermillRecord.notebookEnded(nb, started, failure != null);
     if (failure != null) {
-      addErrorBanner(nb, failure);
+      PapermillRecord.addErrorBanner(nb, failure.cellIndex, failure.prompt(), failure.summary());
     }
     write(nb);
     if (failure != null) {
@@ -337,28 +298,7 @@ public final class NotebookRunner {
     }
   }
 
-  private void finish(NotebookDocument nb, Instant started, boolean exception) {
-    ObjectNode meta = (ObjectNode) nb.metadata().get(METADATA_KEY);
-    Instant end = Instant.now();
-    meta.put("end_time", timestamp(end));
-    meta.put("duration", seconds(started, end));
-    // As papermill: true when a cell failed, else null (not false).
-    if (exception) meta.put("exception", true);
-    else meta.putNull("exception");
-  }
 
-  /** Papermill's banner: a red line at the top linking to an anchor right before the failing cell. */
-  private static void addErrorBanner(NotebookDocument nb, Failure f) {
-    ArrayNode cells = nb.cells();
-    String anchor = "<span id=\"papermill-error-cell\" style=\"color:red; font-family:Helvetica Neue, Helvetica, "
-        + "Arial, sans-serif; font-size:2em;\">Execution using tfkit run-notebook encountered an exception "
-        + "here and stopped:</span>";
-    cells.insert(f.cellIndex, nb.newMarkdownCell(anchor, ERROR_TAG));
-    String banner = "<span style=\"color:red; font-family:Helvetica Neue, Helvetica, Arial, sans-serif; "
-        + "font-size:2em;\">An Exception was encountered at '<a href=\"#papermill-error-cell\">cell "
-        + (f.cellIndex + 1) + f.prompt() + "</a>': " + NotebookHtml.escape(f.summary()) + "</span>";
-    cells.insert(0, nb.newMarkdownCell(banner, ERROR_TAG));
-  }
 
   private void write(NotebookDocument nb) throws IOException {
     if (output != null) nb.write(output);
@@ -378,17 +318,8 @@ public final class NotebookRunner {
     return "code".equals(cell.path("cell_type").asText());
   }
 
-  static String timestamp(Instant t) {
-    return TIMESTAMP.format(t);
-  }
 
-  private static String tfkitVersion() {
-    return BuildVersions.tfkit();
-  }
 
-  private static double seconds(Instant a, Instant b) {
-    return Duration.between(a, b).toNanos() / 1e9;
-  }
 
   private static JsonNode toJson(Object v) {
     if (v instanceof JavaParameters.TypedList tl) v = tl.items();
