@@ -13,6 +13,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,7 +126,7 @@ class ArchitectureTest {
     Map<String, List<String>> byName = new HashMap<>();
     for (JavaClass c : classes) {
       if (c.isNestedClass() || c.isAnonymousClass() || c.getSimpleName().equals("package-info")) continue;
-      byName.computeIfAbsent(c.getSimpleName(), k -> new java.util.ArrayList<>()).add(c.getName());
+      byName.computeIfAbsent(c.getSimpleName(), k -> new ArrayList<>()).add(c.getName());
     }
     Map<String, List<String>> twins =
         byName.entrySet().stream()

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class DemoOnKernelTest extends DemoTest {
   @Override
   Demo demo(Path out, Path scratch, PrintStream log) throws Exception {
     Path specs = Files.createDirectories(scratch.resolve("jupyter/kernels"));
-    List<String> options = new java.util.ArrayList<>(List.of("-Xmx2g"));
+    List<String> options = new ArrayList<>(List.of("-Xmx2g"));
     String root = System.getProperty("tfkit.repo.root");
     if (root != null) options.add("-Dtfkit.repo.root=" + root);
     KernelSpec spec = KernelSpec.read(KernelSpecs.install(specs, "java", "Java (tfkit)",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tfkit.io.ShortCommand;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -138,7 +139,7 @@ class DemoTest {
 
   @Test
   void theGraphAroundTheCutIsDrawnWhereGraphvizRuns() throws Exception {
-    boolean graphviz = dev.tfkit.io.ShortCommand.run(List.of("dot", "-V"), 30).ok();
+    boolean graphviz = ShortCommand.run(List.of("dot", "-V"), 30).ok();
     StringBuilder svg = new StringBuilder();
     for (JsonNode cell : notebook("01-export-subgraph").get("cells")) {
       for (JsonNode o : cell.path("outputs")) {

@@ -9,6 +9,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import dev.tfkit.io.AtomicFiles;
 import dev.tfkit.kernel.protocol.KernelClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -195,7 +198,7 @@ class IJavaCompatibilityTest {
     if (tfkit != null) tfkit.close();
     if (tmp != null) {
       try (var walk = Files.walk(tmp)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }
@@ -332,7 +335,7 @@ class IJavaCompatibilityTest {
         JsonArray cells = new JsonArray();
         for (String cell : c.cells()) cells.add(run(ijava, cell));
         file.add("cells", cells);
-        dev.tfkit.io.AtomicFiles.writeString(out.resolve(c.name() + ".json"), GSON.toJson(file) + "\n");
+        AtomicFiles.writeString(out.resolve(c.name() + ".json"), GSON.toJson(file) + "\n");
       }
     }
   }
@@ -382,7 +385,7 @@ class IJavaCompatibilityTest {
 
   private static JsonElement normalise(JsonElement e) {
     return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()
-        ? new com.google.gson.JsonPrimitive(normalise(e.getAsString()))
+        ? new JsonPrimitive(normalise(e.getAsString()))
         : e;
   }
 

@@ -3,9 +3,11 @@ package dev.tfkit.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,7 +130,7 @@ class JavaEvaluatorTest {
     EvalResult r = ev.eval("var img = new java.awt.image.BufferedImage(3, 2, java.awt.image.BufferedImage.TYPE_INT_RGB);\nimg.setRGB(1, 1, 0xff0000);\nimg");
     MimeBundle b = r.value().orElseThrow();
     byte[] png = Base64.getDecoder().decode(b.get("image/png"));
-    BufferedImage back = ImageIO.read(new java.io.ByteArrayInputStream(png));
+    BufferedImage back = ImageIO.read(new ByteArrayInputStream(png));
     assertThat(back.getWidth()).isEqualTo(3);
     assertThat(back.getRGB(1, 1) & 0xffffff).isEqualTo(0xff0000);
     assertThat(b.plainText()).isEqualTo("BufferedImage 3x2");
@@ -247,7 +249,7 @@ class JavaEvaluatorTest {
 
   @Test
   void timeoutStopsALongStatement() {
-    try (JavaEvaluator t = JavaEvaluator.builder().environment(java.util.Map.of("IJAVA_TIMEOUT", "200")).build()) {
+    try (JavaEvaluator t = JavaEvaluator.builder().environment(Map.of("IJAVA_TIMEOUT", "200")).build()) {
       EvalResult r = t.eval("while (true) { Thread.onSpinWait(); }");
       assertThat(r.error().get().ename()).isEqualTo("EvaluationTimeoutException");
       assertThat(t.eval("\"still\" + \" here\"").value().get().plainText()).isEqualTo("still here");

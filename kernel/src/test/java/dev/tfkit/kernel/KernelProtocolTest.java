@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.tfkit.kernel.protocol.KernelClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,13 +24,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KernelProtocolTest {
   static KernelClient kernel;
-  static java.nio.file.Path classLog;
+  static Path classLog;
 
   @BeforeAll
   static void start() throws Exception {
     // The JVM's class-loading log shows whether TensorFlow was loaded at start.
-    classLog = java.nio.file.Files.createTempFile("kernel-classes-", ".log");
-    List<String> argv = new java.util.ArrayList<>(TestKernels.argv());
+    classLog = Files.createTempFile("kernel-classes-", ".log");
+    List<String> argv = new ArrayList<>(TestKernels.argv());
     argv.add(1, "-Xlog:class+load=info:file=" + classLog);
     kernel = KernelClient.start(argv, Map.of(), Duration.ofSeconds(90));
   }
@@ -75,11 +79,11 @@ class KernelProtocolTest {
   @Order(3)
   void tensorflowIsLoadedOnFirstUseNotAtStart() throws Exception {
     kernel.execute("var names = new ArrayList<String>(); names.add(\"x\"); names");
-    String before = java.nio.file.Files.readString(classLog);
+    String before = Files.readString(classLog);
     assertThat(before).contains("dev.tfkit.kernel.JavaEvaluator").doesNotContain("org.tensorflow.");
     var r = kernel.execute("org.tensorflow.TensorFlow.version()", Duration.ofMinutes(2));
     assertThat(r.content().get("status").getAsString()).isEqualTo("ok");
-    assertThat(java.nio.file.Files.readString(classLog)).contains("org.tensorflow.TensorFlow ");
+    assertThat(Files.readString(classLog)).contains("org.tensorflow.TensorFlow ");
   }
 
   @Test
@@ -101,7 +105,7 @@ class KernelProtocolTest {
   @Test
   @Order(4)
   void lineMagicUsedAsAValue() throws Exception {
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kernel-cp-");
+    Path dir = Files.createTempDirectory("kernel-cp-");
     var r = kernel.execute("List<String> added = %classpath " + dir + "\nadded");
     assertThat(r.content().get("status").getAsString()).isEqualTo("ok");
     JsonObject result = r.iopub("execute_result").get(0).getAsJsonObject("content");
@@ -218,7 +222,7 @@ class KernelProtocolTest {
     String queued = kernel.sendOnly("shell", "execute_request", executeContent("int afterFailure = 1;"));
     // Replies are matched by parent msg_id (the queued cell is aborted before the failed cell's
     // reply leaves, so a cell sent after that reply is never caught by the abort).
-    java.util.Map<String, JsonObject> replies = new java.util.HashMap<>();
+    Map<String, JsonObject> replies = new HashMap<>();
     for (int i = 0; i < 2; i++) {
       JsonObject r = kernel.receiveReply("shell", Duration.ofSeconds(60));
       replies.put(r.getAsJsonObject("parent_header").get("msg_id").getAsString(), r);

@@ -2,6 +2,7 @@ package dev.tfkit.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.kernel.magic.LineMagics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import javax.tools.ToolProvider;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,14 +152,14 @@ class MagicsAndEnvironmentTest {
   @Test
   void badTimeoutNamesTheVariable() {
     var b = JavaEvaluator.builder();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.environment(Map.of("IJAVA_TIMEOUT", "soon")))
+    Assertions.assertThatThrownBy(() -> b.environment(Map.of("IJAVA_TIMEOUT", "soon")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("IJAVA_TIMEOUT");
   }
 
   @Test
   void magicArgumentsKeepQuotedParts() {
-    assertThat(dev.tfkit.kernel.magic.LineMagics.split("a \"b c\" 'd e' f")).isEqualTo(List.of("a", "b c", "d e", "f"));
+    assertThat(LineMagics.split("a \"b c\" 'd e' f")).isEqualTo(List.of("a", "b c", "d e", "f"));
   }
 
   /** A local Maven repository holding org.example:hello:1.0, which depends on org.example:world:1.0. */

@@ -1,6 +1,7 @@
 package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.spec.KernelSpecs;
+import java.util.ArrayList;
 import java.util.List;
 
 /** How tests start the kernel: this JVM's java and the test classpath (which holds the kernel). */
@@ -13,7 +14,7 @@ final class TestKernels {
   }
 
   static List<String> argv() {
-    List<String> options = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC"));
+    List<String> options = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC"));
     String root = System.getProperty("tfkit.repo.root");
     if (root != null) options.add("-Dtfkit.repo.root=" + root);
     return KernelSpecs.argv(KernelSpecs.currentJava(), classpath(), options);

@@ -7,6 +7,7 @@ import dev.tfkit.kernel.spec.KernelSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class ExitGuardWarningTest {
   @TempDir Path tmp;
 
   private TestNotebooks.Result runNotebook(List<String> jvmOptions, Path in, Path out) {
-    return TestNotebooks.runNotebookCli(jvmOptions, java.util.Map.of(), in.toString(), out.toString());
+    return TestNotebooks.runNotebookCli(jvmOptions, Map.of(), in.toString(), out.toString());
   }
 
   @Test

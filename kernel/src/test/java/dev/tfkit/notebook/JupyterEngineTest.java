@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.kernel.spec.KernelSpec;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +55,7 @@ class JupyterEngineTest {
         .code("open('written.txt', 'w').write('here')");
     NotebookDocument out = runner(nb)
         .parameters(NotebookParameters.none().with("n", "3").with("word", "xy")).build().run();
-    List<com.fasterxml.jackson.databind.node.ObjectNode> cells = out.cellList();
+    List<ObjectNode> cells = out.cellList();
     assertThat(NotebookDocument.source(cells.get(1))).isEqualTo("# Parameters\nn = 3\nword = \"xy\"\n");
     JsonNode printed = cells.get(2);
     assertThat(outputTypes(printed)).containsExactly("stream", "stream");
@@ -133,7 +135,7 @@ class JupyterEngineTest {
             + " \"display_name\": \"broken\", \"language\": \"python\"}");
     KernelSpec spec = KernelSpec.read(specDir);
     assertThatThrownBy(() -> JupyterEngine.start(spec, tmp, Duration.ofSeconds(30)))
-        .isInstanceOf(java.io.IOException.class)
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("kernel 'broken' died (exit code 3)")
         .hasMessageContaining("no such kernel here");
   }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +41,7 @@ class NbconvertParityTest {
   }
 
   /** Runs {@code in} through {@code python3 -m nbconvert --execute} with {@code kernel}; the executed notebook. */
-  static NotebookDocument nbconvert(Path in, Path outDir, String kernel, java.util.Map<String, String> env)
+  static NotebookDocument nbconvert(Path in, Path outDir, String kernel, Map<String, String> env)
       throws Exception {
     String py = TestNotebooks.pythonWith("nbconvert").orElseThrow();
     var r = TestNotebooks.runCapturing(List.of(py, "-m", "nbconvert", "--to", "notebook", "--execute",
@@ -65,7 +66,7 @@ class NbconvertParityTest {
         .code("from IPython.display import clear_output\nprint('gone')\nclear_output()\nprint('kept')")
         .code("x = 41\nx + 1")
         .write(tmp.resolve("parity.ipynb"));
-    NotebookDocument reference = nbconvert(in, tmp, "python3", java.util.Map.of());
+    NotebookDocument reference = nbconvert(in, tmp, "python3", Map.of());
     NotebookDocument ours = NotebookRunner.builder(in).cwd(tmp)
         .engine("jupyter", NotebookEngines.named("jupyter", null, Duration.ofSeconds(60)))
         .build().run();

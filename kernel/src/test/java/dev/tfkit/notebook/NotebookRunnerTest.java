@@ -4,15 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,7 +122,7 @@ class NotebookRunnerTest {
         });
     assertThat(engine.executed).containsExactly("print before", "print partial\nfail boom");
     NotebookDocument out = NotebookDocument.read(tmp.resolve("out.ipynb"));
-    List<com.fasterxml.jackson.databind.node.ObjectNode> cells = out.cellList();
+    List<ObjectNode> cells = out.cellList();
     // banner on top, anchor before the failing cell
     assertThat(NotebookDocument.tags(cells.get(0))).containsExactly(NotebookRunner.ERROR_TAG);
     assertThat(NotebookDocument.source(cells.get(0))).contains("An Exception was encountered").contains("cell 2");
@@ -195,13 +199,13 @@ class NotebookRunnerTest {
     }
     // readable like any file the user writes, not a temp file's owner-only mode
     assertThat(Files.getPosixFilePermissions(tmp.resolve("out.ipynb")))
-        .contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)
+        .contains(PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE)
         .isEqualTo(Files.getPosixFilePermissions(in));
   }
 
   /** papermill's timestamp format: Python's {@code datetime.utcnow().isoformat()}. */
-  private static final java.util.regex.Pattern ISO = java.util.regex.Pattern.compile(
+  private static final Pattern ISO = Pattern.compile(
       "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}");
 
   @Test
@@ -236,7 +240,7 @@ class NotebookRunnerTest {
         .output(failedOut).build().run()).isInstanceOf(NotebookExecutionException.class);
     NotebookDocument bad = NotebookDocument.read(failedOut);
     assertThat(bad.metadata().path("papermill").path("exception").asBoolean()).isTrue();
-    List<com.fasterxml.jackson.databind.node.ObjectNode> cells = bad.cellList();
+    List<ObjectNode> cells = bad.cellList();
     assertThat(NotebookDocument.tags(cells.get(0))).containsExactly("papermill-error-cell-tag");
     assertThat(NotebookDocument.source(cells.get(0))).contains("href=\"#papermill-error-cell\"");
     assertThat(NotebookDocument.source(cells.get(2))).contains("id=\"papermill-error-cell\"");
@@ -251,7 +255,7 @@ class NotebookRunnerTest {
 
     // A papermill-style reader in Python: nbformat's schema, then the fields as papermill's code uses them.
     String py = TestNotebooks.pythonWith("nbformat").orElse(null);
-    org.junit.jupiter.api.Assumptions.assumeTrue(py != null, "Debian python3-nbformat is not installed");
+    Assumptions.assumeTrue(py != null, "Debian python3-nbformat is not installed");
     assertThat(TestNotebooks.nbformatErrors(tmp.resolve("out.ipynb"))).isEmpty();
     assertThat(TestNotebooks.nbformatErrors(failedOut)).isEmpty();
     TestNotebooks.Result r = TestNotebooks.runCapturing(List.of(py, "-c", String.join("\n",

@@ -3,11 +3,18 @@ package dev.tfkit.notebook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tfkit.Tfkit;
 import dev.tfkit.cli.TfkitCli;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -135,16 +142,16 @@ class RunNotebookCommandTest {
     assertThat(draw).contains("<a href=\"draw.html\">Draw a  square</a>").contains("<span class=\"status-completed\">ok</span>")
         .contains("<a href=\"draw.ipynb\">draw.ipynb</a>").contains("<a href=\"draw.html\">draw.html</a>");
     assertThat(divide).doesNotContain("<img");
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("base64,([A-Za-z0-9+/=]+)\"").matcher(draw);
+    Matcher m = Pattern.compile("base64,([A-Za-z0-9+/=]+)\"").matcher(draw);
     assertThat(m.find()).isTrue();
-    java.awt.image.BufferedImage thumb =
-        javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(m.group(1))));
+    BufferedImage thumb =
+        ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1))));
     assertThat(thumb.getWidth()).isEqualTo(160);
     assertThat(thumb.getHeight()).isEqualTo(100);
     assertThat(thumb.getRGB(80, 50) & 0xffffff).isEqualTo(0xff0000);
     assertThat(index).contains("1 of 2 notebooks completed")
         .containsPattern("Run \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} \\S+ with tfkit "
-            + java.util.regex.Pattern.quote(dev.tfkit.Tfkit.versions().get("tfkit")));
+            + Pattern.quote(Tfkit.versions().get("tfkit")));
   }
 
   /** The index table row of the notebook file {@code name}. */

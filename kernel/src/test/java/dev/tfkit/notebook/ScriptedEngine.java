@@ -1,5 +1,6 @@
 package dev.tfkit.notebook;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ final class ScriptedEngine implements NotebookEngine {
   }
 
   @Override
-  public CellResult execute(String code, OutputSink sink) throws java.io.IOException {
+  public CellResult execute(String code, OutputSink sink) throws IOException {
     executed.add(code);
     int n = ++count;
     for (String line : code.split("\n")) {
@@ -51,7 +52,7 @@ final class ScriptedEngine implements NotebookEngine {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        throw new java.io.IOException("engine closed while the cell ran");
+        throw new IOException("engine closed while the cell ran");
       }
     }
     return new CellResult(n, true);

@@ -3,11 +3,13 @@ package dev.tfkit.notebook;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.kernel.spec.KernelSpec;
+import dev.tfkit.kernel.spec.KernelSpecs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -102,15 +104,15 @@ final class TestNotebooks {
   record Result(int exitCode, String output) {}
 
   static Result runCapturing(List<String> cmd) {
-    return runCapturing(cmd, java.util.Map.of());
+    return runCapturing(cmd, Map.of());
   }
 
   /**
    * Runs {@code tfkit run-notebook ARGS} in a child JVM started with {@code jvmOptions} (headless,
    * the test class path) and extra environment variables; its exit code and output.
    */
-  static Result runNotebookCli(List<String> jvmOptions, java.util.Map<String, String> env, String... args) {
-    List<String> cmd = new java.util.ArrayList<>(List.of(dev.tfkit.kernel.spec.KernelSpecs.currentJava(), "-Djava.awt.headless=true"));
+  static Result runNotebookCli(List<String> jvmOptions, Map<String, String> env, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(KernelSpecs.currentJava(), "-Djava.awt.headless=true"));
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
         "dev.tfkit.cli.TfkitCli", "run-notebook"));
@@ -119,7 +121,7 @@ final class TestNotebooks {
   }
 
   /** Runs a command with extra environment variables; its exit code and output. */
-  static Result runCapturing(List<String> cmd, java.util.Map<String, String> env) {
+  static Result runCapturing(List<String> cmd, Map<String, String> env) {
     try {
       Path log = Files.createTempFile("tfkit-test-", ".log");
       try {

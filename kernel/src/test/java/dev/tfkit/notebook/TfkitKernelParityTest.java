@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class TfkitKernelParityTest {
         .code("System.out.println(\"after\");")
         .write(tmp.resolve("loop.ipynb"));
     Path out = tmp.resolve("loop.out.ipynb");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> NotebookRunner.builder(in).output(out)
+    Assertions.assertThatThrownBy(() -> NotebookRunner.builder(in).output(out)
             .executionTimeout(Duration.ofSeconds(2))
             .engine("jupyter", (nb, cwd) -> JupyterEngine.start(spec, cwd, Duration.ofSeconds(120)))
             .build().run())

@@ -2,6 +2,7 @@ package dev.tfkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.io.ShortCommand;
 import dev.tfkit.zoo.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,6 +11,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
@@ -56,14 +59,14 @@ class GraphCommandsTest {
 
   @Test
   void showDrawsTheGraphAroundANodeAsSvg(@TempDir Path tmp) throws Exception {
-    var dot = dev.tfkit.io.ShortCommand.run(java.util.List.of("dot", "-V"), 30);
-    org.junit.jupiter.api.Assumptions.assumeTrue(dot.ok(), () -> "skipped: Graphviz dot cannot run (" + dot.output() + ")");
+    var dot = ShortCommand.run(List.of("dot", "-V"), 30);
+    Assumptions.assumeTrue(dot.ok(), () -> "skipped: Graphviz dot cannot run (" + dot.output() + ")");
     Path svg = tmp.resolve("around.svg");
     Run r = tfkit("show", Fixtures.tfServing("bad_half_plus_two/00000123").toString(), "--svg", svg.toString(), "--around", "Add",
         "--hops", "1");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("wrote " + svg + ": the graph 1 hops around Add");
-    assertThat(java.nio.file.Files.readString(svg)).startsWith("<svg").contains(">Add</text>").contains(">Mul</text>");
+    assertThat(Files.readString(svg)).startsWith("<svg").contains(">Add</text>").contains(">Mul</text>");
   }
 
   @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tfkit.savedmodel.SavedModelExport;
+import dev.tfkit.savedmodel.SignatureSpec;
 import dev.tfkit.zoo.Fixtures;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
@@ -15,6 +17,13 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TUint8;
 import picocli.CommandLine;
 
 class RunAndLatentIndexCommandTest {
@@ -64,17 +73,17 @@ class RunAndLatentIndexCommandTest {
   @Test
   void imageFileIsReadAsUint8Batch() throws Exception {
     // An identity-ish model: the mean of a uint8 image, exported by tfkit.
-    org.tensorflow.proto.GraphDef gd;
-    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
-      var tf = org.tensorflow.op.Ops.create(g);
-      var img = tf.withName("image").placeholder(org.tensorflow.types.TUint8.class,
-          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(1, -1, -1, 3)));
+    GraphDef gd;
+    try (Graph g = new Graph()) {
+      var tf = Ops.create(g);
+      var img = tf.withName("image").placeholder(TUint8.class,
+          Placeholder.shape(Shape.of(1, -1, -1, 3)));
       tf.withName("shape").shape(img);
-      tf.withName("red").dtypes.cast(tf.slice(img, tf.constant(new int[] {0, 0, 0, 0}), tf.constant(new int[] {1, 1, 1, 1})), org.tensorflow.types.TInt32.class);
+      tf.withName("red").dtypes.cast(tf.slice(img, tf.constant(new int[] {0, 0, 0, 0}), tf.constant(new int[] {1, 1, 1, 1})), TInt32.class);
       gd = g.toGraphDef();
     }
-    Path model = dev.tfkit.savedmodel.SavedModelExport.from(gd)
-        .signature(dev.tfkit.savedmodel.SignatureSpec.predict().input("image", "image").output("shape", "shape").output("red", "red"))
+    Path model = SavedModelExport.from(gd)
+        .signature(SignatureSpec.predict().input("image", "image").output("shape", "shape").output("red", "red"))
         .exportTo(tmp.resolve("img_model"));
     BufferedImage bi = new BufferedImage(5, 4, BufferedImage.TYPE_INT_RGB);
     bi.setRGB(0, 0, 0xC81E0A);

@@ -2,13 +2,42 @@ package dev.tfkit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import dev.tfkit.io.TfRecords;
 import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.server.api.ServerConfigs;
+import dev.tfkit.server.tensorflow.SessionThreads;
+import dev.tfkit.server.tensorflow.WarmupReplay;
+import dev.tfkit.serving.ServingModel;
 import dev.tfkit.zoo.Fixtures;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
 import picocli.CommandLine;
+import tensorflow.serving.Model;
+import tensorflow.serving.Predict;
+import tensorflow.serving.PredictionLogOuterClass;
+import tensorflow.serving.PredictionServiceGrpc;
 
 class ServeCommandTest {
   private record Run(int code, String err) {}
@@ -77,7 +106,7 @@ class ServeCommandTest {
   @Test
   void monitoringConfigFileMovesThePrometheusPage(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     Path mon = tmp.resolve("monitoring.config");
-    java.nio.file.Files.writeString(mon, "prometheus_config { enable: true path: \"/metrics\" }");
+    Files.writeString(mon, "prometheus_config { enable: true path: \"/metrics\" }");
     ServeCommand cmd = new ServeCommand();
     new CommandLine(cmd)
         .parseArgs(
@@ -87,32 +116,32 @@ class ServeCommandTest {
             "--monitoring_config_file=" + mon);
     // --rest_api_port=0 turns REST off in the CLI; the builder is asked for a free port instead.
     try (EmbeddedServer server = cmd.build().restPort(0).start()) {
-      var http = java.net.http.HttpClient.newHttpClient();
+      var http = HttpClient.newHttpClient();
       var page =
           http.send(
-              java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.restUrl() + "/metrics")).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
+              HttpRequest.newBuilder(URI.create(server.restUrl() + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(page.statusCode()).isEqualTo(200);
       assertThat(page.body()).contains(":tensorflow:serving:request_count");
       var old =
           http.send(
-              java.net.http.HttpRequest.newBuilder(
-                      java.net.URI.create(server.restUrl() + "/monitoring/prometheus/metrics"))
+              HttpRequest.newBuilder(
+                      URI.create(server.restUrl() + "/monitoring/prometheus/metrics"))
                   .build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
+              HttpResponse.BodyHandlers.ofString());
       assertThat(old.statusCode()).isEqualTo(404);
     }
   }
 
   @Test
   void sessionThreadFlagsReachTheSessionOptions() {
-    var t = new dev.tfkit.server.tensorflow.SessionThreads(0, 3, 0).configProto();
+    var t = new SessionThreads(0, 3, 0).configProto();
     assertThat(t.getIntraOpParallelismThreads()).isEqualTo(3);
     assertThat(t.getInterOpParallelismThreads()).as("auto: the request's own thread").isEqualTo(-1);
-    var both = new dev.tfkit.server.tensorflow.SessionThreads(4, 1, 2).configProto();
+    var both = new SessionThreads(4, 1, 2).configProto();
     assertThat(both.getIntraOpParallelismThreads()).as("session parallelism wins, as in TF Serving").isEqualTo(4);
     assertThat(both.getInterOpParallelismThreads()).isEqualTo(4);
-    assertThat(new dev.tfkit.server.tensorflow.SessionThreads(0, 0, 2).configProto().getInterOpParallelismThreads()).isEqualTo(2);
+    assertThat(new SessionThreads(0, 0, 2).configProto().getInterOpParallelismThreads()).isEqualTo(2);
     Run bad = run("serve", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
         "--port=0", "--rest_api_port=0", "--tensorflow_intra_op_parallelism=-2");
     assertThat(bad.code()).isNotZero();
@@ -126,7 +155,7 @@ class ServeCommandTest {
     assertThat(cmd.inlineRunThresholdMicros).isZero();
     ServeCommand dflt = new ServeCommand();
     new CommandLine(dflt).parseArgs("--model_base_path=x");
-    assertThat(dflt.inlineRunThresholdMicros).isEqualTo(dev.tfkit.server.EmbeddedServer.DEFAULT_INLINE_RUN_THRESHOLD_MICROS);
+    assertThat(dflt.inlineRunThresholdMicros).isEqualTo(EmbeddedServer.DEFAULT_INLINE_RUN_THRESHOLD_MICROS);
     Run bad = run("serve", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
         "--port=0", "--rest_api_port=0", "--inline_run_threshold_micros=-5");
     assertThat(bad.code()).isNotZero();
@@ -142,24 +171,24 @@ class ServeCommandTest {
     new CommandLine(cmd).parseArgs("--port=0", "--rest_api_port=0", "--grpc_max_message_bytes=4096",
         "--model_name=hpt", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"));
     try (EmbeddedServer server = cmd.build().start()) {
-      io.grpc.ManagedChannel ch =
-          io.grpc.ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+      ManagedChannel ch =
+          ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
       try {
-        var stub = tensorflow.serving.PredictionServiceGrpc.newBlockingStub(ch);
-        var spec = tensorflow.serving.Model.ModelSpec.newBuilder().setName("hpt");
-        var small = org.tensorflow.proto.TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_FLOAT)
-            .setTensorShape(org.tensorflow.proto.TensorShapeProto.newBuilder()
-                .addDim(org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(1)))
+        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+        var spec = Model.ModelSpec.newBuilder().setName("hpt");
+        var small = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
+            .setTensorShape(TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dim.newBuilder().setSize(1)))
             .addFloatVal(2f);
-        var ok = stub.predict(tensorflow.serving.Predict.PredictRequest.newBuilder().setModelSpec(spec)
+        var ok = stub.predict(Predict.PredictRequest.newBuilder().setModelSpec(spec)
             .putInputs("x", small.build()).build());
         assertThat(ok.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(3f);
-        var big = small.clone().setTensorContent(com.google.protobuf.ByteString.copyFrom(new byte[8192]));
-        var refused = org.assertj.core.api.Assertions.catchThrowableOfType(
-            () -> stub.predict(tensorflow.serving.Predict.PredictRequest.newBuilder().setModelSpec(spec)
+        var big = small.clone().setTensorContent(ByteString.copyFrom(new byte[8192]));
+        var refused = Assertions.catchThrowableOfType(
+            () -> stub.predict(Predict.PredictRequest.newBuilder().setModelSpec(spec)
                 .putInputs("x", big.build()).build()),
-            io.grpc.StatusRuntimeException.class);
-        assertThat(refused.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
+            StatusRuntimeException.class);
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(refused.getStatus().getDescription()).contains("4096");
       } finally {
         ch.shutdownNow();
@@ -173,7 +202,7 @@ class ServeCommandTest {
   @Test
   void restLimitFlagsReachTheGateway() throws Exception {
     int port;
-    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+    try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
     }
     ServeCommand cmd = new ServeCommand();
@@ -187,13 +216,13 @@ class ServeCommandTest {
             "--rest_max_body_bytes=1024",
             "--rest_read_timeout_in_ms=5000");
     try (EmbeddedServer server = cmd.build().start();
-        java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(30_000);
       s.getOutputStream()
           .write(
               ("POST /v1/models/hpt:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n{")
-                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                  .getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(answer)
           .startsWith("HTTP/1.1 413 ")
           .contains("{\"error\":")
@@ -205,31 +234,31 @@ class ServeCommandTest {
             "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
             "--rest_max_body_bytes=1024",
             "--rest_max_body_bytes_in_flight=100");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> bad.build().grpcPort(0).restPort(0).start())
+    Assertions.assertThatThrownBy(() -> bad.build().grpcPort(0).restPort(0).start())
         .hasMessageContaining("rest_max_body_bytes_in_flight (100) must be at least rest_max_body_bytes (1024)");
     ServeCommand zero = new ServeCommand();
     new CommandLine(zero)
         .parseArgs(
             "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
             "--rest_read_timeout_in_ms=0");
-    org.assertj.core.api.Assertions.assertThatThrownBy(zero::build)
+    Assertions.assertThatThrownBy(zero::build)
         .hasMessageContaining("rest_read_timeout_in_ms must be positive");
   }
 
   private static int httpStatus(EmbeddedServer server, String path) throws Exception {
-    var http = java.net.http.HttpClient.newHttpClient();
+    var http = HttpClient.newHttpClient();
     return http.send(
-            java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.restUrl() + path)).build(),
-            java.net.http.HttpResponse.BodyHandlers.discarding())
+            HttpRequest.newBuilder(URI.create(server.restUrl() + path)).build(),
+            HttpResponse.BodyHandlers.discarding())
         .statusCode();
   }
 
   private static EmbeddedServer serveWith(String... extra) throws Exception {
     ServeCommand cmd = new ServeCommand();
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+    List<String> args = new ArrayList<>(List.of(
         "--port=0", "--rest_api_port=0", "--file_system_poll_wait_seconds=0",
         "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu")));
-    args.addAll(java.util.List.of(extra));
+    args.addAll(List.of(extra));
     new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
     return cmd.build().restPort(0).start();
   }
@@ -242,13 +271,13 @@ class ServeCommandTest {
       assertThat(httpStatus(server, "/v1/models/default")).isEqualTo(200);
     }
     Path off = tmp.resolve("off.config");
-    java.nio.file.Files.writeString(off, "prometheus_config { enable: false path: \"/metrics\" }");
+    Files.writeString(off, "prometheus_config { enable: false path: \"/metrics\" }");
     try (EmbeddedServer server = serveWith("--monitoring_config_file=" + off)) {
       assertThat(httpStatus(server, "/metrics")).isEqualTo(404);
       assertThat(httpStatus(server, "/monitoring/prometheus/metrics")).isEqualTo(404);
     }
     Path onDefaultPath = tmp.resolve("on.config");
-    java.nio.file.Files.writeString(onDefaultPath, "prometheus_config { enable: true }");
+    Files.writeString(onDefaultPath, "prometheus_config { enable: true }");
     try (EmbeddedServer server = serveWith("--monitoring_config_file=" + onDefaultPath)) {
       assertThat(httpStatus(server, "/monitoring/prometheus/metrics")).isEqualTo(200);
     }
@@ -259,40 +288,40 @@ class ServeCommandTest {
     Path src = Fixtures.tfServing("saved_model_counter/00000123");
     Path base = tmp.resolve("counter");
     Path dir = base.resolve("1");
-    try (var w = java.nio.file.Files.walk(src)) {
+    try (var w = Files.walk(src)) {
       for (Path p : (Iterable<Path>) w::iterator) {
         Path t = dir.resolve(src.relativize(p).toString());
-        if (java.nio.file.Files.isDirectory(p)) {
-          java.nio.file.Files.createDirectories(t);
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
         } else {
-          java.nio.file.Files.copy(p, t);
+          Files.copy(p, t);
         }
       }
     }
     byte[] incr =
-        tensorflow.serving.PredictionLogOuterClass.PredictionLog.newBuilder()
+        PredictionLogOuterClass.PredictionLog.newBuilder()
             .setPredictLog(
-                tensorflow.serving.PredictionLogOuterClass.PredictLog.newBuilder()
+                PredictionLogOuterClass.PredictLog.newBuilder()
                     .setRequest(
-                        tensorflow.serving.Predict.PredictRequest.newBuilder()
-                            .setModelSpec(tensorflow.serving.Model.ModelSpec.newBuilder().setSignatureName("incr_counter"))))
+                        Predict.PredictRequest.newBuilder()
+                            .setModelSpec(Model.ModelSpec.newBuilder().setSignatureName("incr_counter"))))
             .build()
             .toByteArray();
-    java.util.List<byte[]> all = new java.util.ArrayList<>();
+    List<byte[]> all = new ArrayList<>();
     for (int i = 0; i < records; i++) {
       all.add(incr);
     }
-    Path warmup = dev.tfkit.server.tensorflow.WarmupReplay.file(dir);
-    java.nio.file.Files.createDirectories(warmup.getParent());
-    java.nio.file.Files.write(warmup, dev.tfkit.io.TfRecords.toBytes(all));
+    Path warmup = WarmupReplay.file(dir);
+    Files.createDirectories(warmup.getParent());
+    Files.write(warmup, TfRecords.toBytes(all));
     return base;
   }
 
   private static float counter(EmbeddedServer server) {
     return server.api()
         .predict(
-            tensorflow.serving.Predict.PredictRequest.newBuilder()
-                .setModelSpec(tensorflow.serving.Model.ModelSpec.newBuilder().setName("counter").setSignatureName("get_counter"))
+            Predict.PredictRequest.newBuilder()
+                .setModelSpec(Model.ModelSpec.newBuilder().setName("counter").setSignatureName("get_counter"))
                 .build())
         .getOutputsOrThrow("output")
         .getFloatVal(0);
@@ -300,10 +329,10 @@ class ServeCommandTest {
 
   private static EmbeddedServer serveCounter(Path base, String... extra) throws Exception {
     ServeCommand cmd = new ServeCommand();
-    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+    List<String> args = new ArrayList<>(List.of(
         "--port=0", "--rest_api_port=0", "--file_system_poll_wait_seconds=0",
         "--model_name=counter", "--model_base_path=" + base));
-    args.addAll(java.util.List.of(extra));
+    args.addAll(List.of(extra));
     CommandLine cl = new CommandLine(cmd);
     cl.setErr(new PrintWriter(new StringWriter()));
     cl.parseArgs(args.toArray(String[]::new));
@@ -330,7 +359,7 @@ class ServeCommandTest {
       throws Exception {
     Path base = counterWithWarmup(tmp, 2);
     Path platform = tmp.resolve("platform.config");
-    java.nio.file.Files.writeString(
+    Files.writeString(
         platform,
         String.join(
             "\n",
@@ -349,7 +378,7 @@ class ServeCommandTest {
             "    }",
             "  }",
             "}"));
-    var settings = dev.tfkit.server.api.ServerConfigs.readPlatformConfig(platform);
+    var settings = ServerConfigs.readPlatformConfig(platform);
     assertThat(settings.batching()).get().extracting(b -> b.maxBatchSize()).isEqualTo(8);
     assertThat(settings.threads().configProto().getIntraOpParallelismThreads()).isEqualTo(2);
     assertThat(settings.threads().configProto().getInterOpParallelismThreads()).isEqualTo(1);
@@ -371,20 +400,20 @@ class ServeCommandTest {
         "platform_configs { key: 'tensorflow' value { source_adapter_config {"
             + " [type.googleapis.com/tensorflow.serving.SavedModelBundleSourceAdapterConfig] { legacy_config { %s } } } } }";
     Path gpu = tmp.resolve("gpu.config");
-    java.nio.file.Files.writeString(
+    Files.writeString(
         gpu, String.format(wrap, "session_config { gpu_options { per_process_gpu_memory_fraction: 0.5 } }"));
     Run r = run("serve", "--port=0", "--rest_api_port=0", "--model_base_path=/tmp", "--platform_config_file=" + gpu);
     assertThat(r.code()).isNotZero();
     assertThat(r.err()).contains(gpu.toString()).contains("legacy_config.session_config.gpu_options is not supported");
 
     Path tflite = tmp.resolve("tflite.config");
-    java.nio.file.Files.writeString(tflite, String.format(wrap, "prefer_tflite_model: true"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.api.ServerConfigs.readPlatformConfig(tflite))
+    Files.writeString(tflite, String.format(wrap, "prefer_tflite_model: true"));
+    Assertions.assertThatThrownBy(() -> ServerConfigs.readPlatformConfig(tflite))
         .hasMessageContaining("legacy_config.prefer_tflite_model is not supported");
 
     Path other = tmp.resolve("other.config");
-    java.nio.file.Files.writeString(other, "platform_configs { key: 'tflite' value { } }");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.tfkit.server.api.ServerConfigs.readPlatformConfig(other))
+    Files.writeString(other, "platform_configs { key: 'tflite' value { } }");
+    Assertions.assertThatThrownBy(() -> ServerConfigs.readPlatformConfig(other))
         .hasMessageContaining("platform 'tflite' is not supported");
   }
 
@@ -392,7 +421,7 @@ class ServeCommandTest {
   void badSslConfigFileExitsBeforeLoadingNamingFileAndField(@org.junit.jupiter.api.io.TempDir Path tmp)
       throws Exception {
     Path ssl = tmp.resolve("ssl.config");
-    java.nio.file.Files.writeString(ssl, "server_cert: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\"\n");
+    Files.writeString(ssl, "server_cert: \"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\"\n");
     Run r = run("serve", "--port=0", "--rest_api_port=0",
         "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"),
         "--ssl_config_file=" + ssl);
@@ -407,7 +436,7 @@ class ServeCommandTest {
 
   @Test
   void grpcSocketPathServesOnAUnixSocket() throws Exception {
-    Path dir = java.nio.file.Files.createTempDirectory("tfkit-cli-uds");
+    Path dir = Files.createTempDirectory("tfkit-cli-uds");
     Path sock = dir.resolve("s.sock");
     ServeCommand cmd = new ServeCommand();
     new CommandLine(cmd).parseArgs(
@@ -416,13 +445,13 @@ class ServeCommandTest {
         "--grpc_socket_path=" + sock);
     try (EmbeddedServer server = cmd.build().start()) {
       assertThat(server.grpcSocketTarget()).isEqualTo("unix:" + sock.toAbsolutePath());
-      try (var m = dev.tfkit.serving.ServingModel.grpc(server.grpcSocketTarget(), "default")) {
-        assertThat(m.run(java.util.Map.of("x", new float[] {4f})).output("y").floats())
+      try (var m = ServingModel.grpc(server.grpcSocketTarget(), "default")) {
+        assertThat(m.run(Map.of("x", new float[] {4f})).output("y").floats())
             .containsExactly(4f);
       }
     } finally {
-      java.nio.file.Files.deleteIfExists(sock);
-      java.nio.file.Files.delete(dir);
+      Files.deleteIfExists(sock);
+      Files.delete(dir);
     }
   }
 

@@ -1,13 +1,13 @@
 package dev.tfkit.docker;
 
-import dev.tfkit.config.ServedModel;
-import dev.tfkit.config.ServingConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.net.httpserver.HttpServer;
+import dev.tfkit.config.ServedModel;
+import dev.tfkit.config.ServingConfig;
 import dev.tfkit.zoo.Fixtures;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 
@@ -39,11 +41,11 @@ class DeploymentFilesTest {
 
   /** ${VAR:-default} expanded as compose does: the variable's value when set, else the default. */
   private static String composeDefault(String s) {
-    var m = java.util.regex.Pattern.compile("\\$\\{([A-Z_]+):-([^}]*)}").matcher(s);
+    var m = Pattern.compile("\\$\\{([A-Z_]+):-([^}]*)}").matcher(s);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String env = System.getenv(m.group(1));
-      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(
+      m.appendReplacement(out, Matcher.quoteReplacement(
           env == null || env.isEmpty() ? m.group(2) : env));
     }
     return m.appendTail(out).toString();

@@ -1,18 +1,23 @@
 package dev.tfkit.docker;
 
-import dev.tfkit.config.BatchingParameters;
-import dev.tfkit.config.ServedModel;
-import dev.tfkit.config.ServingConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tfkit.cli.TfkitCli;
+import dev.tfkit.config.BatchingParameters;
+import dev.tfkit.config.ServedModel;
+import dev.tfkit.config.ServingConfig;
 import dev.tfkit.io.Ports;
 import dev.tfkit.zoo.Fixtures;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,11 +26,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import tensorflow.serving.GetModelStatus;
+import tensorflow.serving.ModelServiceGrpc;
 
 class DockerServingTest {
 
@@ -246,7 +254,7 @@ class DockerServingTest {
         ""));
     fake.toFile().setExecutable(true);
     Path hp2 = copyModel("saved_model_half_plus_two_cpu", "hp2");
-    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
     String old = System.getProperty("tfkit.docker");
     System.setProperty("tfkit.docker", fake.toString());
     try {
@@ -293,26 +301,26 @@ class DockerServingTest {
         "esac",
         ""));
     fake.toFile().setExecutable(true);
-    io.grpc.Server modelService = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
-        .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
-        .addService(new tensorflow.serving.ModelServiceGrpc.ModelServiceImplBase() {
+    Server modelService = NettyServerBuilder
+        .forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new ModelServiceGrpc.ModelServiceImplBase() {
           @Override
-          public void getModelStatus(tensorflow.serving.GetModelStatus.GetModelStatusRequest req,
-              io.grpc.stub.StreamObserver<tensorflow.serving.GetModelStatus.GetModelStatusResponse> obs) {
+          public void getModelStatus(GetModelStatus.GetModelStatusRequest req,
+              StreamObserver<GetModelStatus.GetModelStatusResponse> obs) {
             // Like TF Serving: no model until the "container" runs.
             if (!Files.exists(tmp.resolve("run.pid"))) {
-              obs.onError(io.grpc.Status.UNAVAILABLE.asRuntimeException());
+              obs.onError(Status.UNAVAILABLE.asRuntimeException());
               return;
             }
-            obs.onNext(tensorflow.serving.GetModelStatus.GetModelStatusResponse.newBuilder()
-                .addModelVersionStatus(tensorflow.serving.GetModelStatus.ModelVersionStatus.newBuilder()
-                    .setVersion(123).setState(tensorflow.serving.GetModelStatus.ModelVersionStatus.State.AVAILABLE))
+            obs.onNext(GetModelStatus.GetModelStatusResponse.newBuilder()
+                .addModelVersionStatus(GetModelStatus.ModelVersionStatus.newBuilder()
+                    .setVersion(123).setState(GetModelStatus.ModelVersionStatus.State.AVAILABLE))
                 .build());
             obs.onCompleted();
           }
         }).build().start();
     Path hp2 = copyModel("saved_model_half_plus_two_cpu", "hp2");
-    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
     String old = System.getProperty("tfkit.docker");
     System.setProperty("tfkit.docker", fake.toString());
     try {

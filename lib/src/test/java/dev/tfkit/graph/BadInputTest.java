@@ -7,13 +7,18 @@ import dev.tfkit.zoo.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.FunctionDef;
+import org.tensorflow.proto.FunctionDefLibrary;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.OpDef;
+import org.tensorflow.proto.SavedModel;
 
 /** Every kind of bad input gives an IllegalArgumentException naming the file or node, never a crash. */
 class BadInputTest {
@@ -136,11 +141,11 @@ class BadInputTest {
 
   @Test
   void unknownOpInsideAFunctionIsNamed() {
-    var fn = org.tensorflow.proto.FunctionDef.newBuilder()
-        .setSignature(org.tensorflow.proto.OpDef.newBuilder().setName("my_fn"))
+    var fn = FunctionDef.newBuilder()
+        .setSignature(OpDef.newBuilder().setName("my_fn"))
         .addNodeDef(node("inner", "NopeOp"));
     GraphDef g = GraphDef.newBuilder().addNode(node("p", "Placeholder"))
-        .setLibrary(org.tensorflow.proto.FunctionDefLibrary.newBuilder().addFunction(fn)).build();
+        .setLibrary(FunctionDefLibrary.newBuilder().addFunction(fn)).build();
     assertThatThrownBy(() -> ModelGraph.of(g)).hasMessageContaining("NopeOp unknown").hasMessageContaining("my_fn/inner");
   }
 
@@ -156,8 +161,8 @@ class BadInputTest {
     for (String f : new String[] {"variables/variables.index", "variables/variables.data-00000-of-00001"}) {
       Files.copy(src.resolve(f), copy.resolve(f));
     }
-    org.tensorflow.proto.SavedModel.Builder sm =
-        org.tensorflow.proto.SavedModel.parseFrom(Files.readAllBytes(src.resolve("saved_model.pb"))).toBuilder();
+    SavedModel.Builder sm =
+        SavedModel.parseFrom(Files.readAllBytes(src.resolve("saved_model.pb"))).toBuilder();
     GraphDef.Builder g = sm.getMetaGraphsBuilder(0).getGraphDefBuilder();
     boolean found = false;
     for (NodeDef.Builder n : g.getNodeBuilderList()) {
@@ -184,7 +189,7 @@ class BadInputTest {
   void tensorFlowsInvalidArgumentWhileRunningNamesTheRun() {
     try (ModelGraph g = ModelGraph.load(Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123"))) {
       // x is float; TensorFlow itself finds the int32 feed wrong.
-      assertThatThrownBy(() -> g.run(java.util.Map.of("x:0", new int[][] {{1}}), "y:0"))
+      assertThatThrownBy(() -> g.run(Map.of("x:0", new int[][] {{1}}), "y:0"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("running 00000123 for [y:0] failed: ")
           .hasMessageContaining("float")

@@ -2,11 +2,22 @@ package dev.tfkit.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.savedmodel.SavedModelExport;
+import dev.tfkit.savedmodel.SignatureSpec;
 import dev.tfkit.zoo.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
 
 class CheckpointLoadTest {
 
@@ -57,7 +68,7 @@ class CheckpointLoadTest {
       assertThat(g.signatures()).containsOnlyKeys("serving_default", "serving_default_from_named");
       assertThat(g.signatures().get("serving_default").getMethodName()).isEqualTo("tensorflow/serving/regress");
       assertThat(g.signatures().get("serving_default_from_named").getInputsOrThrow("x").getDtype())
-          .isEqualTo(org.tensorflow.proto.DataType.DT_FLOAT);
+          .isEqualTo(DataType.DT_FLOAT);
       try (ModelGraph cut = g.cutAt("x:0").freeze().extractSubGraph("y:0")) {
         assertThat(cut.find("^ParseExample$|ParseExample")).isEmpty();
         assertThat(cut.likelyInputs()).containsExactly("x");
@@ -68,23 +79,23 @@ class CheckpointLoadTest {
   }
 
   @Test
-  void v2CheckpointRestores(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+  void v2CheckpointRestores(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     // SavedModelExport writes variables/variables.index + .data-00000-of-00001 (the V2 format) for a
     // tiny graph with variables a and b; the session bundle's meta graph (RestoreV2 of a and b) then
     // restores them from it.
-    var scalar = org.tensorflow.proto.AttrValue.newBuilder().setShape(org.tensorflow.proto.TensorShapeProto.getDefaultInstance()).build();
-    var f32 = org.tensorflow.proto.AttrValue.newBuilder().setType(org.tensorflow.proto.DataType.DT_FLOAT).build();
-    var tiny = org.tensorflow.proto.GraphDef.newBuilder()
-        .addNode(org.tensorflow.proto.NodeDef.newBuilder().setName("a").setOp("VariableV2").putAttr("dtype", f32).putAttr("shape", scalar))
-        .addNode(org.tensorflow.proto.NodeDef.newBuilder().setName("b").setOp("VariableV2").putAttr("dtype", f32).putAttr("shape", scalar))
-        .addNode(org.tensorflow.proto.NodeDef.newBuilder().setName("sum").setOp("Add").addInput("a").addInput("b").putAttr("T", f32))
+    var scalar = AttrValue.newBuilder().setShape(TensorShapeProto.getDefaultInstance()).build();
+    var f32 = AttrValue.newBuilder().setType(DataType.DT_FLOAT).build();
+    var tiny = GraphDef.newBuilder()
+        .addNode(NodeDef.newBuilder().setName("a").setOp("VariableV2").putAttr("dtype", f32).putAttr("shape", scalar))
+        .addNode(NodeDef.newBuilder().setName("b").setOp("VariableV2").putAttr("dtype", f32).putAttr("shape", scalar))
+        .addNode(NodeDef.newBuilder().setName("sum").setOp("Add").addInput("a").addInput("b").putAttr("T", f32))
         .build();
-    dev.tfkit.savedmodel.SavedModelExport.from(tiny, Map.of("a", floatScalar(0.25f), "b", floatScalar(7f)))
-        .signature(dev.tfkit.savedmodel.SignatureSpec.predict().output("sum", "sum:0"))
+    SavedModelExport.from(tiny, Map.of("a", floatScalar(0.25f), "b", floatScalar(7f)))
+        .signature(SignatureSpec.predict().output("sum", "sum:0"))
         .exportTo(tmp.resolve("sm"));
-    java.nio.file.Path prefix = tmp.resolve("sm/variables/variables");
-    assertThat(java.nio.file.Path.of(prefix + ".index")).exists();
-    java.nio.file.Files.copy(Fixtures.tfServing("session_bundle_half_plus_two/00000123/export.meta"), java.nio.file.Path.of(prefix + ".meta"));
+    Path prefix = tmp.resolve("sm/variables/variables");
+    assertThat(Path.of(prefix + ".index")).exists();
+    Files.copy(Fixtures.tfServing("session_bundle_half_plus_two/00000123/export.meta"), Path.of(prefix + ".meta"));
     try (ModelGraph v2 = ModelGraph.load(prefix)) {
       assertThat(ModelGraph.floats(v2.variables().get("a"))).containsExactly(0.25f);
       float[] y = ModelGraph.floats(v2.cutAt("x:0").run(Map.of("x:0", new float[] {4f}), "y:0").get("y:0"));
@@ -92,17 +103,17 @@ class CheckpointLoadTest {
     }
   }
 
-  static org.tensorflow.proto.TensorProto floatScalar(float v) {
-    return org.tensorflow.proto.TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_FLOAT).addFloatVal(v).build();
+  static TensorProto floatScalar(float v) {
+    return TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).addFloatVal(v).build();
   }
 
   @Test
-  void corruptCheckpointDataIsANamedError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+  void corruptCheckpointDataIsANamedError(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     var dir = Fixtures.tfServing("bad_half_plus_two/00000123");
-    java.nio.file.Files.copy(dir.resolve("export.meta"), tmp.resolve("export.meta"));
-    byte[] data = java.nio.file.Files.readAllBytes(dir.resolve("export"));
-    java.nio.file.Files.write(tmp.resolve("export"), java.util.Arrays.copyOf(data, data.length / 2));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelGraph.load(tmp.resolve("export.meta")))
+    Files.copy(dir.resolve("export.meta"), tmp.resolve("export.meta"));
+    byte[] data = Files.readAllBytes(dir.resolve("export"));
+    Files.write(tmp.resolve("export"), Arrays.copyOf(data, data.length / 2));
+    Assertions.assertThatThrownBy(() -> ModelGraph.load(tmp.resolve("export.meta")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("export.meta")
         .hasMessageContaining("restoring variables");

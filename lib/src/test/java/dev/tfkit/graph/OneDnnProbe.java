@@ -1,5 +1,6 @@
 package dev.tfkit.graph;
 
+import com.google.protobuf.ByteString;
 import dev.tfkit.zoo.FaceDetector;
 import java.util.Map;
 import org.tensorflow.proto.DataType;
@@ -18,7 +19,7 @@ public final class OneDnnProbe {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (long d : new long[] {1, 480, 640, 3}) shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
     TensorProto image = TensorProto.newBuilder().setDtype(DataType.DT_UINT8).setTensorShape(shape)
-        .setTensorContent(com.google.protobuf.ByteString.copyFrom(new byte[480 * 640 * 3])).build();
+        .setTensorContent(ByteString.copyFrom(new byte[480 * 640 * 3])).build();
     try (ModelGraph g = FaceDetector.build()) {
       g.run(Map.of("input_images:0", image), "num_detections:0");
     }

@@ -2,6 +2,7 @@ package dev.tfkit.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.zoo.FaceDetector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,7 @@ class OneDnnTest {
 
   @Test
   void blazeFaceBehindAResizeRunsWithOneDnnOn() throws Exception {
-    dev.tfkit.zoo.FaceDetector.modelFile(); // fetch the package here, not in the child
+    FaceDetector.modelFile(); // fetch the package here, not in the child
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
         OneDnnProbe.class.getName()).redirectErrorStream(true);

@@ -3,6 +3,7 @@ package dev.tfkit.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.zoo.Fixtures;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SignatureDef;
@@ -35,7 +36,7 @@ class SavedModelLoadTest {
       assertThat(g.variables()).containsKeys("a", "b");
       assertThat(ModelGraph.floats(g.variables().get("a"))).containsExactly(0.5f);
       SignatureDef sig = g.signatures().get("serving_default");
-      float[] y = ModelGraph.floats(g.run(java.util.Map.of(sig.getInputsOrThrow("x").getName(), new float[] {4f}),
+      float[] y = ModelGraph.floats(g.run(Map.of(sig.getInputsOrThrow("x").getName(), new float[] {4f}),
           sig.getOutputsOrThrow("y").getName()).get(sig.getOutputsOrThrow("y").getName()));
       assertThat(y).containsExactly(4f);
     }

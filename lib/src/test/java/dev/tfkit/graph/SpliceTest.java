@@ -7,6 +7,7 @@ import static dev.tfkit.graph.SurgeryTest.placeholder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfkit.Tfkit;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.AttrValue;
@@ -16,6 +17,7 @@ import org.tensorflow.proto.FunctionDefLibrary;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.OpDef;
+import org.tensorflow.proto.TensorProto;
 
 /** ModelGraph.splice on small hand-built graphs whose composed answers are known. */
 class SpliceTest {
@@ -39,7 +41,7 @@ class SpliceTest {
         .addNode(constant("m", floats(new long[] {2, 2}, 1f, 2f, 3f, 4f)))
         .addNode(NodeDef.newBuilder().setName("n").setOp("Const")
             .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_INT32).build())
-            .putAttr("value", AttrValue.newBuilder().setTensor(org.tensorflow.proto.TensorProto.newBuilder()
+            .putAttr("value", AttrValue.newBuilder().setTensor(TensorProto.newBuilder()
                 .setDtype(DataType.DT_INT32).addIntVal(7)).build())
             .build())
         .build();
@@ -70,7 +72,7 @@ class SpliceTest {
   void theJShellHelperSplicesTheSameWay() {
     try (ModelGraph outer = ModelGraph.of(front());
         ModelGraph inner = ModelGraph.of(affine());
-        ModelGraph s = dev.tfkit.Tfkit.splice(outer, inner, "affine", Map.of("x:0", "b:0"))) {
+        ModelGraph s = Tfkit.splice(outer, inner, "affine", Map.of("x:0", "b:0"))) {
       assertThat(ModelGraph.floats(s.run(Map.of("a:0", new float[] {0f}), "affine/y:0").get("affine/y:0")))
           .containsExactly(7f);
     }

@@ -2,6 +2,8 @@ package dev.tfkit.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.AttrValue;
@@ -38,7 +40,7 @@ class SurgeryTest {
   }
 
   static NodeDef op(String name, String op, String... in) {
-    return NodeDef.newBuilder().setName(name).setOp(op).addAllInput(java.util.List.of(in)).putAttr("T", FLOAT).build();
+    return NodeDef.newBuilder().setName(name).setOp(op).addAllInput(List.of(in)).putAttr("T", FLOAT).build();
   }
 
   /** Resource variable w (shape [2]) read by ReadVariableOp, with an initializer and an AssignAddVariableOp. */
@@ -47,14 +49,14 @@ class SurgeryTest {
         .addNode(placeholder("x", -1, 2))
         .addNode(NodeDef.newBuilder().setName("w").setOp("VarHandleOp").putAttr("dtype", FLOAT)
             .putAttr("shape", AttrValue.newBuilder().setShape(shape(2)).build())
-            .putAttr("shared_name", AttrValue.newBuilder().setS(com.google.protobuf.ByteString.copyFromUtf8("w")).build()).build())
+            .putAttr("shared_name", AttrValue.newBuilder().setS(ByteString.copyFromUtf8("w")).build()).build())
         .addNode(constant("w/init", floats(new long[] {2}, 0f, 0f)))
         .addNode(NodeDef.newBuilder().setName("w/assign").setOp("AssignVariableOp").addInput("w").addInput("w/init").putAttr("dtype", FLOAT).build())
         .addNode(NodeDef.newBuilder().setName("w/bump").setOp("AssignAddVariableOp").addInput("w").addInput("w/init").putAttr("dtype", FLOAT).build())
         .addNode(NodeDef.newBuilder().setName("init").setOp("NoOp").addInput("^w/assign").build())
         .addNode(NodeDef.newBuilder().setName("w/read").setOp("ReadVariableOp").addInput("w").putAttr("dtype", FLOAT).build())
         .addNode(op("y", "Mul", "x", "w/read"))
-        .addNode(op("y/check", "CheckNumerics", "y").toBuilder().putAttr("message", AttrValue.newBuilder().setS(com.google.protobuf.ByteString.copyFromUtf8("nan")).build()).build())
+        .addNode(op("y/check", "CheckNumerics", "y").toBuilder().putAttr("message", AttrValue.newBuilder().setS(ByteString.copyFromUtf8("nan")).build()).build())
         .addNode(op("out", "Identity", "y/check"))
         .build();
   }

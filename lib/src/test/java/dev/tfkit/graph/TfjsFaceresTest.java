@@ -3,16 +3,21 @@ package dev.tfkit.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tfkit.tensor.TensorValue;
 import dev.tfkit.zoo.NpmPackages;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
 import org.tensorflow.proto.TensorProto;
 
 /** The seed scenario on a real TF.js graph model: faceres, cut to its 1024-d embedding. */
@@ -85,16 +90,16 @@ class TfjsFaceresTest {
       float[] emb = ModelGraph.floats(full.run(Map.of("input_1:0", image), EMBEDDING).get(EMBEDDING));
       GraphExport.Result r = GraphExport.from(full).input("image", "input_1:0").output("embedding", EMBEDDING)
           .exportDir(tmp.resolve("faceres-embedding")).export();
-      long exported = java.nio.file.Files.size(r.directory().resolve("saved_model.pb"));
+      long exported = Files.size(r.directory().resolve("saved_model.pb"));
       assertThat(exported).isLessThan(full.graphDef().getSerializedSize());
       assertThat(r.sizes().bytesAfter()).isLessThan(r.sizes().bytesBefore());
-      try (org.tensorflow.SavedModelBundle b = org.tensorflow.SavedModelBundle.load(r.directory().toString(), "serve");
-          org.tensorflow.Tensor in = dev.tfkit.tensor.TensorValue.of(image).toTensor()) {
+      try (SavedModelBundle b = SavedModelBundle.load(r.directory().toString(), "serve");
+          Tensor in = TensorValue.of(image).toTensor()) {
         var sig = b.metaGraphDef().getSignatureDefOrThrow("serving_default");
         assertThat(sig.getOutputsOrThrow("embedding").getTensorShape().getDim(1).getSize()).isEqualTo(1024);
-        try (org.tensorflow.Result res = b.session().runner().feed(sig.getInputsOrThrow("image").getName(), in)
+        try (Result res = b.session().runner().feed(sig.getInputsOrThrow("image").getName(), in)
             .fetch(sig.getOutputsOrThrow("embedding").getName()).run()) {
-          float[] got = dev.tfkit.tensor.TensorValue.fromTensor(res.get(0)).floats();
+          float[] got = TensorValue.fromTensor(res.get(0)).floats();
           assertThat(got).containsExactly(emb);
         }
       }

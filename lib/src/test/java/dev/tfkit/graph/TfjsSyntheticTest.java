@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
 
 /** A hand-written TF.js graph model: float16 and uint8-quantized weights, a fused MatMul+BiasAdd+Prelu and a Prelu. */
 class TfjsSyntheticTest {
@@ -51,7 +53,7 @@ class TfjsSyntheticTest {
     try (ModelGraph g = ModelGraph.load(write(dir))) {
       assertThat(g.summary().opCounts()).doesNotContainKeys("_FusedMatMul", "Prelu");
       assertThat(g.signatures().get("serving_default").getInputsMap().get("x").getName()).isEqualTo("x:0");
-      Map<String, org.tensorflow.proto.TensorProto> out = g.run(Map.of("x:0", new float[][] {{1f, -1f}, {2f, 0f}}), "y:0", "z:0");
+      Map<String, TensorProto> out = g.run(Map.of("x:0", new float[][] {{1f, -1f}, {2f, 0f}}), "y:0", "z:0");
       // x@w = [1-0.5, -2-3] = [0.5, -5]; + bias [1, -1] = [1.5, -6]; prelu alpha [0.1, 0.25] -> [1.5, -1.5]
       // x2@w = [2, -4] + bias = [3, -5] -> [3, -1.25]
       assertThat(ModelGraph.floats(out.get("y:0"))).containsExactly(1.5f, -1.5f, 3f, -1.25f);
@@ -75,7 +77,7 @@ class TfjsSyntheticTest {
     String relu = MODEL.replace("\"UHJlbHU=\"", "\"UmVsdQ==\"").replace("\"num_args\": {\"i\": \"2\"}", "\"num_args\": {\"i\": \"1\"}")
         .replace("\"input\": [\"x\", \"w\", \"bias\", \"alpha\"]", "\"input\": [\"x\", \"w\", \"bias\"]");
     write(dir);
-    java.nio.file.Files.writeString(dir.resolve("model.json"), relu);
+    Files.writeString(dir.resolve("model.json"), relu);
     try (ModelGraph g = ModelGraph.load(dir.resolve("model.json"))) {
       assertThat(g.node("y").getOp()).isEqualTo("_FusedMatMul");
       float[] y = ModelGraph.floats(g.run(Map.of("x:0", new float[][] {{1f, -1f}, {2f, 0f}}), "y:0").get("y:0"));
@@ -107,7 +109,7 @@ class TfjsSyntheticTest {
     b.putFloat(0.5f).putFloat(-3f).putInt(7).putInt(-2);
     Files.write(dir.resolve("w.bin"), b.array());
     try (ModelGraph g = ModelGraph.load(dir.resolve("model.json"))) {
-      assertThat(g.node("k").getAttrOrThrow("value").getTensor().getDtype()).isEqualTo(org.tensorflow.proto.DataType.DT_DOUBLE);
+      assertThat(g.node("k").getAttrOrThrow("value").getTensor().getDtype()).isEqualTo(DataType.DT_DOUBLE);
       var out = g.runValues(Map.of("x:0", new double[] {2, 4}, "i:0", new long[] {1L << 40, 5}), "y:0", "z:0");
       assertThat(out.get("y:0").doubles()).containsExactly(1.0, -12.0);
       assertThat(out.get("z:0").longs()).containsExactly((1L << 40) + 7, 3L);

@@ -3,12 +3,14 @@ package dev.tfkit.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfkit.tensor.TensorEncoding;
 import dev.tfkit.tensor.TensorValue;
 import io.grpc.KnownLength;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.TensorProto;
@@ -52,7 +54,7 @@ class AliasingMarshallerTest {
     return PredictRequest.newBuilder()
         .setModelSpec(ModelSpec.newBuilder().setName("m"))
         .putInputs("x", TensorValue.fromFlat(v, 1, floats).toProto())
-        .putInputs("y", TensorProto.newBuilder().mergeFrom(TensorValue.fromFlat(new float[] {1, 2}, 2).toProto(dev.tfkit.tensor.TensorEncoding.TYPED_FIELDS)).build())
+        .putInputs("y", TensorProto.newBuilder().mergeFrom(TensorValue.fromFlat(new float[] {1, 2}, 2).toProto(TensorEncoding.TYPED_FIELDS)).build())
         .build();
   }
 
@@ -75,7 +77,7 @@ class AliasingMarshallerTest {
     PredictRequest got = m.parse(s);
     float before = TensorValue.fromProto(got.getInputsOrThrow("x")).floats()[0];
     // Overwrite the message bytes after parsing: an aliased tensor_content sees the change.
-    java.util.Arrays.fill(s.target, (byte) 0);
+    Arrays.fill(s.target, (byte) 0);
     float after = TensorValue.fromProto(got.getInputsOrThrow("x")).floats()[0];
     assertThat(before).isNotZero();
     assertThat(after).as("tensor_content was not copied out of the read buffer").isZero();

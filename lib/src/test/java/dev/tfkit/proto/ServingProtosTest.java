@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.proto.error.Code;
 import tensorflow.serving.Classification;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
 import tensorflow.serving.Model.ModelSpec;
@@ -29,6 +30,7 @@ import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
 import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 import tensorflow.serving.PredictionServiceGrpc;
+import tensorflow.serving.Status;
 
 /** Checks that the TF Serving protos carry upstream's names and numbers and link to TF Java's messages. */
 class ServingProtosTest {
@@ -115,9 +117,9 @@ class ServingProtosTest {
         "log_metadata", 1, "classify_log", 2, "regress_log", 3, "multi_inference_log", 4,
         "session_run_log", 5, "predict_log", 6);
     // The status error code is TF's own enum (tsl), linked from TF Java.
-    FieldDescriptor code = tensorflow.serving.Status.StatusProto.getDescriptor()
+    FieldDescriptor code = Status.StatusProto.getDescriptor()
         .findFieldByName("error_code");
-    assertThat(code.getEnumType()).isSameAs(org.tensorflow.proto.error.Code.getDescriptor());
+    assertThat(code.getEnumType()).isSameAs(Code.getDescriptor());
     assertThat(code.getJsonName()).isEqualTo("error_code");
   }
 

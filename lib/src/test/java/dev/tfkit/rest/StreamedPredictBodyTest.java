@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tfkit.tensor.TensorValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,14 +36,14 @@ class StreamedPredictBodyTest {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<String, TensorProto> e : tensors.entrySet()) {
       TensorValue v = TensorValue.fromProto(e.getValue());
-      sb.append('|').append(e.getKey()).append('=').append(v.dtype()).append(java.util.Arrays.toString(v.shape()))
-          .append(':').append(java.util.HexFormat.of().formatHex(v.toProto().getTensorContent().toByteArray()));
+      sb.append('|').append(e.getKey()).append('=').append(v.dtype()).append(Arrays.toString(v.shape()))
+          .append(':').append(HexFormat.of().formatHex(v.toProto().getTensorContent().toByteArray()));
     }
     return sb.toString();
   }
 
   /** The outcome of one read: the request in canonical form, or the error's message. */
-  private static String outcome(java.util.concurrent.Callable<PredictJsonRequest> read) {
+  private static String outcome(Callable<PredictJsonRequest> read) {
     try {
       PredictJsonRequest r = read.call();
       return r.signatureName() + '|' + r.format() + canonical(r.inputs());
@@ -76,7 +80,7 @@ class StreamedPredictBodyTest {
   }
 
   /** Nested lists of {@code shape} filled by {@code leaf}. */
-  private static void nested(StringBuilder sb, int[] shape, int level, java.util.function.Supplier<String> leaf) {
+  private static void nested(StringBuilder sb, int[] shape, int level, Supplier<String> leaf) {
     if (level == shape.length) {
       sb.append(leaf.get());
       return;
@@ -214,7 +218,7 @@ class StreamedPredictBodyTest {
     assertThat(agree(new String(body, StandardCharsets.UTF_8), Map.of("image", DataType.DT_FLOAT))).isTrue();
   }
 
-  private static String outputs(java.util.concurrent.Callable<Map<String, TensorProto>> read) {
+  private static String outputs(Callable<Map<String, TensorProto>> read) {
     try {
       return canonical(read.call());
     } catch (Exception e) {

@@ -1,18 +1,21 @@
 package dev.tfkit.rest;
 
-import dev.tfkit.tensor.HalfFloats;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
+import dev.tfkit.tensor.HalfFloats;
+import dev.tfkit.tensor.TensorValue;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
@@ -327,7 +330,7 @@ class TensorJsonTest {
 
   @Test
   void typedValuesGoThroughTheSameCodec() {
-    var x = dev.tfkit.tensor.TensorValue.of(new float[][] {{2f}, {4f}});
+    var x = TensorValue.of(new float[][] {{2f}, {4f}});
     assertThat(TensorJson.parse(PredictBodies.predictRequestFromValues(null, Map.of("x", x),
         RestFormat.COLUMNAR))).isEqualTo(TensorJson.parse("{\"inputs\": {\"x\": [[2.0], [4.0]]}}"));
     PredictJsonRequest r = PredictBodies.readPredictRequest(
@@ -350,8 +353,8 @@ class TensorJsonTest {
 
   @Test
   void wholeFloatsAreWrittenExactlyAsJacksonWritesThem() throws Exception {
-    java.util.Random r = new java.util.Random(5);
-    List<Float> values = new java.util.ArrayList<>(List.of(
+    Random r = new Random(5);
+    List<Float> values = new ArrayList<>(List.of(
         0f, -0f, 1f, -1f, 255f, 9_999_999f, -9_999_999f, 10_000_000f, -10_000_000f, 16_777_216f,
         0.5f, -2.5f, 1e-45f, Float.MAX_VALUE, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
         (float) Integer.MIN_VALUE, 2.1474836E9f));
@@ -360,8 +363,8 @@ class TensorJsonTest {
       values.add((float) r.nextInt(20_000_001) - 10_000_000);
       values.add(r.nextFloat() * 1000);
     }
-    java.io.StringWriter fast = new java.io.StringWriter();
-    java.io.StringWriter jackson = new java.io.StringWriter();
+    StringWriter fast = new StringWriter();
+    StringWriter jackson = new StringWriter();
     char[] buf = new char[16];
     try (var a = TensorJson.mapper().getFactory().createGenerator(fast);
         var b = TensorJson.mapper().getFactory().createGenerator(jackson)) {

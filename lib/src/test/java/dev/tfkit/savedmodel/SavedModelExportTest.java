@@ -3,8 +3,14 @@ package dev.tfkit.savedmodel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import dev.tfkit.io.TempSiblings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -18,8 +24,11 @@ import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
@@ -123,7 +132,7 @@ class SavedModelExportTest {
         .signature(SignatureSpec.predict().input("ids", "ids").output("words", "words"))
         .exportTo(tmp.resolve("vocab_model"));
     Path pb = dir.resolve("saved_model.pb");
-    org.tensorflow.proto.SavedModel sm = org.tensorflow.proto.SavedModel.parseFrom(Files.readAllBytes(pb));
+    SavedModel sm = SavedModel.parseFrom(Files.readAllBytes(pb));
     MetaGraphDef meta = sm.getMetaGraphs(0);
     String initName = meta.getCollectionDefOrThrow(SavedModelExport.MAIN_OP_COLLECTION).getNodeList().getValue(0);
     assertThat(meta.getSignatureDefOrThrow(SavedModelExport.INIT_OP_SIGNATURE_KEY)
@@ -144,7 +153,7 @@ class SavedModelExportTest {
   void bigConstantsMoveToVariablesAndOutputsStayEqual() {
     float[] big = new float[4096];
     for (int i = 0; i < big.length; i++) big[i] = (float) Math.sin(i);
-    org.tensorflow.proto.GraphDef gd;
+    GraphDef gd;
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(4096)));
@@ -160,7 +169,7 @@ class SavedModelExportTest {
     assertThat(pbVars).isLessThan(pbConst - 4096 * 4 + 4096);
     assertThat(asVars.resolve("variables/variables.data-00000-of-00001")).exists();
     float[] in = new float[4096];
-    java.util.Arrays.fill(in, 2f);
+    Arrays.fill(in, 2f);
     assertThat(runY(asVars, in)).containsExactly(runY(inGraph, in));
     assertThat(runY(asVars, in)[5]).isEqualTo(2f * (float) Math.sin(5));
   }
@@ -213,10 +222,10 @@ class SavedModelExportTest {
     Path killed = Files.createDirectories(base.resolve(".2.tfkit-tmp-" + pid + "-1000-abc"));
     Files.writeString(killed.resolve("saved_model.pb"), "half");
     Path unowned = Files.createDirectories(base.resolve(".3.tfkit-tmp-8012345678901234"));
-    Files.setLastModifiedTime(unowned, java.nio.file.attribute.FileTime.from(
-        java.time.Instant.now().minus(java.time.Duration.ofHours(2))));
+    Files.setLastModifiedTime(unowned, FileTime.from(
+        Instant.now().minus(Duration.ofHours(2))));
     // Being written right now by a live export (this process), and an unowned one just made.
-    Path live = Files.createDirectories(dev.tfkit.io.TempSiblings.tempFor(base.resolve("4")));
+    Path live = Files.createDirectories(TempSiblings.tempFor(base.resolve("4")));
     Path fresh = Files.createDirectories(base.resolve(".5.tfkit-tmp-8012345678901235"));
 
     halfPlusTwoExport().exportVersion(base);
@@ -263,7 +272,7 @@ class SavedModelExportTest {
 
   @Test
   void variableReadAsTableFileNameIsRefused() {
-    org.tensorflow.proto.GraphDef gd;
+    GraphDef gd;
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       var pathVar = tf.withName("index_asset_path").variable(Shape.scalar(), TString.class);
@@ -273,8 +282,8 @@ class SavedModelExportTest {
       tf.withName("words").lookupTableFind(table, ids, tf.constant("UNK"));
       gd = g.toGraphDef();
     }
-    assertThatThrownBy(() -> SavedModelExport.from(gd, Map.of("index_asset_path", org.tensorflow.proto.TensorProto.newBuilder()
-                .setDtype(DataType.DT_STRING).addStringVal(com.google.protobuf.ByteString.copyFromUtf8("x")).build()))
+    assertThatThrownBy(() -> SavedModelExport.from(gd, Map.of("index_asset_path", TensorProto.newBuilder()
+                .setDtype(DataType.DT_STRING).addStringVal(ByteString.copyFromUtf8("x")).build()))
             .signature(SignatureSpec.predict().input("ids", "ids").output("words", "words")).toProto())
         .hasMessageContaining("variable 'index_asset_path'").hasMessageContaining("1437");
   }

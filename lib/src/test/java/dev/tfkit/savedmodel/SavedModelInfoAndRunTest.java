@@ -3,6 +3,7 @@ package dev.tfkit.savedmodel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfkit.tensor.TensorValue;
 import dev.tfkit.zoo.Fixtures;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,7 +71,7 @@ class SavedModelInfoAndRunTest {
   @Test
   void runTakesTensorValuesAndGivesValuesBack() {
     try (SavedModel m = SavedModel.load(HPT);
-        SavedModel.Outputs out = m.run("serving_default", Map.of("x", dev.tfkit.tensor.TensorValue.of(new float[] {10f, 20f})))) {
+        SavedModel.Outputs out = m.run("serving_default", Map.of("x", TensorValue.of(new float[] {10f, 20f})))) {
       var y = out.values().get("y");
       assertThat(y.shape()).containsExactly(2, 1);
       assertThat(y.floats()).containsExactly(7f, 12f);

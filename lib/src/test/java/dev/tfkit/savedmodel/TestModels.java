@@ -3,6 +3,7 @@ package dev.tfkit.savedmodel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -79,6 +80,6 @@ final class TestModels {
   }
 
   static List<String> words(int... ids) {
-    return java.util.Arrays.stream(ids).mapToObj(i -> "word" + i).toList();
+    return Arrays.stream(ids).mapToObj(i -> "word" + i).toList();
   }
 }

@@ -5,18 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tfkit.savedmodel.SavedModel;
+import dev.tfkit.tensor.TensorValue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
@@ -78,9 +82,9 @@ class LatentSearchTest {
     for (int i = 0; i < 1000; i++) names.add("n" + i);
     // 31 groups of 32 and 8 rows after them: two variables, each read whole by a MatMul (a Slice
     // of a variable per request copies the whole gallery, 5× the cost of the search itself).
-    org.tensorflow.proto.GraphDef g = LatentSearch.fromEmbeddings(random(r, 1000, 16), names).graphDef();
-    java.util.Map<String, List<String>> readers = new java.util.HashMap<>();
-    for (org.tensorflow.proto.NodeDef n : g.getNodeList()) {
+    GraphDef g = LatentSearch.fromEmbeddings(random(r, 1000, 16), names).graphDef();
+    Map<String, List<String>> readers = new HashMap<>();
+    for (NodeDef n : g.getNodeList()) {
       for (String in : n.getInputList()) {
         String src = in.replaceFirst("^\\^", "").replaceFirst(":\\d+$", "");
         if (src.equals("gallery") || src.equals("gallery_tail")) readers.computeIfAbsent(src, k -> new ArrayList<>()).add(n.getOp());
@@ -121,7 +125,7 @@ class LatentSearchTest {
     }
     // An empty batch and k = 0 give empty answers, not errors.
     try (SavedModel m = SavedModel.load(dir);
-        SavedModel.Outputs none = m.run("serving_default", Map.of("target_latent", dev.tfkit.tensor.TensorValue.fromFlat(new float[0], 0, d), "k_num", k));
+        SavedModel.Outputs none = m.run("serving_default", Map.of("target_latent", TensorValue.fromFlat(new float[0], 0, d), "k_num", k));
         SavedModel.Outputs zero = m.run("serving_default", Map.of("target_latent", new float[][] {queries[0]}, "k_num", 0))) {
       assertThat(none.get("indices").shape().asArray()).containsExactly(0, k);
       assertThat(zero.get("indices").shape().asArray()).containsExactly(1, 0);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.savedmodel.SavedModelExport;
 import dev.tfkit.savedmodel.SignatureSpec;
+import dev.tfkit.server.lifecycle.ServableRequest;
+import dev.tfkit.server.tensorflow.BatchingOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -16,10 +18,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -63,7 +72,7 @@ class DeadlineTest {
       var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(batchable ? Shape.of(-1) : Shape.scalar()));
       var got = tf.io.queueDequeue(q, List.of(TFloat32.class));
       // EnsureShape: a scalar statically, so y keeps x's free batch dimension in the signature.
-      var one = tf.ensureShape((org.tensorflow.Operand<TFloat32>) got.components().get(0), Shape.scalar());
+      var one = tf.ensureShape((Operand<TFloat32>) got.components().get(0), Shape.scalar());
       tf.withName("y").math.add(one, x);
       var v = tf.withName("v").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       var push = tf.io.queueEnqueue(q, List.of(v));
@@ -165,9 +174,9 @@ class DeadlineTest {
         }
         for (int i = 0; i < n; i++) {
           assertThat(stub.predict(request("", "x", 1f)).getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(i + 1f);
-          java.util.concurrent.locks.LockSupport.parkNanos(PACE_NANOS);
+          LockSupport.parkNanos(PACE_NANOS);
         }
-        var stats = server.models().peek(dev.tfkit.server.lifecycle.ServableRequest.latest("blocking")).orElseThrow().runStats("");
+        var stats = server.models().peek(ServableRequest.latest("blocking")).orElseThrow().runStats("");
         long inline = stats.inlineRuns();
         assertThat(inline).as("%s", stats).isPositive();
         // The queue is empty now: this run blocks on the transport thread until its deadline.
@@ -194,13 +203,13 @@ class DeadlineTest {
             .grpcPort(0)
             .noRest()
             // A batch of 3 rows runs as soon as both requests (1 + 2 rows) are queued.
-            .batching(new dev.tfkit.server.tensorflow.BatchingOptions(3, 2_000_000, 1, 100))
+            .batching(new BatchingOptions(3, 2_000_000, 1, 100))
             .start()) {
       ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
       try {
         var stub = PredictionServiceGrpc.newBlockingStub(ch);
-        java.util.function.BiFunction<Integer, float[], java.util.concurrent.Future<PredictResponse>> send =
+        BiFunction<Integer, float[], Future<PredictResponse>> send =
             (deadlineMs, x) ->
                 pool.submit(
                     () ->
@@ -210,7 +219,7 @@ class DeadlineTest {
                                     .setModelSpec(ModelSpec.newBuilder().setName("batchable"))
                                     .putInputs("x", vector(x))
                                     .build()));
-        java.util.function.Function<String, PredictRequest> named =
+        Function<String, PredictRequest> named =
             sig -> PredictRequest.newBuilder()
                 .setModelSpec(ModelSpec.newBuilder().setName("batchable").setSignatureName(sig))
                 .putInputs("v", scalar(0f))
@@ -232,7 +241,7 @@ class DeadlineTest {
         assertThat(stub.predict(named.apply("size")).getOutputsOrThrow("n").getIntVal(0))
             .as("a merged dequeue still pending would have taken the pushed value")
             .isEqualTo(1);
-        assertThat(server.models().peek(dev.tfkit.server.lifecycle.ServableRequest.latest("batchable"))
+        assertThat(server.models().peek(ServableRequest.latest("batchable"))
                 .orElseThrow().signature("").getOutputsOrThrow("y").getTensorShape().getDim(0).getSize())
             .as("y has a free batch dimension, so the requests were batched")
             .isEqualTo(-1);

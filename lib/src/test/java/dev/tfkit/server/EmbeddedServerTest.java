@@ -8,11 +8,16 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Int64Value;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.BindException;
+import java.time.Duration;
+import java.util.function.BiFunction;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.error.Code;
 import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelMetadata.SignatureDefMap;
@@ -30,6 +36,7 @@ import tensorflow.serving.Inference.InferenceTask;
 import tensorflow.serving.Inference.MultiInferenceRequest;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.ModelServiceGrpc;
+import tensorflow.serving.MonitoringConfigOuterClass;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
 import tensorflow.serving.PredictionServiceGrpc;
@@ -59,9 +66,9 @@ class EmbeddedServerTest {
             .restPort(0)
             // As in TF Serving, the Prometheus page is there only when a monitoring config says so.
             .monitoring(
-                tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig.newBuilder()
+                MonitoringConfigOuterClass.MonitoringConfig.newBuilder()
                     .setPrometheusConfig(
-                        tensorflow.serving.MonitoringConfigOuterClass.PrometheusConfig.newBuilder().setEnable(true))
+                        MonitoringConfigOuterClass.PrometheusConfig.newBuilder().setEnable(true))
                     .build())
             .start();
     channel = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
@@ -248,7 +255,7 @@ class EmbeddedServerTest {
             s -> {
               assertThat(s.getVersion()).isEqualTo(123);
               assertThat(s.getState()).isEqualTo(ModelVersionStatus.State.AVAILABLE);
-              assertThat(s.getStatus().getErrorCode()).isEqualTo(org.tensorflow.proto.error.Code.OK);
+              assertThat(s.getStatus().getErrorCode()).isEqualTo(Code.OK);
             });
     StatusRuntimeException e =
         grpcError(
@@ -367,7 +374,7 @@ class EmbeddedServerTest {
 
   @Test
   void counterKeepsStateAndAnswersRefDtypesAsFloat() {
-    java.util.function.BiFunction<String, TensorProto, TensorProto> call =
+    BiFunction<String, TensorProto, TensorProto> call =
         (sig, delta) -> {
           PredictRequest.Builder b = PredictRequest.newBuilder().setModelSpec(spec("counter", sig));
           if (delta != null) {
@@ -389,7 +396,7 @@ class EmbeddedServerTest {
     SignatureDefMap sigs;
     try {
       sigs = md.getMetadataOrThrow("signature_def").unpack(SignatureDefMap.class);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw new AssertionError(e);
     }
     assertThat(sigs.getSignatureDefOrThrow("get_counter").getOutputsOrThrow("output").getDtype())
@@ -511,15 +518,15 @@ class EmbeddedServerTest {
   @Test
   void aTakenRestPortIsReportedWithTheAddress() {
     int taken = server.restPort();
-    org.assertj.core.api.Assertions.assertThatThrownBy(
+    Assertions.assertThatThrownBy(
             () ->
                 EmbeddedServer.builder()
                     .model("half_plus_two", Fixtures.tfServing("saved_model_half_plus_two_cpu"))
                     .grpcPort(0)
                     .restPort(taken)
-                    .fileSystemPollWait(java.time.Duration.ZERO)
+                    .fileSystemPollWait(Duration.ZERO)
                     .start())
-        .isInstanceOf(java.net.BindException.class)
+        .isInstanceOf(BindException.class)
         .hasMessageContaining("127.0.0.1:" + taken);
   }
 

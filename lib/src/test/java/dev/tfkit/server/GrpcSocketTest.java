@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.serving.ConnectionOptions;
 import dev.tfkit.serving.RetryPolicy;
+import dev.tfkit.serving.ServingException;
 import dev.tfkit.serving.ServingModel;
 import dev.tfkit.serving.Tls;
 import dev.tfkit.zoo.Fixtures;
@@ -83,7 +84,7 @@ class GrpcSocketTest {
           ConnectionOptions.defaults().tls(Tls.trusting(ca.certPem()).withAuthority("localhost"));
       assertThat(predict(server.grpcSocketTarget(), tls)).containsExactly(2.5f, 3f, 4.5f);
       assertThatThrownBy(() -> predict(server.grpcSocketTarget(), ConnectionOptions.defaults()))
-          .isInstanceOf(dev.tfkit.serving.ServingException.class);
+          .isInstanceOf(ServingException.class);
     }
   }
 

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class GrpcTlsTest {
     EmbeddedServer.Builder b =
         EmbeddedServer.builder()
             .model("half_plus_two", Fixtures.tfServing("saved_model_half_plus_two_cpu"))
-            .fileSystemPollWait(java.time.Duration.ZERO)
+            .fileSystemPollWait(Duration.ZERO)
             .grpcPort(0)
             .sslConfigFile(sslConfigFile);
     if (rest) b.restPort(0);

@@ -13,6 +13,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -197,12 +201,12 @@ class HostileInputTest {
   void bodiesInNoJsonEncodingAreA400() throws Exception {
     // Bytes Jackson reads as UTF-32 and then cannot decode (found by RestBodyFuzzTest).
     byte[][] bodies = {{(byte) 0xff, 0, 0, 0, 0}, {0, 0, 0, '{'}, {(byte) 0xfe, (byte) 0xff, 0, '{', 0}};
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newHttpClient();
     for (byte[] body : bodies) {
-      var r = http.send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create(server.restUrl() + "/v1/models/half_plus_two:predict"))
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var r = http.send(HttpRequest.newBuilder(
+              URI.create(server.restUrl() + "/v1/models/half_plus_two:predict"))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).as(Arrays.toString(body)).isEqualTo(400);
       assertThat(r.body()).contains("\"error\"");
     }

@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,7 +65,7 @@ class HostileModelTest {
 
   static long[] ones(int rank) {
     long[] d = new long[rank];
-    java.util.Arrays.fill(d, 1);
+    Arrays.fill(d, 1);
     return d;
   }
 
@@ -123,7 +125,7 @@ class HostileModelTest {
   static float predict(EmbeddedServer server, String model) {
     ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
     try {
-      return PredictionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+      return PredictionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
           .predict(PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName(model))
               .putInputs("x", Protos.floatVector(8f)).build())
           .getOutputsOrThrow("y").getFloatVal(0);

@@ -5,6 +5,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Feature;
@@ -41,8 +43,8 @@ final class Protos {
 
   /** Little-endian packed floats in tensor_content. */
   static TensorProto packedFloats(long[] dims, float... values) {
-    java.nio.ByteBuffer bb =
-        java.nio.ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bb =
+        ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : values) {
       bb.putFloat(v);
     }

@@ -6,6 +6,7 @@ import static dev.tfkit.server.Protos.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfkit.server.logging.RequestLogs;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.EagerSession;
 import org.tensorflow.Operand;
 import org.tensorflow.exceptions.TFOutOfRangeException;
+import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TString;
@@ -27,9 +29,13 @@ import org.tensorflow.types.family.TType;
 import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.Inference.InferenceTask;
 import tensorflow.serving.Inference.MultiInferenceRequest;
+import tensorflow.serving.LogCollectorConfigOuterClass;
+import tensorflow.serving.LoggingConfigOuterClass;
 import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.ModelServerConfigOuterClass;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
+import tensorflow.serving.PredictionLogOuterClass;
 import tensorflow.serving.PredictionServiceGrpc;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
@@ -72,7 +78,7 @@ class RequestLoggingTest {
       Operand<TType> ds =
           (Operand<TType>)
               tf.scope().opBuilder("TFRecordDataset", "records")
-                  .addInput(tf.constant(org.tensorflow.ndarray.NdArrays.vectorOfObjects(file.toString())).asOutput())
+                  .addInput(tf.constant(NdArrays.vectorOfObjects(file.toString())).asOutput())
                   .addInput(tf.constant("").asOutput())
                   .addInput(tf.constant(0L).asOutput())
                   .build()
@@ -241,15 +247,15 @@ class RequestLoggingTest {
   void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("logs"));
     // A queue of one record: the writer falls behind at once.
-    var logs = new dev.tfkit.server.logging.RequestLogs(1, 1L << 20);
+    var logs = new RequestLogs(1, 1L << 20);
     var m =
-        tensorflow.serving.ModelServerConfigOuterClass.ModelConfig.newBuilder()
+        ModelServerConfigOuterClass.ModelConfig.newBuilder()
             .setName("m")
             .setLoggingConfig(
-                tensorflow.serving.LoggingConfigOuterClass.LoggingConfig.newBuilder()
-                    .setSamplingConfig(tensorflow.serving.LoggingConfigOuterClass.SamplingConfig.newBuilder().setSamplingRate(1))
+                LoggingConfigOuterClass.LoggingConfig.newBuilder()
+                    .setSamplingConfig(LoggingConfigOuterClass.SamplingConfig.newBuilder().setSamplingRate(1))
                     .setLogCollectorConfig(
-                        tensorflow.serving.LogCollectorConfigOuterClass.LogCollectorConfig.newBuilder()
+                        LogCollectorConfigOuterClass.LogCollectorConfig.newBuilder()
                             .setType("tfrecord_file")
                             .setFilenamePrefix(dir.resolve("m").toString())))
             .build();
@@ -261,7 +267,7 @@ class RequestLoggingTest {
           spec("m", "s"),
           PredictionLog.newBuilder()
               .setPredictLog(
-                  tensorflow.serving.PredictionLogOuterClass.PredictLog.newBuilder()
+                  PredictionLogOuterClass.PredictLog.newBuilder()
                       .setRequest(PredictRequest.newBuilder().putInputs("x", floatVector(i)))));
     }
     long dropped = logs.dropped("m");

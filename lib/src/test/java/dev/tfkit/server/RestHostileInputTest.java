@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfkit.zoo.Fixtures;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ class RestHostileInputTest {
   }
 
   private static int port(EmbeddedServer s) {
-    return java.net.URI.create(s.restUrl()).getPort();
+    return URI.create(s.restUrl()).getPort();
   }
 
   /** The stalled requests, by kind; each leaves the server waiting for more. */

@@ -6,6 +6,7 @@ import static dev.tfkit.server.Protos.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfkit.server.lifecycle.ServableRequest;
 import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.tensorflow.RunStats;
@@ -14,13 +15,17 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionServiceGrpc;
@@ -67,7 +72,7 @@ class RunPlacementTest {
       float y = stub.predict(predict(2f * i)).getOutputsOrThrow("y").getFloatVal(0);
       assertThat(y).as("request %d", i).isEqualTo(i + 2f);
       if (paceNanos > 0) {
-        java.util.concurrent.locks.LockSupport.parkNanos(paceNanos);
+        LockSupport.parkNanos(paceNanos);
       }
     }
   }
@@ -98,8 +103,8 @@ class RunPlacementTest {
                         PredictRequest.newBuilder(predict(1f))
                             .putInputs(
                                 "x",
-                                org.tensorflow.proto.TensorProto.newBuilder()
-                                    .setDtype(org.tensorflow.proto.DataType.DT_INT32)
+                                TensorProto.newBuilder()
+                                    .setDtype(DataType.DT_INT32)
                                     .setTensorShape(Protos.shape(1, 1))
                                     .addIntVal(1)
                                     .build())
@@ -121,7 +126,7 @@ class RunPlacementTest {
                   .getRegressions(0)
                   .getValue();
           assertThat(v).isEqualTo(i + 2f);
-          java.util.concurrent.locks.LockSupport.parkNanos(PACE_NANOS);
+          LockSupport.parkNanos(PACE_NANOS);
         }
         assertThat(regress.inlineRuns()).as("%s", regress).isBetween(1L, 40L - RunStats.WINDOW);
         assertThat(stats(s, "no_such_signature")).isNull();
@@ -176,16 +181,16 @@ class RunPlacementTest {
 
   /** {@code n} sequential REST predicts on one kept-alive connection, each answer checked. */
   private static void restPredictSequentially(EmbeddedServer s, int n, String extra) throws Exception {
-    try (RawHttp c = new RawHttp(java.net.URI.create(s.restUrl()).getPort(), 30_000)) {
+    try (RawHttp c = new RawHttp(URI.create(s.restUrl()).getPort(), 30_000)) {
       for (int i = 0; i < n; i++) {
         RawHttp.Response r =
             c.send(RawHttp.post("/v1/models/hpt:predict", "{" + extra + "\"instances\": [" + (2f * i) + "]}"))
                 .read();
         assertThat(r.status()).as(r.body()).isEqualTo(200);
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("predictions").get(0).floatValue())
+        assertThat(new ObjectMapper().readTree(r.body()).get("predictions").get(0).floatValue())
             .as("request %d", i)
             .isEqualTo(i + 2f);
-        java.util.concurrent.locks.LockSupport.parkNanos(PACE_NANOS);
+        LockSupport.parkNanos(PACE_NANOS);
       }
     }
   }

@@ -11,6 +11,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -180,12 +184,12 @@ class ServerFuzzTest {
           }
           sent++;
         }
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newHttpClient();
         for (int i = 0; i < 500; i++) {
           String[] r = malformedRest(i);
-          var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.restUrl() + r[1]));
-          b = r[0].equals("GET") ? b.GET() : b.POST(java.net.http.HttpRequest.BodyPublishers.ofString(r[2], StandardCharsets.ISO_8859_1));
-          var resp = http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          var b = HttpRequest.newBuilder(URI.create(server.restUrl() + r[1]));
+          b = r[0].equals("GET") ? b.GET() : b.POST(HttpRequest.BodyPublishers.ofString(r[2], StandardCharsets.ISO_8859_1));
+          var resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
           sent++;
           String problem = null;
           if (resp.statusCode() < 400 || resp.statusCode() >= 500) {

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -50,7 +52,7 @@ class ServerLoadTest {
       AtomicBoolean stop = new AtomicBoolean();
       ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
       AtomicLong ok = new AtomicLong();
-      java.util.Set<Long> versionsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      Set<Long> versionsSeen = ConcurrentHashMap.newKeySet();
       CountDownLatch running = new CountDownLatch(16);
       List<Future<?>> clients = new ArrayList<>();
       for (int c = 0; c < 16; c++) {

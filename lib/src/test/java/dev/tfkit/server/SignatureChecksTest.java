@@ -17,8 +17,10 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.TensorProto;
 import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
@@ -191,8 +193,8 @@ class SignatureChecksTest {
               stub.predict(
                       PredictRequest.newBuilder()
                           .setModelSpec(spec("tf1", "classify_x_to_y"))
-                          .putInputs("inputs", org.tensorflow.proto.TensorProto.newBuilder()
-                              .setDtype(org.tensorflow.proto.DataType.DT_STRING)
+                          .putInputs("inputs", TensorProto.newBuilder()
+                              .setDtype(DataType.DT_STRING)
                               .setTensorShape(shape(1))
                               .addStringVal(example("x", 2f).toByteString())
                               .build())

@@ -19,6 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -47,7 +48,7 @@ class TensorFlowStatusTest {
           FifoQueue.sharedName("closable"), FifoQueue.capacity(4L), FifoQueue.shapes(List.of(Shape.scalar())));
       var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       var got = tf.io.queueDequeue(q, List.of(TFloat32.class));
-      tf.withName("y").math.add(tf.ensureShape((org.tensorflow.Operand<TFloat32>) got.components().get(0), Shape.scalar()), x);
+      tf.withName("y").math.add(tf.ensureShape((Operand<TFloat32>) got.components().get(0), Shape.scalar()), x);
       var close = tf.io.queueClose(q);
       tf.withControlDependencies(List.of(close)).withName("closed").identity(x);
       return SavedModelExport.from(g)

@@ -2,6 +2,7 @@ package dev.tfkit.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.io.RawBytesCalls;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -34,7 +35,7 @@ import tensorflow.serving.PredictionServiceGrpc;
 class UnparseableRequestTest {
   /** Bytes as they are, for sending what no protobuf client would. */
   private static final MethodDescriptor.Marshaller<byte[]> RAW =
-      dev.tfkit.io.RawBytesCalls.MARSHALLER;
+      RawBytesCalls.MARSHALLER;
 
   private static final MethodDescriptor<byte[], byte[]> RAW_PREDICT =
       MethodDescriptor.<byte[], byte[]>newBuilder()

@@ -3,7 +3,9 @@ package dev.tfkit.server;
 import static dev.tfkit.server.Protos.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Int64Value;
 import com.google.protobuf.TextFormat;
+import dev.tfkit.server.lifecycle.ServableState;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -11,11 +13,15 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.error.Code;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
 import tensorflow.serving.Model.ModelSpec;
@@ -85,13 +91,13 @@ class VersionsAndReloadTest {
         assertThat(predictVersion(predict, m)).isEqualTo(124);
         assertThat(predictVersion(predict, m.toBuilder().setVersionLabel("stable").build())).isEqualTo(123);
         assertThat(predictVersion(predict, m.toBuilder().setVersionLabel("canary").build())).isEqualTo(124);
-        assertThat(predictVersion(predict, m.toBuilder().setVersion(com.google.protobuf.Int64Value.of(123)).build()))
+        assertThat(predictVersion(predict, m.toBuilder().setVersion(Int64Value.of(123)).build()))
             .isEqualTo(123);
         assertThat(status(models, "m"))
             .extracting(ModelVersionStatus::getVersion, ModelVersionStatus::getState)
             .containsExactlyInAnyOrder(
-                org.assertj.core.groups.Tuple.tuple(123L, ModelVersionStatus.State.AVAILABLE),
-                org.assertj.core.groups.Tuple.tuple(124L, ModelVersionStatus.State.AVAILABLE));
+                Tuple.tuple(123L, ModelVersionStatus.State.AVAILABLE),
+                Tuple.tuple(124L, ModelVersionStatus.State.AVAILABLE));
 
         // latest (default num_versions 1) and a second model, by RPC.
         models.handleReloadConfigRequest(
@@ -106,8 +112,8 @@ class VersionsAndReloadTest {
         assertThat(status(models, "m"))
             .extracting(ModelVersionStatus::getVersion, ModelVersionStatus::getState)
             .containsExactlyInAnyOrder(
-                org.assertj.core.groups.Tuple.tuple(123L, ModelVersionStatus.State.END),
-                org.assertj.core.groups.Tuple.tuple(124L, ModelVersionStatus.State.AVAILABLE));
+                Tuple.tuple(123L, ModelVersionStatus.State.END),
+                Tuple.tuple(124L, ModelVersionStatus.State.AVAILABLE));
         assertThat(predictVersion(predict, ModelSpec.newBuilder().setName("other").build())).isEqualTo(123);
         StatusRuntimeException gone =
             org.junit.jupiter.api.Assertions.assertThrows(
@@ -171,7 +177,7 @@ class VersionsAndReloadTest {
         var models = ModelServiceGrpc.newBlockingStub(ch);
         assertThat(predictVersion(predict, spec)).isEqualTo(1);
         TestDirs.addVersion(v123, base, 2);
-        await("version 2 serving", () -> server.models().availableVersions("hpt").equals(java.util.Set.of(2L)));
+        await("version 2 serving", () -> server.models().availableVersions("hpt").equals(Set.of(2L)));
         assertThat(predictVersion(predict, spec)).isEqualTo(2);
 
         // A broken version 3 fails to load; version 2 keeps serving and status shows the error.
@@ -184,7 +190,7 @@ class VersionsAndReloadTest {
             () -> status(models, "hpt").stream().anyMatch(s -> s.getVersion() == 3 && s.getState() == ModelVersionStatus.State.END));
         ModelVersionStatus failed =
             status(models, "hpt").stream().filter(s -> s.getVersion() == 3).findFirst().orElseThrow();
-        assertThat(failed.getStatus().getErrorCode()).isNotEqualTo(org.tensorflow.proto.error.Code.OK);
+        assertThat(failed.getStatus().getErrorCode()).isNotEqualTo(Code.OK);
         assertThat(failed.getStatus().getErrorMessage()).contains(base.resolve("3").toString());
         assertThat(predictVersion(predict, spec)).isEqualTo(2);
       } finally {
@@ -213,11 +219,11 @@ class VersionsAndReloadTest {
       assertThat(server.models().servingModels()).containsExactlyInAnyOrder("half_plus_two", "half_plus_three");
       Path next = tmp.resolve("models.config.tmp");
       Files.writeString(next, "model_config_list { " + model("only", tf1, "") + " }");
-      Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      await("config reloaded", () -> server.models().servingModels().equals(java.util.Set.of("only")));
+      Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      await("config reloaded", () -> server.models().servingModels().equals(Set.of("only")));
       assertThat(server.models().status("half_plus_two"))
           .extracting(s -> s.state())
-          .containsOnly(dev.tfkit.server.lifecycle.ServableState.END);
+          .containsOnly(ServableState.END);
     }
   }
 
@@ -250,7 +256,7 @@ class VersionsAndReloadTest {
       // have unloaded it again, which leaves its END record) ...
       assertThat(server.models().status("from_rpc")).isNotEmpty();
       // ... and the unchanged file is applied again by a later poll.
-      await("file config re-applied", () -> server.models().servingModels().equals(java.util.Set.of("from_file")));
+      await("file config re-applied", () -> server.models().servingModels().equals(Set.of("from_file")));
     }
   }
 
@@ -277,9 +283,9 @@ class VersionsAndReloadTest {
     try (EmbeddedServer server =
             EmbeddedServer.builder()
                 .model("r", base)
-                .fileSystemPollWait(java.time.Duration.ZERO)
+                .fileSystemPollWait(Duration.ZERO)
                 .maxNumLoadRetries(50)
-                .loadRetryInterval(java.time.Duration.ofMillis(100))
+                .loadRetryInterval(Duration.ofMillis(100))
                 .grpcPort(0)
                 .noRest()
                 .start()) {
@@ -288,13 +294,13 @@ class VersionsAndReloadTest {
         var models = ModelServiceGrpc.newBlockingStub(ch);
         ModelVersionStatus failed = status(models, "r").get(0);
         assertThat(failed.getState()).isEqualTo(ModelVersionStatus.State.END);
-        assertThat(failed.getStatus().getErrorCode()).isEqualTo(org.tensorflow.proto.error.Code.FAILED_PRECONDITION);
+        assertThat(failed.getStatus().getErrorCode()).isEqualTo(Code.FAILED_PRECONDITION);
         assertThat(failed.getStatus().getErrorMessage()).contains("being copied");
         Files.move(aside, index);
         await("the retry to load version 1", () -> server.models().availableVersions("r").contains(1L));
         ModelVersionStatus ok = status(models, "r").get(0);
         assertThat(ok.getState()).isEqualTo(ModelVersionStatus.State.AVAILABLE);
-        assertThat(ok.getStatus().getErrorCode()).isEqualTo(org.tensorflow.proto.error.Code.OK);
+        assertThat(ok.getStatus().getErrorCode()).isEqualTo(Code.OK);
         assertThat(predictVersion(PredictionServiceGrpc.newBlockingStub(ch), ModelSpec.newBuilder().setName("r").build()))
             .isEqualTo(1);
       } finally {

@@ -11,6 +11,7 @@ import io.grpc.ServerCredentials;
 import io.grpc.Status;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.util.CertificateUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -129,8 +130,8 @@ class ConnectionTest {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     ks.setKeyEntry("server",
-        io.grpc.util.CertificateUtils.getPrivateKey(stream("server.key")), new char[0],
-        io.grpc.util.CertificateUtils.getX509Certificates(stream("server.pem")));
+        CertificateUtils.getPrivateKey(stream("server.key")), new char[0],
+        CertificateUtils.getX509Certificates(stream("server.pem")));
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, new char[0]);
     SSLContext ctx = SSLContext.getInstance("TLS");

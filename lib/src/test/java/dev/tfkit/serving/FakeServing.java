@@ -6,6 +6,8 @@ import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,6 +25,7 @@ import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.Classification.ClassificationResponse;
 import tensorflow.serving.Classification.ClassificationResult;
 import tensorflow.serving.Classification.Classifications;
+import tensorflow.serving.Classification;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
 import tensorflow.serving.GetModelMetadata.SignatureDefMap;
@@ -136,8 +139,8 @@ final class FakeServing {
           TensorProto x = req.getInputsOrThrow("x");
           int n = 1;
           for (TensorShapeProto.Dim d : x.getTensorShape().getDimList()) n *= (int) d.getSize();
-          java.nio.ByteBuffer bb = x.getTensorContent().asReadOnlyByteBuffer()
-              .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          ByteBuffer bb = x.getTensorContent().asReadOnlyByteBuffer()
+              .order(ByteOrder.LITTLE_ENDIAN);
           TensorProto.Builder y = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
               .setTensorShape(x.getTensorShape());
           for (int i = 0; i < n; i++) {
@@ -166,7 +169,7 @@ final class FakeServing {
         for (Example e : examples(req.getInput())) {
           Map<String, Feature> f = e.getFeatures().getFeatureMap();
           result.addClassifications(Classifications.newBuilder().addClasses(
-              tensorflow.serving.Classification.Class.newBuilder()
+              Classification.Class.newBuilder()
                   .setLabel(f.get("word").getBytesList().getValue(0).toStringUtf8())
                   .setScore(f.get("score").getFloatList().getValue(0))));
         }

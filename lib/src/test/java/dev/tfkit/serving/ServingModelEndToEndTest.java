@@ -4,8 +4,9 @@ import static dev.tfkit.Tfkit.parsedPrediction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.tfkit.server.EmbeddedServer;
 import dev.tfkit.rest.RestFormat;
+import dev.tfkit.server.EmbeddedServer;
+import dev.tfkit.tensor.TensorValue;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.Status;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.DataType;
+import tensorflow.serving.Model;
+import tensorflow.serving.Predict;
 
 /** The client against tfkit's embedded server serving TF Serving's half_plus_two test model. */
 class ServingModelEndToEndTest {
@@ -62,9 +65,9 @@ class ServingModelEndToEndTest {
         var raw =
             rest.restFormat(f)
                 .predict(
-                    tensorflow.serving.Predict.PredictRequest.newBuilder()
-                        .setModelSpec(tensorflow.serving.Model.ModelSpec.newBuilder().setName("half_plus_two"))
-                        .putInputs("x", dev.tfkit.tensor.TensorValue.of(x).toProto())
+                    Predict.PredictRequest.newBuilder()
+                        .setModelSpec(Model.ModelSpec.newBuilder().setName("half_plus_two"))
+                        .putInputs("x", TensorValue.of(x).toProto())
                         .build());
         assertThat(raw.getOutputsOrThrow("y").getTensorContent().size()).as(f.name()).isEqualTo(4 * x.length);
         assertThat(raw.getOutputsOrThrow("y").getFloatValCount()).isZero();

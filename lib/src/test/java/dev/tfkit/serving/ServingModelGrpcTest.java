@@ -329,7 +329,7 @@ class ServingModelGrpcTest {
     assertThatThrownBy(() -> ServingModel.rest("ftp://host", "m")).hasMessageContaining("http(s)");
     assertThatThrownBy(() -> model(" ")).hasMessageContaining("model name is empty");
     assertThatThrownBy(() -> model("echo").version(-1)).hasMessageContaining(">= 0");
-    assertThatThrownBy(() -> model("echo").deadline(java.time.Duration.ZERO))
+    assertThatThrownBy(() -> model("echo").deadline(Duration.ZERO))
         .hasMessageContaining("positive");
     assertThatThrownBy(() -> RetryPolicy.attempts(11)).hasMessageContaining("1..10");
   }

@@ -2,6 +2,7 @@ package dev.tfkit.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -82,7 +83,7 @@ class TensorFlowAgreementTest {
         proto(DataType.DT_BOOL, 3).addBoolVal(false).addBoolVal(true).build(),
         proto(DataType.DT_COMPLEX64, 3).addScomplexVal(1f).addScomplexVal(-1f).build(),
         proto(DataType.DT_DOUBLE, 4).build(),
-        proto(DataType.DT_STRING, 3).addStringVal(com.google.protobuf.ByteString.copyFromUtf8("x")).build());
+        proto(DataType.DT_STRING, 3).addStringVal(ByteString.copyFromUtf8("x")).build());
     for (TensorProto p : protos) {
       assertThat(evaluate(p)).as("%s", p.getDtype()).isEqualTo(fetchable(TensorValue.fromProto(p)));
     }

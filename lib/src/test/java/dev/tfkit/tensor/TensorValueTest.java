@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.DataType;
@@ -61,7 +62,7 @@ class TensorValueTest {
     TensorValue v = TensorValue.of(List.of("héllo", "wörld"));
     assertThat(v.dtype()).isEqualTo(DataType.DT_STRING);
     TensorProto p = v.toProto();
-    assertThat(p.getStringVal(0)).isEqualTo(ByteString.copyFrom("héllo".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(p.getStringVal(0)).isEqualTo(ByteString.copyFrom("héllo".getBytes(StandardCharsets.UTF_8)));
     assertThat(TensorValue.fromProto(p).strings()).containsExactly("héllo", "wörld");
   }
 

@@ -14,9 +14,12 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tensorflow.proto.DataType;
 
 /** The walkthrough's models on the real pretrained networks and the real sample photos. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -85,13 +89,13 @@ class FaceModelsTest {
   void theImageBytesSignatureDecodesTheFileInTheGraphAndFindsTheSameFaces() throws Exception {
     Path dir = FaceModels.exportFaceDetection(tmp.resolve("face_detection_bytes"), 1);
     BufferedImage img = Images.read(photo("sample5.jpg"));
-    byte[] file = java.nio.file.Files.readAllBytes(photo("sample5.jpg"));
+    byte[] file = Files.readAllBytes(photo("sample5.jpg"));
     try (SavedModel m = SavedModel.load(dir);
         SavedModel.Outputs pixels = m.run("serving_default", Map.of("input_images", TensorValue.of(img)));
         SavedModel.Outputs bytes = m.run(FaceModels.IMAGE_BYTES_SIGNATURE,
-            Map.of("image_bytes", TensorValue.of(new byte[][] {file}, org.tensorflow.proto.DataType.DT_STRING)));
+            Map.of("image_bytes", TensorValue.of(new byte[][] {file}, DataType.DT_STRING)));
         SavedModel.Outputs png = m.run(FaceModels.IMAGE_BYTES_SIGNATURE,
-            Map.of("image_bytes", TensorValue.of(new byte[][] {Images.png(img)}, org.tensorflow.proto.DataType.DT_STRING)))) {
+            Map.of("image_bytes", TensorValue.of(new byte[][] {Images.png(img)}, DataType.DT_STRING)))) {
       float n = pixels.values().get("num_detections").floats()[0];
       assertThat(n).isGreaterThan(0f);
       assertThat(bytes.values().get("num_detections").floats()[0]).isEqualTo(n);
@@ -103,7 +107,7 @@ class FaceModelsTest {
     }
     try (SavedModel m = SavedModel.load(dir)) {
       assertThatThrownBy(() -> m.run(FaceModels.IMAGE_BYTES_SIGNATURE,
-              Map.of("image_bytes", TensorValue.of(new byte[][] {new byte[] {1, 2, 3}}, org.tensorflow.proto.DataType.DT_STRING))))
+              Map.of("image_bytes", TensorValue.of(new byte[][] {new byte[] {1, 2, 3}}, DataType.DT_STRING))))
           .as("bytes that are no image are refused with TensorFlow's reason").hasMessageContaining("image");
     }
   }
@@ -167,9 +171,9 @@ class FaceModelsTest {
           for (int c = 0; c < q.length; c++) d += (q[c] - queries[j][c]) * (double) (q[c] - queries[j][c]);
           dist[j] = d;
         }
-        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(j -> dist[j]));
+        Arrays.sort(order, Comparator.comparingDouble(j -> dist[j]));
         assertThat(idx[2 * i + 1]).as("second nearest of face %d (brute force)", i).isEqualTo(order[1]);
-        assertThat((double) -xvals[2 * i + 1]).isCloseTo(Math.sqrt(dist[order[1]]), org.assertj.core.api.Assertions.within(2e-3 * Math.sqrt(dist[order[1]]) + 1e-3));
+        assertThat((double) -xvals[2 * i + 1]).isCloseTo(Math.sqrt(dist[order[1]]), Assertions.within(2e-3 * Math.sqrt(dist[order[1]]) + 1e-3));
         assertThat(idx[2 * i]).as("nearest of face %d", i).isEqualTo(i);
         assertThat(names[2 * i]).isEqualTo(faces.get(i).name());
         // xvals are negated squared-or-not distances: the self match is (about) zero, the next below it.

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -80,7 +81,7 @@ final class TfjsConformance {
     String model = modelJson.getFileName().toString().replaceFirst("\\.json$", "");
     if (Files.exists(caseDir)) {
       try (var old = Files.walk(caseDir)) {
-        for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        for (Path p : old.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
       }
     }
     Files.createDirectories(caseDir);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.TensorFlow;
 
 class DoctorCommandTest {
   @TempDir Path tmp;
@@ -25,7 +26,7 @@ class DoctorCommandTest {
     try {
       assertThat(DoctorCommand.java().status()).isEqualTo(Status.OK);
       Check tf = DoctorCommand.tensorflow();
-      assertThat(tf.detail()).startsWith(org.tensorflow.TensorFlow.version() + ", ");
+      assertThat(tf.detail()).startsWith(TensorFlow.version() + ", ");
       if (DoctorCommand.natives().endsWith("-gpu")) {
         // A -Pgpu build: OK with a GPU, a warning (CPU fallback) without one.
         assertThat(tf.detail()).contains("GPU natives (linux-x86_64-gpu)");

@@ -2,10 +2,11 @@ package dev.tfkit.kernel.display;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Int64Value;
 import dev.tfkit.kernel.MimeBundle;
+import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.serving.Prediction;
 import dev.tfkit.tensor.TensorValue;
-import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.zoo.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ class TfkitRenderersTest {
   void predictionListsEveryOutputWithModelAndVersion() {
     Prediction p =
         Prediction.of(
-            ModelSpec.newBuilder().setName("faces").setVersion(com.google.protobuf.Int64Value.of(7)).setSignatureName("serving_default").build(),
+            ModelSpec.newBuilder().setName("faces").setVersion(Int64Value.of(7)).setSignatureName("serving_default").build(),
             Map.of("scores", TensorValue.of(new float[] {0.9f}), "names", TensorValue.of(new String[] {"x"})));
     String html = registry.render(p, w -> {}).get("text/html");
     assertThat(html).contains("faces v7").contains("scores").contains("names").contains("0.9000");

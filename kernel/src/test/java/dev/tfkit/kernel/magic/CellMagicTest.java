@@ -3,6 +3,8 @@ package dev.tfkit.kernel.magic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -119,9 +121,9 @@ class CellMagicTest {
 
   @Test
   void severalLooseElementsParseWithoutAFatalErrorLineOnStderr() {
-    java.io.PrintStream saved = System.err;
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(err, true));
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true));
     PomFragment pom;
     try {
       pom = PomFragment.parse("<dependency><groupId>g</groupId><artifactId>a</artifactId><version>1</version></dependency>\n"

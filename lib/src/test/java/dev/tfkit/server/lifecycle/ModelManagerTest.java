@@ -7,17 +7,22 @@ import dev.tfkit.server.util.RequestException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,7 +95,7 @@ class ModelManagerTest {
 
   @Test
   void policiesSelectVersions() {
-    var onDisk = new java.util.TreeSet<>(List.of(1L, 2L, 3L, 5L));
+    var onDisk = new TreeSet<>(List.of(1L, 2L, 3L, 5L));
     assertThat(VersionPolicy.latest().select(onDisk)).containsExactly(5L);
     assertThat(VersionPolicy.latest(2).select(onDisk)).containsExactly(3L, 5L);
     assertThat(VersionPolicy.all().select(onDisk)).containsExactly(1L, 2L, 3L, 5L);
@@ -125,9 +130,9 @@ class ModelManagerTest {
       assertThat(m.status("m"))
           .extracting(ServableStatus::version, ServableStatus::state)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple(3L, ServableState.END),
-              org.assertj.core.groups.Tuple.tuple(2L, ServableState.AVAILABLE),
-              org.assertj.core.groups.Tuple.tuple(1L, ServableState.END));
+              Tuple.tuple(3L, ServableState.END),
+              Tuple.tuple(2L, ServableState.AVAILABLE),
+              Tuple.tuple(1L, ServableState.END));
     }
   }
 
@@ -308,8 +313,8 @@ class ModelManagerTest {
     }
   }
 
-  private static void awaitTrue(String what, java.util.function.BooleanSupplier c) throws InterruptedException {
-    long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+  private static void awaitTrue(String what, BooleanSupplier c) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!c.getAsBoolean()) {
       if (System.nanoTime() > end) {
         throw new AssertionError("timed out waiting for " + what);
@@ -323,7 +328,7 @@ class ModelManagerTest {
     Path base = model("m", "1");
     Files.writeString(base.resolve("1/FAIL"), "");
     FakeLoader loader = new FakeLoader();
-    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(1000, java.time.Duration.ofMillis(20))) {
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(1000, Duration.ofMillis(20))) {
       m.setConfig(List.of(ModelConfig.of("m", base)));
       ServableStatus failed = m.status("m").get(0);
       assertThat(failed.state()).isEqualTo(ServableState.END);
@@ -344,7 +349,7 @@ class ModelManagerTest {
     Path base = model("m", "1");
     Files.writeString(base.resolve("1/FAIL"), "");
     FakeLoader loader = new FakeLoader();
-    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(2, java.time.Duration.ofMillis(1))) {
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(2, Duration.ofMillis(1))) {
       m.setConfig(List.of(ModelConfig.of("m", base)));
       awaitTrue("three attempts", () -> loader.loads.get() >= 3);
       awaitTrue("no retry left", () -> m.pendingRetries() == 0);
@@ -364,7 +369,7 @@ class ModelManagerTest {
     Path base = model("m", "1");
     Files.writeString(base.resolve("1/FAIL"), "");
     FakeLoader loader = new FakeLoader();
-    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(0, java.time.Duration.ofMillis(1))) {
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(0, Duration.ofMillis(1))) {
       m.setConfig(List.of(ModelConfig.of("m", base)));
       assertThat(m.pendingRetries()).isZero();
       assertThat(loader.loads.get()).isEqualTo(1);
@@ -376,7 +381,7 @@ class ModelManagerTest {
     Path base = model("m", "1");
     Files.writeString(base.resolve("1/FAIL"), "");
     FakeLoader loader = new FakeLoader();
-    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(5, java.time.Duration.ofMillis(200))) {
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(5, Duration.ofMillis(200))) {
       m.setConfig(List.of(ModelConfig.of("m", base)));
       m.setConfig(List.of());
       Files.delete(base.resolve("1/FAIL"));
@@ -398,7 +403,7 @@ class ModelManagerTest {
           @Override
           public void unload(ServableId id, Fake f) {}
         };
-    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(0, java.time.Duration.ZERO)) {
+    try (ModelManager<Fake> m = new ModelManager<>(loader).loadRetries(0, Duration.ZERO)) {
       m.setConfig(List.of(ModelConfig.of("m", model("m", "1"))));
       ServableStatus s = m.status("m").get(0);
       assertThat(s.code()).contains(RequestException.Code.NOT_FOUND);
@@ -407,7 +412,7 @@ class ModelManagerTest {
       throw new AssertionError(e);
     }
     // An exception of no known kind: UNKNOWN.
-    try (ModelManager<Fake> m = new ModelManager<>(new FakeLoader()).loadRetries(0, java.time.Duration.ZERO)) {
+    try (ModelManager<Fake> m = new ModelManager<>(new FakeLoader()).loadRetries(0, Duration.ZERO)) {
       Path base = model("n", "1");
       Files.writeString(base.resolve("1/FAIL"), "");
       m.setConfig(List.of(ModelConfig.of("n", base)));

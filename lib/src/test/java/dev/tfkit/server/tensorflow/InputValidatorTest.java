@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.tfkit.tensor.DataTypes;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.DataType;
@@ -82,7 +83,7 @@ class InputValidatorTest {
 
   @Test
   void refDtypesAcceptTheirValueType() {
-    assertThat(dev.tfkit.tensor.DataTypes.base(DataType.DT_FLOAT_REF)).isEqualTo(DataType.DT_FLOAT);
+    assertThat(DataTypes.base(DataType.DT_FLOAT_REF)).isEqualTo(DataType.DT_FLOAT);
     assertThat(v.validate("d", info(DataType.DT_FLOAT_REF), floats(new long[] {}, 1))).isEqualTo(1);
   }
 
