@@ -7,6 +7,13 @@ import os
 import unittest
 
 import jupyter_kernel_test as jkt
+from jupyter_client.utils import run_sync
+from jupyter_kernel_test.msgspec_v5 import validate_message
+
+# jupyter_kernel_test reads each IOPub message after an execute_reply with a 100 ms timeout. A JVM
+# kernel can publish its final "idle" a little later (a GC or JIT pause after the reply), which
+# failed one clean-clone run in ~20 with queue.Empty. The same checks, with 1 s per message.
+IOPUB_TIMEOUT = 1.0
 
 
 class TfkitKernelTests(jkt.KernelTests):
@@ -15,6 +22,26 @@ class TfkitKernelTests(jkt.KernelTests):
     file_extension = ".jshell"
 
     code_hello_world = 'System.out.println("hello, world");'
+
+    def execute_helper(self, code, timeout=jkt.TIMEOUT, silent=False, store_history=True, stop_on_error=True):
+        msg_id = self.kc.execute(code=code, silent=silent, store_history=store_history, stop_on_error=stop_on_error)
+        reply = self.get_non_kernel_info_reply(timeout=timeout)
+        validate_message(reply, "execute_reply", msg_id)
+        busy = run_sync(self.kc.iopub_channel.get_msg)(timeout=IOPUB_TIMEOUT)
+        validate_message(busy, "status", msg_id)
+        self.assertEqual(busy["content"]["execution_state"], "busy")
+        outputs = []
+        while True:
+            msg = run_sync(self.kc.iopub_channel.get_msg)(timeout=IOPUB_TIMEOUT)
+            validate_message(msg, msg["msg_type"], msg_id)
+            if msg["msg_type"] == "status":
+                self.assertEqual(msg["content"]["execution_state"], "idle")
+                break
+            if msg["msg_type"] == "execute_input":
+                self.assertEqual(msg["content"]["code"], code)
+                continue
+            outputs.append(msg)
+        return reply, outputs
     code_stderr = 'System.err.println("to stderr");'
 
     completion_samples = [
