@@ -5,13 +5,7 @@ import dev.tfkit.server.lifecycle.ServableLoader;
 import dev.tfkit.server.util.RequestException;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.tensorflow.exceptions.TFFailedPreconditionException;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
-import org.tensorflow.exceptions.TFOutOfRangeException;
-import org.tensorflow.exceptions.TFPermissionDeniedException;
-import org.tensorflow.exceptions.TFResourceExhaustedException;
-import org.tensorflow.exceptions.TFUnauthenticatedException;
-import org.tensorflow.exceptions.TFUnimplementedException;
 
 /**
  * Loads model versions as {@link SavedModelServable}s for the lifecycle manager, with optional
@@ -131,25 +125,7 @@ public final class SavedModelLoader implements ServableLoader<SavedModelServable
     if (t instanceof TFInvalidArgumentException) {
       return RequestException.Code.INVALID_ARGUMENT;
     }
-    if (t instanceof TFFailedPreconditionException) {
-      return RequestException.Code.FAILED_PRECONDITION;
-    }
-    if (t instanceof TFOutOfRangeException) {
-      return RequestException.Code.OUT_OF_RANGE;
-    }
-    if (t instanceof TFResourceExhaustedException) {
-      return RequestException.Code.RESOURCE_EXHAUSTED;
-    }
-    if (t instanceof TFPermissionDeniedException) {
-      return RequestException.Code.PERMISSION_DENIED;
-    }
-    if (t instanceof TFUnauthenticatedException) {
-      return RequestException.Code.UNAUTHENTICATED;
-    }
-    if (t instanceof TFUnimplementedException) {
-      return RequestException.Code.UNIMPLEMENTED;
-    }
-    return null;
+    return SavedModelServable.tensorFlowCode(t);
   }
 
   @Override

@@ -373,18 +373,26 @@ public final class SavedModelServable implements AutoCloseable {
     if (d != null && d.isExpired()) {
       return new RequestException(RequestException.Code.DEADLINE_EXCEEDED, "Deadline Exceeded");
     }
-    RequestException.Code code =
-        e instanceof TFOutOfRangeException ? RequestException.Code.OUT_OF_RANGE
-            : e instanceof TFFailedPreconditionException ? RequestException.Code.FAILED_PRECONDITION
-            : e instanceof TFResourceExhaustedException ? RequestException.Code.RESOURCE_EXHAUSTED
-            : e instanceof TFPermissionDeniedException ? RequestException.Code.PERMISSION_DENIED
-            : e instanceof TFUnauthenticatedException ? RequestException.Code.UNAUTHENTICATED
-            : e instanceof TFUnimplementedException ? RequestException.Code.UNIMPLEMENTED
-            : null;
+    RequestException.Code code = tensorFlowCode(e);
     if (code != null) {
       return new RequestException(code, String.valueOf(e.getMessage()), e);
     }
     return RequestException.internal("running signature failed: " + e.getMessage(), e);
+  }
+
+  /**
+   * The status code of a TensorFlow failure TF Java throws its own class for (out of range, failed
+   * precondition, resource exhausted, permission denied, unauthenticated, unimplemented), or null.
+   * Used for failed runs here and for failed loads by {@link SavedModelLoader}.
+   */
+  static RequestException.Code tensorFlowCode(Throwable e) {
+    return e instanceof TFOutOfRangeException ? RequestException.Code.OUT_OF_RANGE
+        : e instanceof TFFailedPreconditionException ? RequestException.Code.FAILED_PRECONDITION
+        : e instanceof TFResourceExhaustedException ? RequestException.Code.RESOURCE_EXHAUSTED
+        : e instanceof TFPermissionDeniedException ? RequestException.Code.PERMISSION_DENIED
+        : e instanceof TFUnauthenticatedException ? RequestException.Code.UNAUTHENTICATED
+        : e instanceof TFUnimplementedException ? RequestException.Code.UNIMPLEMENTED
+        : null;
   }
 
   private static String tensorName(TensorInfo info, String alias) {
