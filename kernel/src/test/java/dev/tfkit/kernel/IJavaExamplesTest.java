@@ -47,11 +47,7 @@ class IJavaExamplesTest {
     } else {
       KernelSpecs.install(jupyterPath.resolve("kernels"), KERNEL, "Java (tfkit test)", TestKernels.argv(), Map.of());
     }
-    env = Map.of(
-        "JUPYTER_PATH", jupyterPath.toString(),
-        "JUPYTER_DATA_DIR", tmp.resolve("data").toString(),
-        "JUPYTER_RUNTIME_DIR", tmp.resolve("runtime").toString(),
-        "JUPYTER_CONFIG_DIR", tmp.resolve("config").toString());
+    env = Map.copyOf(TestKernels.isolatedJupyterEnv(tmp));
   }
 
   /** Executes the example notebook {@code name} and returns its cells, after checking no cell failed. */

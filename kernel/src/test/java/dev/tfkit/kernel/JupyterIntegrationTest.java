@@ -38,12 +38,9 @@ class JupyterIntegrationTest {
   static void kernelspec() throws IOException {
     Path jupyterPath = tmp.resolve("jupyter");
     KernelSpecs.install(jupyterPath.resolve("kernels"), KERNEL, "Java (tfkit test)", TestKernels.argv(), Map.of());
-    env = Map.of(
-        "JUPYTER_PATH", jupyterPath.toString(),
-        "JUPYTER_DATA_DIR", tmp.resolve("data").toString(),
-        "JUPYTER_RUNTIME_DIR", tmp.resolve("runtime").toString(),
-        "JUPYTER_CONFIG_DIR", tmp.resolve("config").toString(),
-        "TFKIT_KERNEL_NAME", KERNEL);
+    Map<String, String> e = TestKernels.isolatedJupyterEnv(tmp);
+    e.put("TFKIT_KERNEL_NAME", KERNEL);
+    env = Map.copyOf(e);
   }
 
   /** A python3 that has {@code module}, or null. */

@@ -197,16 +197,12 @@ final class SavedModelBundles {
       return null;
     }
     String tensor = info.getName();
-    int colon = tensor.lastIndexOf(':');
-    String node = colon < 0 ? tensor : tensor.substring(0, colon);
-    int index = 0;
-    if (colon >= 0) {
-      try {
-        index = Integer.parseInt(tensor.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        return kind + " \"" + alias + "\" names tensor \"" + tensor + "\", which is not a tensor name";
-      }
+    TensorRef ref = TensorRef.parse(tensor);
+    if (ref == null) {
+      return kind + " \"" + alias + "\" names tensor \"" + tensor + "\", which is not a tensor name";
     }
+    String node = ref.node();
+    int index = ref.index();
     var op = g.operation(node);
     if (op == null) {
       return kind + " \"" + alias + "\"'s tensor \"" + tensor + "\" is not in the graph";
@@ -306,21 +302,27 @@ final class SavedModelBundles {
 
   /** The dtype of tensor {@code node:index} in {@code g} (a ref dtype as its value dtype), or null. */
   private static DataType dtypeOf(Graph g, String tensor) {
-    int colon = tensor.lastIndexOf(':');
-    String node = colon < 0 ? tensor : tensor.substring(0, colon);
-    int index = 0;
-    if (colon >= 0) {
+    TensorRef ref = TensorRef.parse(tensor);
+    var op = ref == null ? null : g.operation(ref.node());
+    if (op == null || ref.index() < 0 || ref.index() >= op.numOutputs()) {
+      return null;
+    }
+    return DataTypes.base(op.output(ref.index()).dataType());
+  }
+
+  /** A tensor name {@code node:index} ({@code node} alone is output 0). */
+  private record TensorRef(String node, int index) {
+    /** The parts of {@code tensor}, or null when what follows the last colon is not a number. */
+    static TensorRef parse(String tensor) {
+      int colon = tensor.lastIndexOf(':');
+      if (colon < 0) {
+        return new TensorRef(tensor, 0);
+      }
       try {
-        index = Integer.parseInt(tensor.substring(colon + 1));
+        return new TensorRef(tensor.substring(0, colon), Integer.parseInt(tensor.substring(colon + 1)));
       } catch (NumberFormatException e) {
         return null;
       }
     }
-    var op = g.operation(node);
-    if (op == null || index < 0 || index >= op.numOutputs()) {
-      return null;
-    }
-    DataType d = op.output(index).dataType();
-    return DataTypes.base(d);
   }
 }
