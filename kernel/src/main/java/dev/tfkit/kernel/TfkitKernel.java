@@ -205,12 +205,12 @@ public final class TfkitKernel {
   private void complete(ShellReplyEnvironment env, Message<CompleteRequest> message) {
     env.setBusyDeferIdle();
     CompleteRequest req = message.getContent();
-    JavaEvaluator.Completion c;
+    Completion c;
     try {
       c = evaluator.complete(req.getCode(), req.getCursorPos());
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "completion failed", e);
-      c = new JavaEvaluator.Completion(List.of(), req.getCursorPos(), req.getCursorPos());
+      c = new Completion(List.of(), req.getCursorPos(), req.getCursorPos());
     }
     env.reply(new CompleteReply(c.matches(), c.start(), c.end(), Map.of()));
   }
@@ -230,11 +230,11 @@ public final class TfkitKernel {
 
   private void isComplete(ShellReplyEnvironment env, Message<IsCompleteRequest> message) {
     env.setBusyDeferIdle();
-    JavaEvaluator.Completeness c;
+    Completeness c;
     try {
       c = evaluator.isComplete(message.getContent().getCode());
     } catch (RuntimeException e) {
-      c = new JavaEvaluator.Completeness("unknown", "");
+      c = new Completeness("unknown", "");
     }
     IsCompleteReply reply = switch (c.status()) {
       case "complete" -> IsCompleteReply.VALID_CODE;
