@@ -1,5 +1,6 @@
 package dev.tfkit.kernel;
 
+import dev.tfkit.kernel.display.MimeBundle;
 import dev.tfkit.kernel.magic.CellMagic;
 import dev.tfkit.kernel.magic.LineMagics;
 import java.util.ArrayList;

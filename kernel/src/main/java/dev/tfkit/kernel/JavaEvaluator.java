@@ -1,6 +1,7 @@
 package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.display.DisplayRegistry;
+import dev.tfkit.kernel.display.MimeBundle;
 import dev.tfkit.kernel.magic.LineMagics;
 import java.io.IOException;
 import java.io.InputStream;

