@@ -31,6 +31,11 @@ import jdk.jshell.JShell;
  * }</pre>
  *
  * <p>One cell runs at a time; {@link #interrupt()} may be called from any thread.
+ *
+ * <p>This class holds JShell's lifecycle and the state of the running cell; the parts are {@link
+ * MagicRunner} (a cell's magics, and its Java in order), {@link SnippetRunner} (Java through JShell,
+ * errors), {@link CellRun} (a cell's outputs), {@link CodeAnalysis} (completion, inspection) and
+ * {@link IJavaEnvironment} ({@code IJAVA_*}).
  */
 public final class JavaEvaluator implements AutoCloseable {
   /**
