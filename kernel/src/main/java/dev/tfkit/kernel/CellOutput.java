@@ -1,5 +1,7 @@
 package dev.tfkit.kernel;
 
+import dev.tfkit.kernel.display.MimeBundle;
+
 /**
  * One piece of a cell's output, in the order it happened: stream text, a display (or an update of
  * an earlier display), the cell's value, or its error. The kernel turns each into one IOPub message;

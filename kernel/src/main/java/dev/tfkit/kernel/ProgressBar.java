@@ -1,6 +1,7 @@
 package dev.tfkit.kernel;
 
 import dev.tfkit.kernel.display.Html;
+import dev.tfkit.kernel.display.MimeBundle;
 
 /**
  * A progress bar in a notebook cell, updated in place through display updates (so a long export

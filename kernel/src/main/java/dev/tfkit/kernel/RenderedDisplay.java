@@ -1,5 +1,6 @@
 package dev.tfkit.kernel;
 
+import dev.tfkit.kernel.display.MimeBundle;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import java.util.Map;
 

@@ -2,6 +2,7 @@ package dev.tfkit.kernel;
 
 import dev.tfkit.cli.ConsoleLogging;
 import dev.tfkit.io.BuildVersions;
+import dev.tfkit.kernel.display.MimeBundle;
 import dev.tfkit.kernel.protocol.HistoryContent;
 import dev.tfkit.kernel.protocol.KernelConnection;
 import dev.tfkit.kernel.protocol.KernelInfoContent;
@@ -205,12 +206,12 @@ public final class TfkitKernel {
   private void complete(ShellReplyEnvironment env, Message<CompleteRequest> message) {
     env.setBusyDeferIdle();
     CompleteRequest req = message.getContent();
-    JavaEvaluator.Completion c;
+    Completion c;
     try {
       c = evaluator.complete(req.getCode(), req.getCursorPos());
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "completion failed", e);
-      c = new JavaEvaluator.Completion(List.of(), req.getCursorPos(), req.getCursorPos());
+      c = new Completion(List.of(), req.getCursorPos(), req.getCursorPos());
     }
     env.reply(new CompleteReply(c.matches(), c.start(), c.end(), Map.of()));
   }
@@ -230,11 +231,11 @@ public final class TfkitKernel {
 
   private void isComplete(ShellReplyEnvironment env, Message<IsCompleteRequest> message) {
     env.setBusyDeferIdle();
-    JavaEvaluator.Completeness c;
+    Completeness c;
     try {
       c = evaluator.isComplete(message.getContent().getCode());
     } catch (RuntimeException e) {
-      c = new JavaEvaluator.Completeness("unknown", "");
+      c = new Completeness("unknown", "");
     }
     IsCompleteReply reply = switch (c.status()) {
       case "complete" -> IsCompleteReply.VALID_CODE;

@@ -5,7 +5,7 @@ import dev.tfkit.kernel.CellOutput;
 import dev.tfkit.kernel.EvalError;
 import dev.tfkit.kernel.EvalResult;
 import dev.tfkit.kernel.JavaEvaluator;
-import dev.tfkit.kernel.MimeBundle;
+import dev.tfkit.kernel.display.MimeBundle;
 import java.nio.file.Path;
 
 /**

@@ -3,6 +3,7 @@ package dev.tfkit.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.kernel.display.DisplayRegistry;
+import dev.tfkit.kernel.display.MimeBundle;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.tfkit.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.kernel.display.MimeBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;

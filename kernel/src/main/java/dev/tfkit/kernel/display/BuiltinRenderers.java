@@ -1,6 +1,5 @@
 package dev.tfkit.kernel.display;
 
-import dev.tfkit.kernel.MimeBundle;
 import java.awt.image.RenderedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

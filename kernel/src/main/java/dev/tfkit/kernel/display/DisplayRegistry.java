@@ -1,6 +1,5 @@
 package dev.tfkit.kernel.display;
 
-import dev.tfkit.kernel.MimeBundle;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;

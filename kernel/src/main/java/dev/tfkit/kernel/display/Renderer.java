@@ -1,6 +1,5 @@
 package dev.tfkit.kernel.display;
 
-import dev.tfkit.kernel.MimeBundle;
 
 /**
  * Turns a value of one type into MIME data for the notebook ({@code text/html}, {@code image/png}

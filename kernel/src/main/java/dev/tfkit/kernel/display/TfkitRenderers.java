@@ -3,7 +3,6 @@ package dev.tfkit.kernel.display;
 import dev.tfkit.graph.GraphPicture;
 import dev.tfkit.graph.GraphSummary;
 import dev.tfkit.graph.ModelGraph;
-import dev.tfkit.kernel.MimeBundle;
 import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.serving.ModelMetadata;
 import dev.tfkit.serving.Prediction;

@@ -1,8 +1,8 @@
 package io.github.spencerpark.ijava;
 
-import dev.tfkit.kernel.MimeBundle;
 import dev.tfkit.kernel.Notebook;
 import dev.tfkit.kernel.display.DisplayRegistry;
+import dev.tfkit.kernel.display.MimeBundle;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import io.github.spencerpark.jupyter.kernel.display.RenderFunction;
 import io.github.spencerpark.jupyter.kernel.display.Renderer;

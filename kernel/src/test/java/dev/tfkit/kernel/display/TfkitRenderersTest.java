@@ -3,7 +3,6 @@ package dev.tfkit.kernel.display;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Int64Value;
-import dev.tfkit.kernel.MimeBundle;
 import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.serving.Prediction;
 import dev.tfkit.tensor.TensorValue;

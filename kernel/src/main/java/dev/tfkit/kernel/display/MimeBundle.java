@@ -1,4 +1,4 @@
-package dev.tfkit.kernel;
+package dev.tfkit.kernel.display;
 
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import java.lang.reflect.Field;
