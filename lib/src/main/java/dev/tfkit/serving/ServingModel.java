@@ -9,6 +9,7 @@ import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -555,6 +556,14 @@ public final class ServingModel implements AutoCloseable {
     String tail = server.isEmpty() ? "" : ": " + server;
     String target = target();
     String msg;
+    String alts = altsFailure(s.getCause());
+    if (alts != null) {
+      // grpc-java reports a handshake the handshaker service refused as UNKNOWN, one it could not
+      // reach as UNAVAILABLE; either way the words say what to change
+      msg = "ALTS handshake with " + target + " failed (" + what + " on " + subject()
+          + (attempts > 1 ? ", " + attempts + " attempts" : "") + "): " + alts;
+      return new ServingException(s.getCode(), target, model, server, msg, e);
+    }
     switch (s.getCode()) {
       case NOT_FOUND:
         msg = subject() + (version == null && versionLabel == null ? " (latest version)" : "")
@@ -581,6 +590,28 @@ public final class ServingModel implements AutoCloseable {
         msg = what + " on " + subject() + " at " + target + " failed (" + s.getCode() + ")" + tail;
     }
     return new ServingException(s.getCode(), target, model, server, msg, e);
+  }
+
+  /**
+   * What went wrong in an ALTS handshake (grpc-java's handshaker client throws a {@link
+   * GeneralSecurityException}), from the exceptions under a failed call's status; null when the
+   * failure was not an ALTS handshake.
+   */
+  static String altsFailure(Throwable cause) {
+    for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+      // exactly the class grpc-java's ALTS code throws (a CertificateException is a TLS failure)
+      if (t.getClass() == GeneralSecurityException.class && t.getMessage() != null) {
+        String m = t.getMessage();
+        if (m.startsWith("Handshaker service error: ")) {
+          return "the ALTS handshaker service refused it (a target service account the server"
+              + " does not run as refuses every handshake: ConnectionOptions.alts(Alts.targeting(...)))"
+              + ": " + m.substring("Handshaker service error: ".length());
+        }
+        return "no answer from the ALTS handshaker service (its address: Alts.withHandshakerService,"
+            + " Google Cloud's metadata server by default): " + m;
+      }
+    }
+    return null;
   }
 
   /**
