@@ -336,16 +336,6 @@ final class ServeCommand implements Callable<Integer> {
     if (monitoringConfigFile != null) {
       b.monitoring(ServerConfigs.readMonitoring(monitoringConfigFile));
     }
-    if (sslConfigFile != null) {
-      if (!Files.isRegularFile(sslConfigFile)) {
-        throw new IllegalArgumentException("--ssl_config_file " + sslConfigFile + " does not exist");
-      }
-      ServerTls.read(sslConfigFile); // refuse a bad key or certificate before starting
-      b.sslConfigFile(sslConfigFile);
-    }
-    if (grpcSocketPath != null) {
-      b.grpcSocketPath(grpcSocketPath);
-    }
     if (useAltsCredentials && sslConfigFile != null) {
       throw new IllegalArgumentException(
           "--use_alts_credentials and --ssl_config_file are exclusive (as in TF Serving): give one of them");
@@ -357,6 +347,16 @@ final class ServeCommand implements Callable<Integer> {
     if (useAltsCredentials) {
       ServerAlts.of(altsHandshakerService); // refuse off Google Cloud without a handshaker, now
       b.useAltsCredentials(true).altsHandshakerService(altsHandshakerService);
+    }
+    if (sslConfigFile != null) {
+      if (!Files.isRegularFile(sslConfigFile)) {
+        throw new IllegalArgumentException("--ssl_config_file " + sslConfigFile + " does not exist");
+      }
+      ServerTls.read(sslConfigFile); // refuse a bad key or certificate before starting
+      b.sslConfigFile(sslConfigFile);
+    }
+    if (grpcSocketPath != null) {
+      b.grpcSocketPath(grpcSocketPath);
     }
     return b;
   }

@@ -85,7 +85,7 @@ final class Retrying {
     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= policy.maxAttempts()
         // a certificate that is not trusted now will not be on the next attempt either
         || ServingModel.tlsFailure(e.getStatus().getCause()) != null
-        || ServingModel.altsFailure(e.getStatus().getCause()) != null) {
+        || ServingModel.altsFailure(e.getStatus()) != null) {
       return false;
     }
     return d == null || d.timeRemaining(TimeUnit.NANOSECONDS) > policy.backoff(attempt).toNanos();

@@ -9,6 +9,7 @@ import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.ConnectException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
@@ -556,7 +557,7 @@ public final class ServingModel implements AutoCloseable {
     String tail = server.isEmpty() ? "" : ": " + server;
     String target = target();
     String msg;
-    String alts = altsFailure(s.getCause());
+    String alts = altsFailure(s);
     if (alts != null) {
       // grpc-java reports a handshake the handshaker service refused as UNKNOWN, one it could not
       // reach as UNAVAILABLE; either way the words say what to change
@@ -593,25 +594,35 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
-   * What went wrong in an ALTS handshake (grpc-java's handshaker client throws a {@link
-   * GeneralSecurityException}), from the exceptions under a failed call's status; null when the
-   * failure was not an ALTS handshake.
+   * What went wrong in an ALTS handshake, in words that say what to change; null when the call
+   * did not fail in one. grpc-java throws a {@link GeneralSecurityException} when the handshaker
+   * service refuses the handshake (status UNKNOWN), and names its handshake handler ({@code
+   * TsiHandshakeHandler}, ALTS's only) in the description of a connection that failed while the
+   * handshake ran (status UNAVAILABLE).
    */
-  static String altsFailure(Throwable cause) {
-    for (Throwable t = cause; t != null && t.getCause() != t; t = t.getCause()) {
+  static String altsFailure(Status status) {
+    String deepest = null;
+    String connect = null; // the outermost connect failure's message names the address
+    for (Throwable t = status.getCause(); t != null && t.getCause() != t; t = t.getCause()) {
       // exactly the class grpc-java's ALTS code throws (a CertificateException is a TLS failure)
-      if (t.getClass() == GeneralSecurityException.class && t.getMessage() != null) {
-        String m = t.getMessage();
-        if (m.startsWith("Handshaker service error: ")) {
-          return "the ALTS handshaker service refused it (a target service account the server"
-              + " does not run as refuses every handshake: ConnectionOptions.alts(Alts.targeting(...)))"
-              + ": " + m.substring("Handshaker service error: ".length());
-        }
-        return "no answer from the ALTS handshaker service (its address: Alts.withHandshakerService,"
-            + " Google Cloud's metadata server by default): " + m;
+      if (t.getClass() == GeneralSecurityException.class && t.getMessage() != null
+          && t.getMessage().startsWith("Handshaker service error: ")) {
+        return "the ALTS handshaker service refused it (a target service account the server does"
+            + " not run as refuses every handshake: ConnectionOptions.alts(Alts.targeting(...))): "
+            + t.getMessage().substring("Handshaker service error: ".length());
       }
+      if (t instanceof ConnectException && connect == null) connect = t.getMessage();
+      if (t.getMessage() != null) deepest = t.getMessage();
     }
-    return null;
+    String description = status.getDescription();
+    if (description == null || !description.contains("TsiHandshakeHandler")) return null;
+    if (connect != null) {
+      return "cannot reach the ALTS handshaker service (its address: Alts.withHandshakerService,"
+          + " Google Cloud's metadata server by default): " + connect;
+    }
+    return "the connection ended during the handshake (the server's handshaker may have refused"
+        + " this client, or the server does not serve ALTS): "
+        + (deepest != null ? deepest : description.lines().findFirst().orElse(description));
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.tfkit.io.Ports;
 import dev.tfkit.serving.Alts;
 import dev.tfkit.serving.ConnectionOptions;
 import dev.tfkit.serving.RetryPolicy;
@@ -185,6 +186,20 @@ class GrpcAltsTest {
     assertThat(wrong.getMessage())
         .contains("ALTS handshake with " + target + " failed")
         .contains("not one of the target service accounts");
+    // a handshaker nobody listens at: said so, naming the setting
+    String nobody = "127.0.0.1:" + Ports.freeLoopbackPort();
+    ServingException unreachable = catchThrowableOfType(ServingException.class, () -> predict(target,
+        ConnectionOptions.defaults().alts(new Alts(List.of(), nobody))));
+    assertThat(unreachable).isNotNull();
+    assertThat(unreachable.getMessage())
+        .contains("ALTS handshake with " + target + " failed")
+        .contains("cannot reach the ALTS handshaker service")
+        .contains("Alts.withHandshakerService")
+        .contains(nobody);
+    // while a server nobody listens at is only that
+    ServingException deadServer = catchThrowableOfType(ServingException.class,
+        () -> predict(nobody, ConnectionOptions.defaults().alts(alts())));
+    assertThat(deadServer.getMessage()).startsWith("server at " + nobody + " is unavailable");
     // a handshake refusal is not retried: it would be refused again
     try (ServingModel m = ServingModel.grpc(target, "half_plus_two",
         ConnectionOptions.defaults().alts(alts("someone-else@tfkit-test.iam.gserviceaccount.com")))) {
