@@ -74,7 +74,8 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
  * dns:///my-service.namespace:8500}, which resolves to every address of the name (a Kubernetes
  * headless service: every pod) and then balances calls round robin between them, or {@code
  * unix:/path/to/socket} for a server's Unix domain socket ({@code --grpc_socket_path}). TLS, with
- * or without a client certificate, comes from {@link ConnectionOptions#tls}.
+ * or without a client certificate, comes from {@link ConnectionOptions#tls}; ALTS (a server with
+ * {@code --use_alts_credentials}) from {@link ConnectionOptions#alts}.
  */
 public final class ServingModel implements AutoCloseable {
   /** The signature TF Serving uses when a request names none. */
