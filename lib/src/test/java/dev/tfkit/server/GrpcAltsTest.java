@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.tfkit.io.Ports;
+import dev.tfkit.io.RawBytesCalls;
 import dev.tfkit.serving.Alts;
 import dev.tfkit.serving.ConnectionOptions;
 import dev.tfkit.serving.RetryPolicy;
@@ -22,10 +23,12 @@ import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.alts.AltsChannelCredentials;
 import io.grpc.alts.AltsContext;
 import io.grpc.alts.AltsContextUtil;
 import io.grpc.alts.InternalCheckGcpEnvironment;
+import io.grpc.stub.ClientCalls;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,8 +39,12 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,6 +175,51 @@ class GrpcAltsTest {
       assertThat(context.getLocalServiceAccount()).isEqualTo(CLIENT_ACCOUNT);
       assertThat(context.getSecurityLevel()).isEqualTo(AltsContext.SecurityLevel.INTEGRITY_AND_PRIVACY);
     } finally {
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void theServerNamesTheClientsServiceAccountWhereItNamesThePeer() throws Exception {
+    // the one server log line that names a request's peer: a refused unparseable request
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getMessage() != null && r.getMessage().contains("unparseable")) records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger logger = Logger.getLogger("dev.tfkit.server");
+    logger.addHandler(capture);
+    ManagedChannel ch = Grpc.newChannelBuilder("localhost:" + server.grpcPort(),
+            AltsChannelCredentials.newBuilder()
+                .setHandshakerAddressForTesting(clientHandshaker.address())
+                .enableUntrustedAltsForTesting()
+                .build())
+        .build();
+    try {
+      MethodDescriptor<byte[], byte[]> rawPredict = MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName("tensorflow.serving.PredictionService/Predict")
+          .setRequestMarshaller(RawBytesCalls.MARSHALLER)
+          .setResponseMarshaller(RawBytesCalls.MARSHALLER)
+          .build();
+      // field 1 announced with 100 bytes but followed by 2
+      assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, rawPredict,
+              CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), new byte[] {0x0A, 0x64, 0x01, 0x02}))
+          .isInstanceOf(StatusRuntimeException.class)
+          .hasMessageContaining("INVALID_ARGUMENT");
+      assertThat(records).singleElement().satisfies(r -> assertThat(r.getMessage())
+          .contains("from /127.0.0.1:")
+          .contains("(ALTS service account " + CLIENT_ACCOUNT + ")"));
+    } finally {
+      logger.removeHandler(capture);
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
