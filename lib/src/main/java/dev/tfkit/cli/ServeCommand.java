@@ -2,6 +2,7 @@ package dev.tfkit.cli;
 
 import dev.tfkit.server.EmbeddedServer;
 import dev.tfkit.server.IdleHeapReturn;
+import dev.tfkit.server.ServerAlts;
 import dev.tfkit.server.ServerTls;
 import dev.tfkit.server.api.RestLimits;
 import dev.tfkit.server.api.ServerConfigs;
@@ -126,6 +127,17 @@ final class ServeCommand implements Callable<Integer> {
           + " client_verify): serve gRPC over TLS; REST stays plaintext, as in TF Serving.")
   Path sslConfigFile;
 
+  @Option(names = "--use_alts_credentials", arity = "0..1", fallbackValue = "true", defaultValue = "false",
+      description = "Serve gRPC (port and socket) over ALTS, Google's transport security; REST stays"
+          + " plaintext. Needs Google Cloud or --alts_handshaker_service; not with --ssl_config_file.")
+  boolean useAltsCredentials;
+
+  @Option(names = "--alts_handshaker_service", paramLabel = "HOST:PORT",
+      description = "tfkit's flag: the ALTS handshaker service (default: Google Cloud's metadata"
+          + " server, " + ServerAlts.DEFAULT_HANDSHAKER_SERVICE + " or $GCE_METADATA_HOST, as grpc-java);"
+          + " lets --use_alts_credentials run off Google Cloud.")
+  String altsHandshakerService;
+
   @Option(names = "--grpc_socket_path", paramLabel = "PATH",
       description = "Also serve gRPC on this Unix domain socket (relative or absolute; removed on exit).")
   Path grpcSocketPath;
@@ -198,7 +210,8 @@ final class ServeCommand implements Callable<Integer> {
     EmbeddedServer server = builder.start();
     var out = spec.commandLine().getOut();
     out.println(
-        "tfkit serve: gRPC" + (server.grpcTls() ? " (TLS)" : "") + " at " + server.grpcTarget()
+        "tfkit serve: gRPC" + (server.grpcTls() ? " (TLS)" : "") + (server.grpcAlts() ? " (ALTS)" : "")
+            + " at " + server.grpcTarget()
             + (server.grpcSocketTarget() != null ? " and " + server.grpcSocketTarget() : "")
             + (server.restUrl() != null ? ", REST at " + server.restUrl() : "")
             + "; Ctrl-C stops");
@@ -322,6 +335,18 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (monitoringConfigFile != null) {
       b.monitoring(ServerConfigs.readMonitoring(monitoringConfigFile));
+    }
+    if (useAltsCredentials && sslConfigFile != null) {
+      throw new IllegalArgumentException(
+          "--use_alts_credentials and --ssl_config_file are exclusive (as in TF Serving): give one of them");
+    }
+    if (altsHandshakerService != null && !useAltsCredentials) {
+      throw new IllegalArgumentException(
+          "--alts_handshaker_service=" + altsHandshakerService + " needs --use_alts_credentials");
+    }
+    if (useAltsCredentials) {
+      ServerAlts.of(altsHandshakerService); // refuse off Google Cloud without a handshaker, now
+      b.useAltsCredentials(true).altsHandshakerService(altsHandshakerService);
     }
     if (sslConfigFile != null) {
       if (!Files.isRegularFile(sslConfigFile)) {

@@ -20,6 +20,27 @@ public final class Ports {
   // Not InetAddress.getLoopbackAddress(): that may be ::1, and kernels' connection files say 127.0.0.1.
   private static final InetAddress LOOPBACK = ipv4Loopback();
 
+  /**
+   * Checks that {@code address} is {@code host:port} ({@code [v6]:port} for IPv6, port 1..65535),
+   * the form of a TCP address to dial; {@code what} names the setting in the message.
+   *
+   * @throws IllegalArgumentException naming {@code what} and the address otherwise
+   */
+  public static void checkHostPort(String address, String what) {
+    int colon = address.lastIndexOf(':');
+    String host = colon < 0 ? "" : address.substring(0, colon);
+    String port = colon < 0 ? "" : address.substring(colon + 1);
+    boolean ok = !host.isBlank() && !port.isEmpty() && port.length() <= 5
+        && port.chars().allMatch(c -> c >= '0' && c <= '9')
+        && Integer.parseInt(port) > 0 && Integer.parseInt(port) <= 65535
+        && (host.indexOf(':') < 0 || host.startsWith("[") && host.endsWith("]"))
+        && host.chars().noneMatch(c -> Character.isWhitespace(c) || c == '/');
+    if (!ok) {
+      throw new IllegalArgumentException(
+          what + " must be HOST:PORT (port 1..65535; [IPv6]:PORT), got '" + address + "'");
+    }
+  }
+
   /** Returns a TCP port that is free on 127.0.0.1 right now. */
   public static int freeLoopbackPort() {
     return freeLoopbackPorts(1)[0];

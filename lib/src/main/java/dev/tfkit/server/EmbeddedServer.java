@@ -20,6 +20,7 @@ import dev.tfkit.server.tensorflow.SavedModelServable;
 import dev.tfkit.server.tensorflow.SessionThreads;
 import dev.tfkit.server.util.DaemonThreads;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
@@ -72,7 +73,8 @@ public final class EmbeddedServer implements AutoCloseable {
   private final ModelManager<SavedModelServable> manager;
   private final ServingApi api;
   private final Server grpc;
-  private final ServerTls tls; // null: plaintext gRPC
+  private final ServerTls tls; // null: plaintext gRPC (or ALTS)
+  private final ServerAlts alts; // null: no ALTS
   private final Server grpcSocket; // null without --grpc_socket_path
   private final Path socketPath;
   private final EventLoopGroup socketBoss;
@@ -86,10 +88,12 @@ public final class EmbeddedServer implements AutoCloseable {
   /** The config file's text last applied, or null after a config came by RPC (the next poll applies the file). */
   private volatile String appliedConfigText;
 
-  private EmbeddedServer(Builder b, ServerTls tls, Path socketFile) throws IOException {
+  private EmbeddedServer(Builder b, ServerTls tls, ServerAlts alts, Path socketFile)
+      throws IOException {
     this.host = b.host;
     this.configFile = b.modelConfigFile;
     this.tls = tls;
+    this.alts = alts;
     InputValidator validator = new InputValidator(b.maxTensorBytes);
     this.manager =
         new ModelManager<>(new SavedModelLoader(validator, Optional.ofNullable(b.batching), b.warmup, b.sessionThreads)
@@ -134,7 +138,7 @@ public final class EmbeddedServer implements AutoCloseable {
                   new PredictionServiceImpl(api, workers, b.inlineRunThreshold.toNanos()).bindService()),
               new ModelServiceImpl(api, r -> configCameByRpc(), workers).bindService()));
       grpcServer =
-          grpcBuilder(new InetSocketAddress(b.host, b.grpcPort), tls, services, b).build().start();
+          grpcBuilder(new InetSocketAddress(b.host, b.grpcPort), tls, alts, services, b).build().start();
       if (socketFile != null) {
         // TF Serving's --grpc_socket_path: the same services on a Unix domain socket (Netty's
         // native epoll transport), with the same credentials as the port, as TF Serving does.
@@ -142,7 +146,7 @@ public final class EmbeddedServer implements AutoCloseable {
         socketWorkerGroup = new EpollEventLoopGroup(0, DaemonThreads.named("tfkit-grpc-socket"));
         try {
           socketServer =
-              grpcBuilder(new DomainSocketAddress(socketFile.toString()), tls, services, b)
+              grpcBuilder(new DomainSocketAddress(socketFile.toString()), tls, alts, services, b)
                   .channelType(EpollServerDomainSocketChannel.class)
                   // grpc-java sets TCP keepalive on every child channel; a Unix socket has none
                   // and Netty would warn about it on each connection.
@@ -215,21 +219,28 @@ public final class EmbeddedServer implements AutoCloseable {
         System.Logger.Level.INFO,
         "Running gRPC ModelServer at " + grpcTarget()
             + (tls != null ? " (TLS" + (tls.clientVerify() ? ", client certificates required" : "") + ")" : "")
+            + (alts != null ? " (ALTS, handshaker " + (alts.handshakerService() == null
+                ? "of Google Cloud" : alts.handshakerService()) + ")" : "")
             + (grpcSocket != null ? " and " + grpcSocketTarget() : "")
             + (rest != null ? "; exporting HTTP/REST API at " + restUrl() : "")
-            + (rest != null && tls != null ? " (plaintext HTTP, as TF Serving's REST API)" : ""));
+            + (rest != null && (tls != null || alts != null)
+                ? " (plaintext HTTP, as TF Serving's REST API)" : ""));
   }
 
   /** A gRPC server builder for one listening address, with the server's settings and services. */
   private static NettyServerBuilder grpcBuilder(
-      SocketAddress address, ServerTls tls, List<ServerServiceDefinition> services, Builder b) {
+      SocketAddress address, ServerTls tls, ServerAlts alts, List<ServerServiceDefinition> services,
+      Builder b) {
     // Every method is called on the transport thread that read it (no hand-off before the
     // handler, as in TF Serving's C++ server); inference runs stay there when fast and idle
     // (RunPlacement), everything else moves to the worker pool.
+    // Each listener gets its own credentials, as TF Serving builds them per listening port.
+    ServerCredentials credentials =
+        alts != null ? alts.credentials() : tls != null ? tls.credentials() : null;
     NettyServerBuilder nb =
-        (tls == null
+        (credentials == null
                 ? NettyServerBuilder.forAddress(address)
-                : NettyServerBuilder.forAddress(address, tls.credentials()))
+                : NettyServerBuilder.forAddress(address, credentials))
             .maxInboundMessageSize(b.maxMessageBytes)
             .directExecutor();
     for (ServerServiceDefinition service : services) {
@@ -296,6 +307,11 @@ public final class EmbeddedServer implements AutoCloseable {
   /** Whether gRPC is served over TLS ({@code --ssl_config_file}). */
   public boolean grpcTls() {
     return tls != null;
+  }
+
+  /** Whether gRPC is served over ALTS ({@code --use_alts_credentials}). */
+  public boolean grpcAlts() {
+    return alts != null;
   }
 
   /** The Unix domain socket gRPC is also served on (absolute), or null when there is none. */
@@ -413,8 +429,31 @@ public final class EmbeddedServer implements AutoCloseable {
     private Path sslConfigFile;
     private SSLConfig sslConfig;
     private Path grpcSocketPath;
+    private boolean useAltsCredentials;
+    private String altsHandshakerService;
 
     private Builder() {}
+
+    /**
+     * Serves gRPC (the port and the Unix socket) over ALTS, as TF Serving's {@code
+     * --use_alts_credentials}; the REST API stays plaintext HTTP. Needs this machine to be on
+     * Google Cloud, or a handshaker service given with {@link #altsHandshakerService}; refused
+     * together with TLS ({@link #sslConfigFile}), as in TF Serving. See {@link ServerAlts}.
+     */
+    public Builder useAltsCredentials(boolean on) {
+      this.useAltsCredentials = on;
+      return this;
+    }
+
+    /**
+     * The ALTS handshaker service, {@code host:port} (tfkit's {@code --alts_handshaker_service};
+     * {@code null}, the default: Google Cloud's metadata server, as grpc-java). A handshaker given
+     * here is used off Google Cloud too.
+     */
+    public Builder altsHandshakerService(String hostPort) {
+      this.altsHandshakerService = hostPort;
+      return this;
+    }
 
     /**
      * Serves gRPC over TLS as TF Serving's {@code --ssl_config_file} does: a text-format {@code
@@ -689,13 +728,24 @@ public final class EmbeddedServer implements AutoCloseable {
       if (sslConfigFile != null && sslConfig != null) {
         throw new IllegalArgumentException("give sslConfigFile or sslConfig, not both");
       }
+      if (useAltsCredentials && (sslConfigFile != null || sslConfig != null)) {
+        // TF Serving's Server::BuildAndStart refuses the pair the same way.
+        throw new IllegalArgumentException(
+            "--use_alts_credentials and --ssl_config_file are exclusive (as in TF Serving): give"
+                + " one of them");
+      }
+      if (altsHandshakerService != null && !useAltsCredentials) {
+        throw new IllegalArgumentException(
+            "--alts_handshaker_service is given but --use_alts_credentials is not");
+      }
+      ServerAlts alts = useAltsCredentials ? ServerAlts.of(altsHandshakerService) : null;
       ServerTls tls =
           sslConfigFile != null
               ? ServerTls.read(sslConfigFile)
               : sslConfig != null ? ServerTls.of(sslConfig, "ssl_config") : null;
       // Checked (and a stale socket file removed) before any model loads.
       Path socketFile = grpcSocketPath == null ? null : GrpcSocketFile.prepare(grpcSocketPath);
-      return new EmbeddedServer(this, tls, socketFile);
+      return new EmbeddedServer(this, tls, alts, socketFile);
     }
 
     private static int checkPort(int port) {

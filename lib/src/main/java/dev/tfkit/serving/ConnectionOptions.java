@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How a client connects to a model server: plaintext or TLS, the largest response it accepts, and
+ * How a client connects to a model server: plaintext, TLS or ALTS, the largest response it accepts, and
  * (gRPC) how it balances calls between the addresses a name resolves to. Connections are shared
  * between every {@link ServingModel} opened with the same target and options.
  *
@@ -15,9 +15,11 @@ import java.util.Objects;
  *     null} for the default: {@code round_robin} for {@code dns:///} targets (a Kubernetes headless
  *     service resolves to every pod), {@code pick_first} otherwise
  * @param connectTimeout REST connection timeout
+ * @param alts ALTS settings (gRPC only), or {@code null}; not together with {@code tls}
  */
 public record ConnectionOptions(
-    Tls tls, int maxInboundMessageSize, String loadBalancingPolicy, Duration connectTimeout) {
+    Tls tls, int maxInboundMessageSize, String loadBalancingPolicy, Duration connectTimeout,
+    Alts alts) {
   /** 256 MiB. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 256 << 20;
 
@@ -34,31 +36,44 @@ public record ConnectionOptions(
           "loadBalancingPolicy must be pick_first or round_robin, got '" + loadBalancingPolicy + "'");
     }
     Objects.requireNonNull(connectTimeout, "connectTimeout");
+    if (tls != null && alts != null) {
+      throw new IllegalArgumentException(
+          "a connection is either TLS or ALTS, not both (as a TF Serving server is): " + tls + ", " + alts);
+    }
   }
 
   /** Plaintext, 256 MiB responses, default balancing, 10 s REST connect timeout. */
   public static ConnectionOptions defaults() {
-    return new ConnectionOptions(null, DEFAULT_MAX_INBOUND_MESSAGE_SIZE, null, Duration.ofSeconds(10));
+    return new ConnectionOptions(
+        null, DEFAULT_MAX_INBOUND_MESSAGE_SIZE, null, Duration.ofSeconds(10), null);
   }
 
   /** The same over TLS. */
   public ConnectionOptions tls(Tls tls) {
-    return new ConnectionOptions(tls, maxInboundMessageSize, loadBalancingPolicy, connectTimeout);
+    return new ConnectionOptions(tls, maxInboundMessageSize, loadBalancingPolicy, connectTimeout, alts);
+  }
+
+  /**
+   * The same over ALTS (gRPC only: a REST client refuses it), for a server started with {@code
+   * --use_alts_credentials}.
+   */
+  public ConnectionOptions alts(Alts alts) {
+    return new ConnectionOptions(tls, maxInboundMessageSize, loadBalancingPolicy, connectTimeout, alts);
   }
 
   /** The same accepting responses up to {@code bytes}. */
   public ConnectionOptions maxInboundMessageSize(int bytes) {
-    return new ConnectionOptions(tls, bytes, loadBalancingPolicy, connectTimeout);
+    return new ConnectionOptions(tls, bytes, loadBalancingPolicy, connectTimeout, alts);
   }
 
   /** The same with this gRPC load balancing policy ({@code pick_first} or {@code round_robin}). */
   public ConnectionOptions loadBalancingPolicy(String policy) {
-    return new ConnectionOptions(tls, maxInboundMessageSize, policy, connectTimeout);
+    return new ConnectionOptions(tls, maxInboundMessageSize, policy, connectTimeout, alts);
   }
 
   /** The same with this REST connect timeout. */
   public ConnectionOptions connectTimeout(Duration timeout) {
-    return new ConnectionOptions(tls, maxInboundMessageSize, loadBalancingPolicy, timeout);
+    return new ConnectionOptions(tls, maxInboundMessageSize, loadBalancingPolicy, timeout, alts);
   }
 
   /** The balancing policy used for a target. */

@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import dev.tfkit.io.AliasingMarshaller;
 import dev.tfkit.rest.RestFormat;
 import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
 import io.grpc.Channel;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
@@ -35,9 +36,11 @@ final class GrpcTransport implements Transport {
    * unix:/path/to/socket} ...).
    */
   static GrpcTransport open(String target, ConnectionOptions o) {
-    ManagedChannelBuilder<?> b =
-        Grpc.newChannelBuilder(
-            target, o.tls() == null ? InsecureChannelCredentials.create() : o.tls().grpcCredentials());
+    ChannelCredentials credentials =
+        o.alts() != null ? o.alts().grpcCredentials()
+            : o.tls() != null ? o.tls().grpcCredentials()
+            : InsecureChannelCredentials.create();
+    ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, credentials);
     if (o.tls() != null && o.tls().authority() != null) b.overrideAuthority(o.tls().authority());
     b.maxInboundMessageSize(o.maxInboundMessageSize());
     b.defaultLoadBalancingPolicy(o.loadBalancingPolicyFor(target));

@@ -85,6 +85,11 @@ final class RestTransport implements Transport {
 
   /** A client for {@code host:port} ({@code http://}, or {@code https://} with TLS) or a URL. */
   static RestTransport open(String target, ConnectionOptions o) {
+    if (o.alts() != null) {
+      throw new IllegalArgumentException(
+          "ALTS is gRPC only: TF Serving's REST API (and tfkit's) is plain HTTP with"
+              + " --use_alts_credentials; use ServingModel.grpc for " + target);
+    }
     String url = target.contains("://") ? target : (o.tls() != null ? "https://" : "http://") + target;
     while (url.endsWith("/")) url = url.substring(0, url.length() - 1);
     URI base;

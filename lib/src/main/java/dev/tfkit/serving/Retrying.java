@@ -84,7 +84,8 @@ final class Retrying {
   static boolean retryable(RetryPolicy policy, StatusRuntimeException e, int attempt, Deadline d) {
     if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= policy.maxAttempts()
         // a certificate that is not trusted now will not be on the next attempt either
-        || ServingModel.tlsFailure(e.getStatus().getCause()) != null) {
+        || ServingModel.tlsFailure(e.getStatus().getCause()) != null
+        || ServingModel.altsFailure(e.getStatus()) != null) {
       return false;
     }
     return d == null || d.timeRemaining(TimeUnit.NANOSECONDS) > policy.backoff(attempt).toNanos();

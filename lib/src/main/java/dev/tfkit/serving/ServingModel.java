@@ -9,6 +9,8 @@ import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.ConnectException;
+import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,7 +74,8 @@ import tensorflow.serving.RegressionOuterClass.RegressionResponse;
  * dns:///my-service.namespace:8500}, which resolves to every address of the name (a Kubernetes
  * headless service: every pod) and then balances calls round robin between them, or {@code
  * unix:/path/to/socket} for a server's Unix domain socket ({@code --grpc_socket_path}). TLS, with
- * or without a client certificate, comes from {@link ConnectionOptions#tls}.
+ * or without a client certificate, comes from {@link ConnectionOptions#tls}; ALTS (a server with
+ * {@code --use_alts_credentials}) from {@link ConnectionOptions#alts}.
  */
 public final class ServingModel implements AutoCloseable {
   /** The signature TF Serving uses when a request names none. */
@@ -555,6 +558,14 @@ public final class ServingModel implements AutoCloseable {
     String tail = server.isEmpty() ? "" : ": " + server;
     String target = target();
     String msg;
+    String alts = altsFailure(s);
+    if (alts != null) {
+      // grpc-java reports a handshake the handshaker service refused as UNKNOWN, one it could not
+      // reach as UNAVAILABLE; either way the words say what to change
+      msg = "ALTS handshake with " + target + " failed (" + what + " on " + subject()
+          + (attempts > 1 ? ", " + attempts + " attempts" : "") + "): " + alts;
+      return new ServingException(s.getCode(), target, model, server, msg, e);
+    }
     switch (s.getCode()) {
       case NOT_FOUND:
         msg = subject() + (version == null && versionLabel == null ? " (latest version)" : "")
@@ -581,6 +592,38 @@ public final class ServingModel implements AutoCloseable {
         msg = what + " on " + subject() + " at " + target + " failed (" + s.getCode() + ")" + tail;
     }
     return new ServingException(s.getCode(), target, model, server, msg, e);
+  }
+
+  /**
+   * What went wrong in an ALTS handshake, in words that say what to change; null when the call
+   * did not fail in one. grpc-java throws a {@link GeneralSecurityException} when the handshaker
+   * service refuses the handshake (status UNKNOWN), and names its handshake handler ({@code
+   * TsiHandshakeHandler}, ALTS's only) in the description of a connection that failed while the
+   * handshake ran (status UNAVAILABLE).
+   */
+  static String altsFailure(Status status) {
+    String deepest = null;
+    String connect = null; // the outermost connect failure's message names the address
+    for (Throwable t = status.getCause(); t != null && t.getCause() != t; t = t.getCause()) {
+      // exactly the class grpc-java's ALTS code throws (a CertificateException is a TLS failure)
+      if (t.getClass() == GeneralSecurityException.class && t.getMessage() != null
+          && t.getMessage().startsWith("Handshaker service error: ")) {
+        return "the ALTS handshaker service refused it (a target service account the server does"
+            + " not run as refuses every handshake: ConnectionOptions.alts(Alts.targeting(...))): "
+            + t.getMessage().substring("Handshaker service error: ".length());
+      }
+      if (t instanceof ConnectException && connect == null) connect = t.getMessage();
+      if (t.getMessage() != null) deepest = t.getMessage();
+    }
+    String description = status.getDescription();
+    if (description == null || !description.contains("TsiHandshakeHandler")) return null;
+    if (connect != null) {
+      return "cannot reach the ALTS handshaker service (its address: Alts.withHandshakerService,"
+          + " Google Cloud's metadata server by default): " + connect;
+    }
+    return "the connection ended during the handshake (the server's handshaker may have refused"
+        + " this client, or the server does not serve ALTS): "
+        + (deepest != null ? deepest : description.lines().findFirst().orElse(description));
   }
 
   /**

@@ -14,6 +14,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.alts.InternalCheckGcpEnvironment;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
@@ -473,5 +475,50 @@ class ServeCommandTest {
         "--port=0", "--rest_api_port=0", "--max_num_load_retries=-1");
     assertThat(bad.code()).isNotZero();
     assertThat(bad.err()).contains("max_num_load_retries").contains("-1");
+  }
+
+  @Test
+  void altsFlagsHaveTfServingsNameAndRefuseWhatCannotWork() {
+    ServeCommand dflt = new ServeCommand();
+    new CommandLine(dflt).parseArgs("--model_base_path=x");
+    assertThat(dflt.useAltsCredentials).isFalse();
+    assertThat(dflt.altsHandshakerService).isNull();
+    ServeCommand on = new ServeCommand();
+    new CommandLine(on).parseArgs("--model_base_path=x", "--use_alts_credentials",
+        "--alts_handshaker_service", "127.0.0.1:9999");
+    assertThat(on.useAltsCredentials).isTrue();
+    assertThat(on.altsHandshakerService).isEqualTo("127.0.0.1:9999");
+    ServeCommand off = new ServeCommand();
+    new CommandLine(off).parseArgs("--model_base_path=x", "--use_alts_credentials=false");
+    assertThat(off.useAltsCredentials).isFalse();
+
+    String model = "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu");
+    Run both = run("serve", "--port=0", "--rest_api_port=0", model, "--use_alts_credentials",
+        "--alts_handshaker_service=127.0.0.1:9999", "--ssl_config_file=ssl.config");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("--use_alts_credentials and --ssl_config_file are exclusive");
+    Run alone = run("serve", "--port=0", "--rest_api_port=0", model,
+        "--alts_handshaker_service=127.0.0.1:9999");
+    assertThat(alone.code()).isEqualTo(2);
+    assertThat(alone.err()).contains("--alts_handshaker_service=127.0.0.1:9999 needs --use_alts_credentials");
+    Run bad = run("serve", "--port=0", "--rest_api_port=0", model, "--use_alts_credentials",
+        "--alts_handshaker_service=metadata");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--alts_handshaker_service must be HOST:PORT").contains("'metadata'");
+
+    StringWriter help = new StringWriter();
+    CommandLine cl = TfkitCli.commandLine();
+    cl.setOut(new PrintWriter(help));
+    assertThat(cl.execute("serve", "--help")).isZero();
+    assertThat(help.toString()).contains("--use_alts_credentials").contains("--alts_handshaker_service");
+
+    Assumptions.assumeFalse(InternalCheckGcpEnvironment.isOnGcp(),
+        "on Google Cloud the metadata server's handshaker is the default");
+    Run offCloud = run("serve", "--port=0", "--rest_api_port=0", model, "--use_alts_credentials");
+    assertThat(offCloud.code()).isEqualTo(2);
+    assertThat(offCloud.err())
+        .contains("--use_alts_credentials")
+        .contains("not on Google Cloud")
+        .contains("--alts_handshaker_service=HOST:PORT");
   }
 }

@@ -12,6 +12,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.alts.AltsContextUtil;
 import java.io.InputStream;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -140,7 +141,11 @@ public final class UnparseableRequests {
           ? ((Message) p.getMessagePrototype()).getDescriptorForType().getFullName()
           : "request";
       String why = RequestException.echo(reason(f.cause()));
-      Object peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+      Object address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+      // over ALTS (--use_alts_credentials) the peer is also known by its service account
+      String peer = AltsContextUtil.check(call)
+          ? address + " (ALTS service account " + AltsContextUtil.createFrom(call).getPeerServiceAccount() + ")"
+          : String.valueOf(address);
       log.log(Level.WARNING, "unparseable request",
           () -> "refused an unparseable " + type + " on " + method + " from " + peer + ": " + why);
       call.close(
