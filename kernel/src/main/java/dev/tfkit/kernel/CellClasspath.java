@@ -315,7 +315,11 @@ final class CellClasspath {
       "maven-builder-support", "plexus-utils", "plexus-interpolation", "httpclient", "httpcore",
       "commons-codec", "jcl-over-slf4j", "slf4j-api", "slf4j-nop",
       "icu4j", "univocity-parsers", "classgraph", "pdfbox", "pdfbox-io", "fontbox", "graphics2d",
-      "VectorGraphics2D", "animated-gif-lib", "snakeyaml", "jackson-dataformat-yaml");
+      "VectorGraphics2D", "animated-gif-lib", "snakeyaml", "jackson-dataformat-yaml",
+      // ALTS (grpc-alts and what it brings): tfkit's API names only its own Alts record.
+      "grpc-alts", "grpc-auth", "conscrypt-openjdk-uber", "google-auth-library-credentials",
+      "google-auth-library-oauth2-http", "google-http-client", "google-http-client-gson",
+      "opencensus-api", "opencensus-contrib-http-util", "auto-value-annotations");
 
   /**
    * {@code classpath} without the kernel's jars of {@link #NOT_COMPILED_AGAINST} (and TF's

@@ -1,9 +1,9 @@
 package dev.tfkit.server;
 
+import dev.tfkit.io.GoogleCloud;
 import dev.tfkit.io.Ports;
 import io.grpc.ServerCredentials;
 import io.grpc.alts.AltsServerCredentials;
-import io.grpc.alts.InternalCheckGcpEnvironment;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -37,7 +37,7 @@ public final class ServerAlts {
    *     address that is not {@code host:port}
    */
   public static ServerAlts of(String handshakerService) {
-    return of(handshakerService, InternalCheckGcpEnvironment::isOnGcp);
+    return of(handshakerService, GoogleCloud::isThisMachine);
   }
 
   /** The same with the Google Cloud check given (tests). */

@@ -1,9 +1,9 @@
 package dev.tfkit.serving;
 
+import dev.tfkit.io.GoogleCloud;
 import dev.tfkit.io.Ports;
 import io.grpc.ChannelCredentials;
 import io.grpc.alts.AltsChannelCredentials;
-import io.grpc.alts.InternalCheckGcpEnvironment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -59,7 +59,7 @@ public record Alts(List<String> targetServiceAccounts, String handshakerService)
 
   /** gRPC channel credentials; refused off Google Cloud without a handshaker service. */
   ChannelCredentials grpcCredentials() {
-    return grpcCredentials(InternalCheckGcpEnvironment::isOnGcp);
+    return grpcCredentials(GoogleCloud::isThisMachine);
   }
 
   ChannelCredentials grpcCredentials(BooleanSupplier onGoogleCloud) {
