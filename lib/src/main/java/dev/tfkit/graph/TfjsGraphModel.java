@@ -260,7 +260,7 @@ final class TfjsGraphModel {
   private static boolean hasData(AttrValue v) {
     if (!v.hasTensor()) return false;
     TensorProto t = v.getTensor();
-    if (!t.getTensorContent().isEmpty() || NativeTensors.numElements(t.getTensorShape()) == 0) return true;
+    if (!t.getTensorContent().isEmpty() || t.getTensorShape().getDimList().stream().anyMatch(d -> d.getSize() == 0)) return true;
     return t.getFloatValCount() + t.getDoubleValCount() + t.getIntValCount() + t.getInt64ValCount()
         + t.getBoolValCount() + t.getStringValCount() + t.getHalfValCount() > 0;
   }
