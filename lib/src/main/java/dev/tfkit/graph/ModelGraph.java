@@ -3,6 +3,7 @@ package dev.tfkit.graph;
 import dev.tfkit.io.AtomicFiles;
 import dev.tfkit.tensor.DataTypes;
 import dev.tfkit.tensor.TensorValue;
+import dev.tfkit.tensor.TfTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -205,7 +206,7 @@ public final class ModelGraph implements AutoCloseable {
       if (GraphSurgery.REF_VARIABLE_OPS.contains(d.getOp()) || GraphSurgery.RESOURCE_VARIABLE_OPS.contains(d.getOp())) varCount++;
     }
     long varBytes = 0;
-    for (TensorProto t : variables.values()) varBytes += NativeTensors.protoBytes(t);
+    for (TensorProto t : variables.values()) varBytes += TfTensors.protoBytes(t);
     Map<String, Integer> sorted = new LinkedHashMap<>();
     ops.entrySet().stream()
         .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
@@ -217,7 +218,7 @@ public final class ModelGraph implements AutoCloseable {
   private static long constBytes(NodeDef d) {
     if (!d.getOp().equals("Const")) return 0;
     AttrValue v = d.getAttrOrDefault("value", null);
-    return v == null || !v.hasTensor() ? 0 : NativeTensors.protoBytes(v.getTensor());
+    return v == null || !v.hasTensor() ? 0 : TfTensors.protoBytes(v.getTensor());
   }
 
   /**
@@ -248,7 +249,7 @@ public final class ModelGraph implements AutoCloseable {
       }
       dtypes.append(String.join(", ", dt));
       shapes.append(String.join(", ", sh));
-      bytes.append(constBytes(d) + (variables.containsKey(d.getName()) ? NativeTensors.protoBytes(variables.get(d.getName())) : 0));
+      bytes.append(constBytes(d) + (variables.containsKey(d.getName()) ? TfTensors.protoBytes(variables.get(d.getName())) : 0));
     }
     return Table.create(source == null ? "graph" : source.getFileName().toString(), name, op, inputs, dtypes, shapes, bytes);
   }
@@ -564,7 +565,7 @@ public final class ModelGraph implements AutoCloseable {
       for (Map.Entry<String, ?> e : feeds.entrySet()) {
         TensorName t = TensorName.parse(e.getKey());
         node(t.node());
-        Tensor v = NativeTensors.toTensor(e.getValue(), e.getKey());
+        Tensor v = e.getValue() instanceof Tensor given ? given : TfTensors.tensorOf(e.getValue(), "feed '" + e.getKey() + "'");
         if (v != e.getValue()) owned.add(v);
         r.feed(t.node(), t.index(), v);
       }
@@ -575,7 +576,7 @@ public final class ModelGraph implements AutoCloseable {
       }
       try (Result res = r.run()) {
         Map<String, TensorProto> out = new LinkedHashMap<>();
-        for (int i = 0; i < fetches.length; i++) out.put(fetches[i], NativeTensors.toProto(res.get(i)));
+        for (int i = 0; i < fetches.length; i++) out.put(fetches[i], TfTensors.toProto(res.get(i)));
         return out;
       }
     } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
@@ -598,7 +599,7 @@ public final class ModelGraph implements AutoCloseable {
       for (Map.Entry<String, TensorProto> e : variables.entrySet()) {
         GraphOperation v = g.operation(e.getKey());
         if (v == null) continue;
-        Tensor t = NativeTensors.fromProto(e.getValue(), "variable '" + e.getKey() + "'");
+        Tensor t = TfTensors.fromProto(e.getValue(), "variable '" + e.getKey() + "'");
         owned.add(t);
         DataType dt = DataTypes.base(e.getValue().getDtype());
         GraphOperation c = g.opBuilder("Const", "tfkit_init/" + e.getKey() + "/value", g.baseScope())
@@ -661,6 +662,7 @@ public final class ModelGraph implements AutoCloseable {
 
   /** The value of a float TensorProto, for quick checks in JShell and tests. */
   public static float[] floats(TensorProto t) {
-    return NativeTensors.floats(t);
+    if (t.getDtype() != DataType.DT_FLOAT) throw new IllegalArgumentException("not a float tensor: " + t.getDtype());
+    return TensorValue.fromProto(t).floats();
   }
 }

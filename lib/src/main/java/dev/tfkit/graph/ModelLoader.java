@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
 import dev.tfkit.savedmodel.LegacySignatures;
 import dev.tfkit.tensor.NativeLimits;
+import dev.tfkit.tensor.TfTensors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -309,7 +310,7 @@ final class ModelLoader {
       }
       try (var r = s.runner().fetch(fetch).run()) {
         Tensor t = r.get(0);
-        values.put(n.getName(), NativeTensors.toProto(t));
+        values.put(n.getName(), TfTensors.toProto(t));
       } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
         // Not in the checkpoint and never initialized (e.g. a local variable): it stays a variable.
       }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.tfkit.tensor.HalfFloats;
 import dev.tfkit.tensor.NativeLimits;
 import dev.tfkit.tensor.TensorValue;
 import java.io.IOException;
@@ -237,7 +238,7 @@ final class TfjsGraphModel {
     }
     ByteBuffer dst = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
     if (stored.equals("float16")) {
-      for (int i = 0; i < count; i++) dst.putFloat(halfToFloat(in.getShort()));
+      for (int i = 0; i < count; i++) dst.putFloat(HalfFloats.halfToFloat(in.getShort()));
     } else if (stored.equals("uint8") || stored.equals("uint16")) {
       if (q == null || !q.has("scale") || !q.has("min")) {
         throw new IllegalArgumentException(src + ": weight '" + name + "' is " + stored + "-quantized without scale and min");
@@ -260,24 +261,9 @@ final class TfjsGraphModel {
   private static boolean hasData(AttrValue v) {
     if (!v.hasTensor()) return false;
     TensorProto t = v.getTensor();
-    if (!t.getTensorContent().isEmpty() || NativeTensors.numElements(t.getTensorShape()) == 0) return true;
+    if (!t.getTensorContent().isEmpty() || t.getTensorShape().getDimList().stream().anyMatch(d -> d.getSize() == 0)) return true;
     return t.getFloatValCount() + t.getDoubleValCount() + t.getIntValCount() + t.getInt64ValCount()
         + t.getBoolValCount() + t.getStringValCount() + t.getHalfValCount() > 0;
-  }
-
-  /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */
-  static float halfToFloat(short h) {
-    int bits = h & 0xffff;
-    int sign = (bits & 0x8000) << 16;
-    int exp = (bits >>> 10) & 0x1f;
-    int mant = bits & 0x3ff;
-    if (exp == 0x1f) return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-    if (exp == 0) {
-      if (mant == 0) return Float.intBitsToFloat(sign);
-      float v = mant / 1024f * (1f / 16384f); // subnormal: mant * 2^-24
-      return sign != 0 ? -v : v;
-    }
-    return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
   }
 
   private static byte[] readHead(Path p, int n) throws IOException {

@@ -18,6 +18,15 @@ final class ProtoCodec {
   private ProtoCodec() {}
 
   static TensorValue decode(TensorProto p) {
+    return decode(p, true);
+  }
+
+  /**
+   * The value of {@code p}; with {@code strict} false it reads only what TensorFlow's {@code
+   * Tensor::FromProto} reads ({@code tensor_content} when present, else the dtype's own field) and
+   * ignores values in other fields, as graph feeds and variables always have.
+   */
+  static TensorValue decode(TensorProto p, boolean strict) {
     if (p == null) throw new IllegalArgumentException("TensorProto is null");
     DataType dtype = p.getDtype();
     if (!DataTypes.isSupported(dtype)) {
@@ -29,9 +38,9 @@ final class ProtoCodec {
     String what = "TensorProto " + DataTypes.name(dtype);
     long[] shape = Shapes.fromProto(p.getTensorShape(), what);
     int count = Shapes.elementCount(shape, what);
-    checkOnlyField(p, dtype);
+    if (strict) checkOnlyField(p, dtype);
     if (dtype == DataType.DT_STRING) {
-      if (!p.getTensorContent().isEmpty()) {
+      if (strict && !p.getTensorContent().isEmpty()) {
         throw new IllegalArgumentException(what + Shapes.toString(shape)
             + ": string tensors carry values in string_val, not tensor_content");
       }

@@ -21,6 +21,8 @@ import org.tensorflow.ndarray.ShortNdArray;
 import org.tensorflow.ndarray.buffer.ByteDataBuffer;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat16;
@@ -34,13 +36,82 @@ import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TType;
 
 /**
- * Moves values between {@link TensorValue} and TF Java's tensors and NdArrays. Tensors are filled
- * from the packed bytes in one copy (TF Java's raw buffers use the machine's byte order, which is
- * little-endian on every platform TF Java ships for), and everything is validated before any
- * native memory is touched.
+ * Moves values between {@link TensorValue}, {@link TensorProto} and TF Java's tensors and NdArrays.
+ * The public methods serve code that holds protos and tensors rather than values (the graph
+ * package's constants, variables, feeds and fetches). Tensors are filled from the packed bytes in
+ * one copy (TF Java's raw buffers use the machine's byte order, which is little-endian on every
+ * platform TF Java ships for), and everything is validated before any native memory is touched.
  */
-final class TfTensors {
+public final class TfTensors {
   private TfTensors() {}
+
+  /**
+   * A TF Java tensor's value as a TensorProto: numbers in {@code tensor_content}, strings in {@code
+   * string_val}. The tensor stays open; the caller closes it.
+   *
+   * @throws IllegalArgumentException for a tensor of 2 GB or more (a TensorProto's limit)
+   */
+  public static TensorProto toProto(Tensor t) {
+    return fromTensor(t).toProto();
+  }
+
+  /**
+   * A new TF Java tensor holding a TensorProto's value, checked as {@code Tensor::FromProto} would
+   * ({@link NativeLimits#checkTensor}) and decoded as {@link TensorValue#fromProto} does, except
+   * that, like TensorFlow, it ignores values in fields of other dtypes; the caller closes it.
+   *
+   * @param what names the tensor in errors ({@code "variable 'w'"})
+   * @throws IllegalArgumentException starting with {@code what}, for a proto TensorFlow would refuse
+   *     or a dtype TF Java has no tensor type for (quantized types, int8, int16, uint32, uint64,
+   *     complex)
+   */
+  public static Tensor fromProto(TensorProto p, String what) {
+    NativeLimits.checkTensor(p, what);
+    if (tensorType(p.getDtype()) == null) {
+      throw new IllegalArgumentException(what + ": TF Java 1.1.0 has no tensor type for " + DataTypes.name(p.getDtype()));
+    }
+    TensorValue v;
+    try {
+      v = ProtoCodec.decode(p, false);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+    }
+    return toTensor(v);
+  }
+
+  /**
+   * A new TF Java tensor for a value: a TensorProto ({@link #fromProto}), a {@link TensorValue}, or
+   * anything {@link TensorValue#of(Object)} takes (scalars, nested arrays, strings, NdArrays, TF Java
+   * tensors, which are copied); the caller closes it.
+   *
+   * @param what names the value in errors ({@code "feed 'x:0'"})
+   */
+  public static Tensor tensorOf(Object value, String what) {
+    if (value instanceof TensorProto p) return fromProto(p, what);
+    if (value instanceof TensorValue tv) return toTensor(tv);
+    try {
+      return toTensor(TensorValue.of(value));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The bytes of values a TensorProto of any dtype holds: its {@code tensor_content}, else the
+   * elements times {@link NativeLimits#byteWidth} (quantized types included), or the bytes of its
+   * strings; 0 for resources and variants.
+   */
+  public static long protoBytes(TensorProto p) {
+    if (!p.getTensorContent().isEmpty()) return p.getTensorContent().size();
+    if (p.getDtype() == DataType.DT_STRING) {
+      long n = 0;
+      for (ByteString s : p.getStringValList()) n += s.size();
+      return n;
+    }
+    long n = 1;
+    for (TensorShapeProto.Dim d : p.getTensorShape().getDimList()) n *= d.getSize();
+    return n * NativeLimits.byteWidth(p.getDtype());
+  }
 
   private static void requireLittleEndian() {
     if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -100,6 +171,11 @@ final class TfTensors {
     requireLittleEndian();
     int n = Shapes.elementCount(shape, "TF Java " + DataTypes.name(dtype) + " tensor");
     long bytes = (long) n * DataTypes.byteSize(dtype);
+    if (bytes > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException(
+          "TF Java " + DataTypes.name(dtype) + Shapes.toString(shape) + " tensor of " + bytes
+              + " bytes is too large for a TensorProto or a Java array (2 GB limit)");
+    }
     ByteDataBuffer data = t.asRawTensor().data();
     if (data.size() < bytes) {
       throw new IllegalArgumentException(

@@ -1,21 +1,17 @@
 package dev.tfkit.cli;
 
+import static dev.tfkit.cli.CliRun.tfkit;
+import static dev.tfkit.testing.TestTensors.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Int64Value;
 import dev.tfkit.io.TfRecords;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.proto.DataType;
-import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
-import picocli.CommandLine;
 import tensorflow.serving.Logging.LogMetadata;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
@@ -26,27 +22,6 @@ import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 class LogsCommandTest {
   @TempDir Path tmp;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = TfkitCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static TensorProto floats(float... v) {
-    TensorProto.Builder b =
-        TensorProto.newBuilder()
-            .setDtype(DataType.DT_FLOAT)
-            .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(v.length)));
-    for (float x : v) b.addFloatVal(x);
-    return b.build();
-  }
-
   private static byte[] record(float x) {
     return PredictionLog.newBuilder()
         .setLogMetadata(
@@ -56,15 +31,15 @@ class LogsCommandTest {
                     ModelSpec.newBuilder().setName("hpt").setVersion(Int64Value.of(123)).setSignatureName("serving_default")))
         .setPredictLog(
             PredictLog.newBuilder()
-                .setRequest(PredictRequest.newBuilder().putInputs("x", floats(x, x)))
-                .setResponse(PredictResponse.newBuilder().putOutputs("y", floats(x / 2 + 2, x / 2 + 2))))
+                .setRequest(PredictRequest.newBuilder().putInputs("x", floatVector(x, x)))
+                .setResponse(PredictResponse.newBuilder().putOutputs("y", floatVector(x / 2 + 2, x / 2 + 2))))
         .build()
         .toByteArray();
   }
 
   @Test
   void helpExitsZero() {
-    Run r = run("logs", "--help");
+    CliRun r = tfkit("logs", "--help");
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("--json").contains("PredictionLog");
   }
@@ -73,13 +48,13 @@ class LogsCommandTest {
   void printsOneLinePerRecordAndJsonOnRequest() throws Exception {
     Path f = tmp.resolve("hpt.tfrecord");
     Files.write(f, TfRecords.toBytes(List.of(record(1f), record(4f))));
-    Run r = run("logs", f.toString());
+    CliRun r = tfkit("logs", f.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out().lines().toList())
         .containsExactly(
             "#0 2023-11-14T22:13:20Z model=hpt version=123 signature=serving_default predict inputs={x:float[2]} outputs={y:float[2]}",
             "#1 2023-11-14T22:13:20Z model=hpt version=123 signature=serving_default predict inputs={x:float[2]} outputs={y:float[2]}");
-    Run j = run("logs", "--json", f.toString());
+    CliRun j = tfkit("logs", "--json", f.toString());
     assertThat(j.code()).isZero();
     List<String> lines = j.out().lines().toList();
     assertThat(lines).hasSize(2);
@@ -91,19 +66,19 @@ class LogsCommandTest {
     byte[] whole = TfRecords.toBytes(List.of(record(1f), record(2f)));
     Path tmpFile = tmp.resolve("hpt.x.tfrecord.tmp");
     Files.write(tmpFile, Arrays.copyOf(whole, whole.length - 7)); // the second record torn
-    Run r = run("logs", tmpFile.toString());
+    CliRun r = tfkit("logs", tmpFile.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out().lines()).hasSize(1);
 
     Path torn = tmp.resolve("torn.tfrecord");
     Files.write(torn, Arrays.copyOf(whole, whole.length - 7));
-    Run t = run("logs", torn.toString());
+    CliRun t = tfkit("logs", torn.toString());
     assertThat(t.code()).isNotZero();
     assertThat(t.err()).contains(torn.toString()).contains("record 1 is truncated");
 
     Path notLogs = tmp.resolve("not.tfrecord");
     Files.write(notLogs, TfRecords.toBytes(List.of(new byte[] {(byte) 0xff, (byte) 0xff, 0x01})));
-    Run n = run("logs", notLogs.toString());
+    CliRun n = tfkit("logs", notLogs.toString());
     assertThat(n.code()).isNotZero();
     assertThat(n.err()).contains(notLogs.toString()).contains("record 0 is not a tensorflow.serving.PredictionLog");
   }

@@ -1,5 +1,6 @@
 package dev.tfkit.cli;
 
+import static dev.tfkit.cli.CliRun.tfkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,8 +9,6 @@ import dev.tfkit.savedmodel.SavedModelExport;
 import dev.tfkit.savedmodel.SignatureSpec;
 import dev.tfkit.zoo.Fixtures;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -24,49 +23,36 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TUint8;
-import picocli.CommandLine;
 
 class RunAndLatentIndexCommandTest {
   @TempDir Path tmp;
 
-  record Run(int code, String out, String err) {}
-
-  static Run tfkit(String... args) {
-    CommandLine cl = TfkitCli.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
-  }
-
   @Test
   void runPrintsHalfPlusTwo() throws Exception {
     Path hpt = Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123");
-    Run r = tfkit("run", hpt.toString(), "--input", "x=[[1.0],[2.0],[10]]");
+    CliRun r = tfkit("run", hpt.toString(), "--input", "x=[[1.0],[2.0],[10]]");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode y = new ObjectMapper().readTree(r.out()).get("y");
     assertThat(y.toString()).isEqualTo("[[2.5],[3.0],[7.0]]");
-    Run r2 = tfkit("run", hpt.toString(), "--signature_def", "serving_default", "--tag_set", "serve", "--input", "x=6");
+    CliRun r2 = tfkit("run", hpt.toString(), "--signature_def", "serving_default", "--tag_set", "serve", "--input", "x=6");
     assertThat(r2.out().trim()).isEqualTo("{\"y\":[[5.0]]}");
   }
 
   @Test
   void runRefusesBadInputsByName() {
     Path hpt = Fixtures.tfServing("saved_model_half_plus_two_cpu/00000123");
-    Run dup = tfkit("run", hpt.toString(), "--input", "x=1", "--input", "x=2");
+    CliRun dup = tfkit("run", hpt.toString(), "--input", "x=1", "--input", "x=2");
     assertThat(dup.code()).isEqualTo(2);
     assertThat(dup.err()).contains("tfkit run: --input 'x' is given twice");
-    Run missing = tfkit("run", hpt.toString());
+    CliRun missing = tfkit("run", hpt.toString());
     assertThat(missing.err()).contains("input 'x' is missing");
-    Run unknown = tfkit("run", hpt.toString(), "--input", "z=1");
+    CliRun unknown = tfkit("run", hpt.toString(), "--input", "z=1");
     assertThat(unknown.err()).contains("no input 'z'");
-    Run sig = tfkit("run", hpt.toString(), "--signature_def", "nope", "--input", "x=1");
+    CliRun sig = tfkit("run", hpt.toString(), "--signature_def", "nope", "--input", "x=1");
     assertThat(sig.err()).contains("signature 'nope' not found");
-    Run file = tfkit("run", hpt.toString(), "--input", "x=@" + tmp.resolve("none.png"));
+    CliRun file = tfkit("run", hpt.toString(), "--input", "x=@" + tmp.resolve("none.png"));
     assertThat(file.err()).contains("none.png").contains("not found");
-    Run json = tfkit("run", hpt.toString(), "--input", "x=[1,");
+    CliRun json = tfkit("run", hpt.toString(), "--input", "x=[1,");
     assertThat(json.err()).contains("--input x: not valid JSON");
   }
 
@@ -89,7 +75,7 @@ class RunAndLatentIndexCommandTest {
     bi.setRGB(0, 0, 0xC81E0A);
     Path png = tmp.resolve("p.png");
     ImageIO.write(bi, "png", png.toFile());
-    Run r = tfkit("run", model.toString(), "--input", "image=@" + png);
+    CliRun r = tfkit("run", model.toString(), "--input", "image=@" + png);
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out().trim()).isEqualTo("{\"red\":[[[[200]]]],\"shape\":[1,4,5,3]}");
   }
@@ -105,23 +91,23 @@ class RunAndLatentIndexCommandTest {
     Path names = Files.writeString(tmp.resolve("names.txt"), sb);
     Path out = tmp.resolve("index");
 
-    Run wrongDim = tfkit("latent-index", "--latents", lat.toString(), "--dim", "3", "--names", names.toString(), "--export_dir", out.toString());
+    CliRun wrongDim = tfkit("latent-index", "--latents", lat.toString(), "--dim", "3", "--names", names.toString(), "--export_dir", out.toString());
     assertThat(wrongDim.code()).isEqualTo(2);
     assertThat(wrongDim.err()).contains("320 bytes").contains("4·D = 12");
-    Run wrongNames = tfkit("latent-index", "--latents", lat.toString(), "--dim", "8", "--names", names.toString(), "--export_dir", out.toString());
+    CliRun wrongNames = tfkit("latent-index", "--latents", lat.toString(), "--dim", "8", "--names", names.toString(), "--export_dir", out.toString());
     assertThat(wrongNames.err()).contains("20 lines").contains("10 rows");
     assertThat(out).doesNotExist();
 
-    Run ok = tfkit("latent-index", "--latents", lat.toString(), "--dim", "4", "--names", names.toString(), "--export_dir", out.toString());
+    CliRun ok = tfkit("latent-index", "--latents", lat.toString(), "--dim", "4", "--names", names.toString(), "--export_dir", out.toString());
     assertThat(ok.code()).as(ok.err()).isZero();
     assertThat(ok.out()).contains("20 rows x 4");
     // Row 7 is (7, 7.25, 7.5, 7.75): the query lies just above it, so row 8 comes second.
-    Run q = tfkit("run", out.toString(), "--input", "target_latent=[[7.1,7.35,7.6,7.85]]", "--input", "k_num=2");
+    CliRun q = tfkit("run", out.toString(), "--input", "target_latent=[[7.1,7.35,7.6,7.85]]", "--input", "k_num=2");
     assertThat(q.code()).as(q.err()).isZero();
     JsonNode j = new ObjectMapper().readTree(q.out());
     assertThat(j.get("indices").toString()).isEqualTo("[[7,8]]");
     assertThat(j.get("filenames").toString()).isEqualTo("[[\"face_7.jpg\",\"face_8.jpg\"]]");
-    Run again = tfkit("latent-index", "--latents", lat.toString(), "--dim", "4", "--names", names.toString(), "--export_dir", out.toString());
+    CliRun again = tfkit("latent-index", "--latents", lat.toString(), "--dim", "4", "--names", names.toString(), "--export_dir", out.toString());
     assertThat(again.err()).contains("already exists");
   }
 }

@@ -5,18 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.tfkit.cli.TfkitCli;
+import dev.tfkit.cli.CliRun;
 import dev.tfkit.config.BatchingParameters;
 import dev.tfkit.config.ServedModel;
 import dev.tfkit.config.ServingConfig;
 import dev.tfkit.io.Ports;
+import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +30,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tensorflow.serving.GetModelStatus;
 import tensorflow.serving.ModelServiceGrpc;
 
@@ -40,19 +38,7 @@ class DockerServingTest {
   @TempDir Path tmp;
 
   private Path copyModel(String fixture, String name) throws Exception {
-    Path src = Fixtures.tfServing(fixture);
-    Path dst = tmp.resolve("models").resolve(name);
-    try (var walk = Files.walk(src)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        Path t = dst.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-    return dst;
+    return TestDirs.copyTree(Fixtures.tfServing(fixture), tmp.resolve("models").resolve(name));
   }
 
   @Test
@@ -132,23 +118,11 @@ class DockerServingTest {
     assertThat(tmp.resolve("cfg/models.config")).doesNotExist();
   }
 
-  private record CliRun(int code, String out, String err) {}
-
-  private static CliRun cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = TfkitCli.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new CliRun(code, out.toString(), err.toString());
-  }
-
   @Test
   void cliDryRunWritesConfigAndPrintsCommand() throws Exception {
     Path hp2 = copyModel("saved_model_half_plus_two_cpu", "half_plus_two");
     Path cfg = tmp.resolve("out/models.config");
-    CliRun r = cli("docker-run", "--model", "half_plus_two=" + hp2, "--config", cfg.toString(),
+    CliRun r = CliRun.tfkit("docker-run", "--model", "half_plus_two=" + hp2, "--config", cfg.toString(),
         "--gpu", "--name", "dry", "--dry-run");
 
     assertThat(r.code()).as(r.err()).isZero();
@@ -166,7 +140,7 @@ class DockerServingTest {
     Path hp2 = copyModel("saved_model_half_plus_two_cpu", "hp2");
     Path mine = ServingConfig.of(ServedModel.of("hp2", hp2)).write(tmp.resolve("mine.config"));
     String before = Files.readString(mine);
-    CliRun r = cli("docker-run", "--config", mine.toString(), "--name", "x", "--dry-run");
+    CliRun r = CliRun.tfkit("docker-run", "--config", mine.toString(), "--name", "x", "--dry-run");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(Files.readString(mine)).isEqualTo(before);
     assertThat(r.out()).contains("target=/models/hp2").contains("base_path: \"/models/hp2\"");
@@ -174,15 +148,15 @@ class DockerServingTest {
 
   @Test
   void cliErrorsAreOneClearLine() throws Exception {
-    CliRun none = cli("docker-run", "--dry-run");
+    CliRun none = CliRun.tfkit("docker-run", "--dry-run");
     assertThat(none.code()).isEqualTo(2);
     assertThat(none.err()).contains("tfkit docker-run:").contains("--model NAME=PATH");
 
-    CliRun bad = cli("docker-run", "--model", "noequals", "--dry-run");
+    CliRun bad = CliRun.tfkit("docker-run", "--model", "noequals", "--dry-run");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("'noequals'");
 
-    CliRun flat = cli("docker-run", "--model", "flat=" + Files.createDirectories(tmp.resolve("flat")), "--dry-run");
+    CliRun flat = CliRun.tfkit("docker-run", "--model", "flat=" + Files.createDirectories(tmp.resolve("flat")), "--dry-run");
     assertThat(flat.code()).isEqualTo(2);
     assertThat(flat.err()).contains("model 'flat'").contains("no version folders");
   }

@@ -1,5 +1,6 @@
 package dev.tfkit.graph;
 
+import static dev.tfkit.testing.TestTensors.floatScalar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.savedmodel.SavedModelExport;
@@ -16,7 +17,6 @@ import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
-import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
 
 class CheckpointLoadTest {
@@ -101,10 +101,6 @@ class CheckpointLoadTest {
       float[] y = ModelGraph.floats(v2.cutAt("x:0").run(Map.of("x:0", new float[] {4f}), "y:0").get("y:0"));
       assertThat(y).containsExactly(8f); // 0.25 * 4 + 7: the values came from the V2 files, not the fixture
     }
-  }
-
-  static TensorProto floatScalar(float v) {
-    return TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).addFloatVal(v).build();
   }
 
   @Test

@@ -7,6 +7,7 @@ import static dev.tfkit.graph.SurgeryTest.placeholder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tfkit.tensor.TfTensors;
 import dev.tfkit.zoo.Fixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -247,7 +248,7 @@ class FunctionInlineTest {
       SignatureDef sig = b.metaGraphDef().getSignatureDefOrThrow(signature);
       try (Result r = b.session().runner().feed(sig.getInputsOrThrow(inKey).getName(), in)
               .fetch(sig.getOutputsMap().values().iterator().next().getName()).run()) {
-        return ModelGraph.floats(NativeTensors.toProto(r.get(0)));
+        return ModelGraph.floats(TfTensors.toProto(r.get(0)));
       }
     }
   }

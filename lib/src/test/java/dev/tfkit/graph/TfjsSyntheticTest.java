@@ -2,6 +2,7 @@ package dev.tfkit.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.tensor.HalfFloats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -63,12 +64,12 @@ class TfjsSyntheticTest {
 
   @Test
   void halfPrecisionDecoding() {
-    assertThat(TfjsGraphModel.halfToFloat((short) 0x3C00)).isEqualTo(1f);
-    assertThat(TfjsGraphModel.halfToFloat((short) 0xC000)).isEqualTo(-2f);
-    assertThat(TfjsGraphModel.halfToFloat((short) 0x7BFF)).isEqualTo(65504f);
-    assertThat(TfjsGraphModel.halfToFloat((short) 0x0001)).isEqualTo((float) Math.pow(2, -24));
-    assertThat(TfjsGraphModel.halfToFloat((short) 0x7C00)).isEqualTo(Float.POSITIVE_INFINITY);
-    assertThat(TfjsGraphModel.halfToFloat((short) 0x3555)).isEqualTo(0.333251953125f);
+    assertThat(HalfFloats.halfToFloat((short) 0x3C00)).isEqualTo(1f);
+    assertThat(HalfFloats.halfToFloat((short) 0xC000)).isEqualTo(-2f);
+    assertThat(HalfFloats.halfToFloat((short) 0x7BFF)).isEqualTo(65504f);
+    assertThat(HalfFloats.halfToFloat((short) 0x0001)).isEqualTo((float) Math.pow(2, -24));
+    assertThat(HalfFloats.halfToFloat((short) 0x7C00)).isEqualTo(Float.POSITIVE_INFINITY);
+    assertThat(HalfFloats.halfToFloat((short) 0x3555)).isEqualTo(0.333251953125f);
   }
 
   @Test

@@ -2,23 +2,19 @@ package dev.tfkit.proto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.TextFormat;
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.proto.error.Code;
 import tensorflow.serving.Classification;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
@@ -35,18 +31,9 @@ import tensorflow.serving.Status;
 /** Checks that the TF Serving protos carry upstream's names and numbers and link to TF Java's messages. */
 class ServingProtosTest {
 
+  /** One row of packed floats: shape [1, n] in tensor_content. */
   private static TensorProto floats(float... values) {
-    ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : values) {
-      buf.putFloat(v);
-    }
-    return TensorProto.newBuilder()
-        .setDtype(DataType.DT_FLOAT)
-        .setTensorShape(TensorShapeProto.newBuilder()
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(1))
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(values.length)))
-        .setTensorContent(ByteString.copyFrom(buf.array()))
-        .build();
+    return TestTensors.packedFloats(new long[] {1, values.length}, values);
   }
 
   @Test

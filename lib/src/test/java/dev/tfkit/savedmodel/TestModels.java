@@ -1,5 +1,7 @@
 package dev.tfkit.savedmodel;
 
+import static dev.tfkit.testing.TestTensors.floatScalar;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,10 +12,8 @@ import org.tensorflow.Graph;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
@@ -21,14 +21,6 @@ import org.tensorflow.types.TString;
 /** Small graphs built with TF Java's Ops API for the exporter tests. */
 final class TestModels {
   private TestModels() {}
-
-  static TensorProto floatScalar(float v) {
-    return TensorProto.newBuilder()
-        .setDtype(DataType.DT_FLOAT)
-        .setTensorShape(TensorShapeProto.getDefaultInstance())
-        .addFloatVal(v)
-        .build();
-  }
 
   /**
    * y = a·x + b with variables a and b; y3 = 3·x; string "inputs" parsed as numbers for classify

@@ -1,5 +1,7 @@
 package dev.tfkit.server;
 
+import static dev.tfkit.testing.TestTensors.floatScalar;
+import static dev.tfkit.testing.TestTensors.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,9 +35,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.io.FifoQueue;
-import org.tensorflow.proto.DataType;
-import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
@@ -86,23 +85,10 @@ class DeadlineTest {
     }
   }
 
-  private static TensorProto vector(float... values) {
-    TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
-        .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(values.length)));
-    for (float f : values) {
-      b.addFloatVal(f);
-    }
-    return b.build();
-  }
-
-  private static TensorProto scalar(float f) {
-    return TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(TensorShapeProto.getDefaultInstance()).addFloatVal(f).build();
-  }
-
   private static PredictRequest request(String signature, String input, float value) {
     return PredictRequest.newBuilder()
         .setModelSpec(ModelSpec.newBuilder().setName("blocking").setSignatureName(signature))
-        .putInputs(input, scalar(value))
+        .putInputs(input, floatScalar(value))
         .build();
   }
 
@@ -217,12 +203,12 @@ class DeadlineTest {
                             .predict(
                                 PredictRequest.newBuilder()
                                     .setModelSpec(ModelSpec.newBuilder().setName("batchable"))
-                                    .putInputs("x", vector(x))
+                                    .putInputs("x", floatVector(x))
                                     .build()));
         Function<String, PredictRequest> named =
             sig -> PredictRequest.newBuilder()
                 .setModelSpec(ModelSpec.newBuilder().setName("batchable").setSignatureName(sig))
-                .putInputs("v", scalar(0f))
+                .putInputs("v", floatScalar(0f))
                 .build();
         // The queue is empty: the merged run blocks until TensorFlow cancels it.
         var a = send.apply(300, new float[] {1f});
@@ -237,7 +223,7 @@ class DeadlineTest {
         // The server's deadline for b is b's arrival + 600 ms, a little after the client's: give
         // TensorFlow that moment before pushing (without the cancellation the dequeue never ends).
         Thread.sleep(500);
-        stub.predict(PredictRequest.newBuilder(named.apply("push")).putInputs("v", scalar(10f)).build());
+        stub.predict(PredictRequest.newBuilder(named.apply("push")).putInputs("v", floatScalar(10f)).build());
         assertThat(stub.predict(named.apply("size")).getOutputsOrThrow("n").getIntVal(0))
             .as("a merged dequeue still pending would have taken the pushed value")
             .isEqualTo(1);
@@ -246,7 +232,7 @@ class DeadlineTest {
             .as("y has a free batch dimension, so the requests were batched")
             .isEqualTo(-1);
         // With values queued, the same pair runs merged: one dequeue (10) for all three rows.
-        stub.predict(PredictRequest.newBuilder(named.apply("push")).putInputs("v", scalar(20f)).build());
+        stub.predict(PredictRequest.newBuilder(named.apply("push")).putInputs("v", floatScalar(20f)).build());
         var c = send.apply(30_000, new float[] {1f});
         var d = send.apply(30_000, new float[] {2f, 3f});
         assertThat(c.get().getOutputsOrThrow("y").getFloatValList()).containsExactly(11f);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.tfkit.io.RawBytesCalls;
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -63,7 +64,7 @@ class HostileInputTest {
   }
 
   private static TensorShapeProto shape(long... dims) {
-    return Protos.shape(dims);
+    return TestTensors.shape(dims);
   }
 
   private static PredictRequest request(TensorProto x) {
@@ -73,7 +74,7 @@ class HostileInputTest {
   /** The server still answers a correct request: 8 → 6. */
   private static void assertHealthy() {
     float y = predict.withDeadlineAfter(30, TimeUnit.SECONDS)
-        .predict(request(Protos.floatVector(8f))).getOutputsOrThrow("y").getFloatVal(0);
+        .predict(request(TestTensors.floatVector(8f))).getOutputsOrThrow("y").getFloatVal(0);
     assertThat(y).isEqualTo(6f);
   }
 
@@ -152,7 +153,7 @@ class HostileInputTest {
   @Test
   void bytesThatAreNoPredictRequestGetAnErrorNotACrash() {
     MethodDescriptor<byte[], byte[]> raw = RawBytesCalls.unary(PredictionServiceGrpc.getPredictMethod().getFullMethodName());
-    byte[] valid = request(Protos.floatVector(8f)).toByteArray();
+    byte[] valid = request(TestTensors.floatVector(8f)).toByteArray();
     List<byte[]> bodies = new ArrayList<>();
     bodies.add(Arrays.copyOf(valid, valid.length / 2)); // truncated
     bodies.add(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,

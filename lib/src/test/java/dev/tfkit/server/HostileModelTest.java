@@ -1,9 +1,13 @@
 package dev.tfkit.server;
 
+import static dev.tfkit.testing.TestTensors.ones;
+import static dev.tfkit.testing.TestTensors.shape;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.server.lifecycle.ServableState;
 import dev.tfkit.server.lifecycle.ServableStatus;
+import dev.tfkit.testing.TestDirs;
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -13,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +36,6 @@ import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionServiceGrpc;
@@ -55,18 +57,6 @@ class HostileModelTest {
   static void readFixture() throws IOException {
     good = Fixtures.tfServing("saved_model_half_plus_two_cpu").resolve("00000123");
     halfPlusTwo = SavedModel.parseFrom(Files.readAllBytes(good.resolve("saved_model.pb")));
-  }
-
-  static TensorShapeProto shape(long... dims) {
-    TensorShapeProto.Builder b = TensorShapeProto.newBuilder();
-    for (long d : dims) b.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
-    return b.build();
-  }
-
-  static long[] ones(int rank) {
-    long[] d = new long[rank];
-    Arrays.fill(d, 1);
-    return d;
   }
 
   static NodeDef constNode(String name, TensorProto value) {
@@ -127,7 +117,7 @@ class HostileModelTest {
     try {
       return PredictionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
           .predict(PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName(model))
-              .putInputs("x", Protos.floatVector(8f)).build())
+              .putInputs("x", TestTensors.floatVector(8f)).build())
           .getOutputsOrThrow("y").getFloatVal(0);
     } finally {
       ch.shutdownNow();

@@ -3,6 +3,7 @@ package dev.tfkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -58,7 +59,7 @@ class LongNamesTest {
     var predict = PredictionServiceGrpc.newBlockingStub(channel);
     var models = ModelServiceGrpc.newBlockingStub(channel);
     Status[] answers = {
-      status(() -> predict.predict(PredictRequest.newBuilder().setModelSpec(spec).putInputs("x", Protos.floatVector(1f)).build())),
+      status(() -> predict.predict(PredictRequest.newBuilder().setModelSpec(spec).putInputs("x", TestTensors.floatVector(1f)).build())),
       status(() -> models.getModelStatus(GetModelStatusRequest.newBuilder().setModelSpec(spec).build())),
       status(() -> predict.getModelMetadata(
           GetModelMetadataRequest.newBuilder().setModelSpec(spec).addMetadataField("signature_def").build())),
@@ -73,7 +74,7 @@ class LongNamesTest {
   void anUnknownLongNameIsNotFoundWithTheNameShortened() {
     String name = "n".repeat(300);
     Status s = status(() -> PredictionServiceGrpc.newBlockingStub(channel)
-        .predict(PredictRequest.newBuilder().setModelSpec(named(name)).putInputs("x", Protos.floatVector(1f)).build()));
+        .predict(PredictRequest.newBuilder().setModelSpec(named(name)).putInputs("x", TestTensors.floatVector(1f)).build()));
     assertThat(s.getCode()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(s.getDescription())
         .isEqualTo("Servable not found for request: Latest(" + "n".repeat(200) + "... (300 characters))");
@@ -88,11 +89,11 @@ class LongNamesTest {
     var predict = PredictionServiceGrpc.newBlockingStub(channel);
     Status sig = status(() -> predict.predict(PredictRequest.newBuilder()
         .setModelSpec(named("half_plus_two").toBuilder().setSignatureName("s".repeat(9000)))
-        .putInputs("x", Protos.floatVector(1f)).build()));
+        .putInputs("x", TestTensors.floatVector(1f)).build()));
     assertThat(sig.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(sig.getDescription()).hasSizeLessThan(300).contains("(9000 characters)");
     Status input = status(() -> predict.predict(PredictRequest.newBuilder()
-        .setModelSpec(named("half_plus_two")).putInputs("i".repeat(9000), Protos.floatVector(1f)).build()));
+        .setModelSpec(named("half_plus_two")).putInputs("i".repeat(9000), TestTensors.floatVector(1f)).build()));
     assertThat(input.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(input.getDescription()).hasSizeLessThan(1500).contains("(9000 characters)");
   }

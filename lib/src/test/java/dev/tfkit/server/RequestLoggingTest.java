@@ -2,7 +2,7 @@ package dev.tfkit.server;
 
 import static dev.tfkit.server.Protos.example;
 import static dev.tfkit.server.Protos.examples;
-import static dev.tfkit.server.Protos.floatVector;
+import static dev.tfkit.testing.TestTensors.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -2,7 +2,7 @@ package dev.tfkit.server;
 
 import static dev.tfkit.server.Protos.example;
 import static dev.tfkit.server.Protos.examples;
-import static dev.tfkit.server.Protos.floats;
+import static dev.tfkit.testing.TestTensors.floats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfkit.server.lifecycle.ServableRequest;
 import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.tensorflow.RunStats;
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -105,7 +106,7 @@ class RunPlacementTest {
                                 "x",
                                 TensorProto.newBuilder()
                                     .setDtype(DataType.DT_INT32)
-                                    .setTensorShape(Protos.shape(1, 1))
+                                    .setTensorShape(TestTensors.shape(1, 1))
                                     .addIntVal(1)
                                     .build())
                             .build()))

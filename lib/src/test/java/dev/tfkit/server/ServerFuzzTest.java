@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Int64Value;
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -46,13 +47,13 @@ class ServerFuzzTest {
   private final ObjectMapper json = new ObjectMapper();
 
   private TensorShapeProto shape(long... dims) {
-    return Protos.shape(dims);
+    return TestTensors.shape(dims);
   }
 
   /** A request that is wrong in one way, chosen at random. */
   private PredictRequest malformed(int i) {
     ModelSpec good = ModelSpec.newBuilder().setName("half_plus_two").build();
-    TensorProto x = Protos.floats(new long[] {2, 1}, 1f, 2f);
+    TensorProto x = TestTensors.floats(new long[] {2, 1}, 1f, 2f);
     return switch (i % 12) {
       case 0 -> { // wrong dtype
         DataType[] types = {DataType.DT_INT32, DataType.DT_INT64, DataType.DT_DOUBLE, DataType.DT_STRING,
@@ -216,7 +217,7 @@ class ServerFuzzTest {
             .getModelStatus(GetModelStatusRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("half_plus_two")).build());
         assertThat(st.getModelVersionStatus(0).getState()).isEqualTo(ModelVersionStatus.State.AVAILABLE);
         var ok = predict.predict(PredictRequest.newBuilder()
-            .setModelSpec(ModelSpec.newBuilder().setName("half_plus_two")).putInputs("x", Protos.floatVector(8f)).build());
+            .setModelSpec(ModelSpec.newBuilder().setName("half_plus_two")).putInputs("x", TestTensors.floatVector(8f)).build());
         assertThat(ok.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(6f);
         Protos.Http rest = Protos.post(server.restUrl() + "/v1/models/half_plus_two:predict", "{\"instances\": [8.0]}");
         assertThat(rest.code()).isEqualTo(200);

@@ -1,8 +1,9 @@
 package dev.tfkit.server;
 
-import static dev.tfkit.server.Protos.floatVector;
+import static dev.tfkit.testing.TestTensors.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;

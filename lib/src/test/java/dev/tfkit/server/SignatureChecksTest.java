@@ -1,12 +1,14 @@
 package dev.tfkit.server;
 
 import static dev.tfkit.server.Protos.*;
+import static dev.tfkit.testing.TestTensors.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Struct;
 import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.server.api.ServingApi;
+import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -14,7 +16,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.DataType;
@@ -134,17 +135,7 @@ class SignatureChecksTest {
   /** half_plus_two with one more signature, "custom", whose method_name is none of TF Serving's. */
   private Path withCustomMethod() throws Exception {
     Path src = Fixtures.tfServing("saved_model_half_plus_two_cpu").resolve("00000123");
-    Path dst = tmp.resolve("custom/00000123");
-    try (Stream<Path> walk = Files.walk(src)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        Path to = dst.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(p, to);
-        }
-      }
-    }
+    Path dst = TestDirs.copyTree(src, tmp.resolve("custom/00000123"));
     SavedModel model = SavedModelInfo.read(src).proto();
     SavedModel.Builder b = model.toBuilder();
     MetaGraphDef.Builder mg = b.getMetaGraphsBuilder(0);

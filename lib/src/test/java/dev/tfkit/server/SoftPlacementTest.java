@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.server.lifecycle.ServableState;
 import dev.tfkit.server.lifecycle.ServableStatus;
+import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package dev.tfkit.server;
 
 import static dev.tfkit.server.Protos.*;
+import static dev.tfkit.testing.TestTensors.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -3,6 +3,7 @@ package dev.tfkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.io.RawBytesCalls;
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -92,7 +93,7 @@ class UnparseableRequestTest {
         // A valid request on the same connection is still answered.
         var ok = PredictionServiceGrpc.newBlockingStub(ch).predict(PredictRequest.newBuilder()
             .setModelSpec(ModelSpec.newBuilder().setName("half_plus_two"))
-            .putInputs("x", Protos.floatVector(2f)).build());
+            .putInputs("x", TestTensors.floatVector(2f)).build());
         assertThat(ok.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(3f);
 
         assertThat(records).isNotEmpty().allSatisfy(r -> {

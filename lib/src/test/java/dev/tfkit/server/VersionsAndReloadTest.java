@@ -1,11 +1,12 @@
 package dev.tfkit.server;
 
-import static dev.tfkit.server.Protos.floatVector;
+import static dev.tfkit.testing.TestTensors.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.TextFormat;
 import dev.tfkit.server.lifecycle.ServableState;
+import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;

@@ -1,10 +1,11 @@
 package dev.tfkit.tensor;
 
+import static dev.tfkit.testing.TestTensors.ones;
+import static dev.tfkit.testing.TestTensors.shape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.CollectionDef;
@@ -21,18 +22,6 @@ import org.tensorflow.proto.VariantTensorDataProto;
 
 /** The rules of {@link NativeLimits}, one by one, at and just past each limit. */
 class NativeLimitsTest {
-  static TensorShapeProto shape(long... dims) {
-    TensorShapeProto.Builder b = TensorShapeProto.newBuilder();
-    for (long d : dims) b.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
-    return b.build();
-  }
-
-  static long[] ones(int n) {
-    long[] d = new long[n];
-    Arrays.fill(d, 1);
-    return d;
-  }
-
   @Test
   void rankUpTo254PassesAnd255IsRefused() {
     assertThat(NativeLimits.checkShape(ones(254), "t")).isEqualTo(1);

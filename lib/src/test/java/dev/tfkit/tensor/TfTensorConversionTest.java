@@ -3,6 +3,7 @@ package dev.tfkit.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -14,6 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
@@ -103,5 +105,33 @@ class TfTensorConversionTest {
     try (Tensor t = i8.cast(DataType.DT_INT32).toTensor()) {
       assertThat(TensorValue.fromTensor(t).ints()).containsExactly(-1, 2);
     }
+  }
+
+  @Test
+  void graphProtosBecomeTensorsAsTensorFlowReadsThem() {
+    // Like Tensor::FromProto: the dtype's own field, the last value repeated, other fields ignored.
+    TensorProto p = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(Shapes.toProto(new long[] {3}))
+        .addFloatVal(1.5f).addFloatVal(-2f).addIntVal(9).build();
+    try (TFloat32 t = (TFloat32) TfTensors.fromProto(p, "variable 'w'")) {
+      assertThat(new float[] {t.getFloat(0), t.getFloat(1), t.getFloat(2)}).containsExactly(1.5f, -2f, -2f);
+    }
+    assertThatThrownBy(() -> TensorValue.fromProto(p)).hasMessageContaining("carries 1 values in int_val");
+    try (Tensor t = TensorValue.of(new long[] {4, -5}).toTensor()) {
+      assertThat(TfTensors.toProto(t)).isEqualTo(TensorValue.of(new long[] {4, -5}).toProto());
+      assertThat(TfTensors.toProto(t).getTensorContent().size()).isEqualTo(16);
+    }
+  }
+
+  @Test
+  void graphOnlyDtypesAreCountedButNotMadeIntoTensors() {
+    TensorProto q = TensorProto.newBuilder().setDtype(DataType.DT_QINT8).setTensorShape(Shapes.toProto(new long[] {2, 3}))
+        .addIntVal(1).build();
+    assertThat(TfTensors.protoBytes(q)).isEqualTo(6);
+    assertThatThrownBy(() -> TfTensors.fromProto(q, "node 'q'"))
+        .hasMessage("node 'q': TF Java 1.1.0 has no tensor type for DT_QINT8");
+    assertThatThrownBy(() -> TfTensors.tensorOf(new Object(), "feed 'x:0'")).hasMessageStartingWith("feed 'x:0': ");
+    TensorProto s = TensorProto.newBuilder().setDtype(DataType.DT_STRING).setTensorShape(Shapes.toProto(new long[] {2}))
+        .addStringVal(ByteString.copyFromUtf8("ab")).addStringVal(ByteString.copyFromUtf8("cde")).build();
+    assertThat(TfTensors.protoBytes(s)).isEqualTo(5);
   }
 }

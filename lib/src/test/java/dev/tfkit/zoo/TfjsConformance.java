@@ -8,6 +8,7 @@ import dev.tfkit.graph.GraphExport;
 import dev.tfkit.graph.ModelGraph;
 import dev.tfkit.graph.TensorSpec;
 import dev.tfkit.io.ShortCommand;
+import dev.tfkit.io.TempSiblings;
 import dev.tfkit.savedmodel.SavedModel;
 import dev.tfkit.tensor.TensorValue;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,11 +79,7 @@ final class TfjsConformance {
   /** Runs {@code modelJson} on both sides in {@code caseDir} (created) and compares. */
   static Row check(TfjsNode tfjs, Path modelJson, Path caseDir) throws Exception {
     String model = modelJson.getFileName().toString().replaceFirst("\\.json$", "");
-    if (Files.exists(caseDir)) {
-      try (var old = Files.walk(caseDir)) {
-        for (Path p : old.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-      }
-    }
+    if (!TempSiblings.deleteTree(caseDir)) throw new IOException("cannot delete the old " + caseDir);
     Files.createDirectories(caseDir);
     long t0 = System.nanoTime();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

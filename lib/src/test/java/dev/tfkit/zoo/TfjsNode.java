@@ -65,7 +65,7 @@ final class TfjsNode {
         // another build installed it first
       }
     }
-    for (String script : List.of("tfjs-stylize.js", "tfjs-run.js")) {
+    for (String script : List.of("tfjs-common.js", "tfjs-stylize.js", "tfjs-run.js")) {
       try (InputStream s = TfjsNode.class.getResourceAsStream(script)) {
         Files.copy(s, dir.resolve(script), StandardCopyOption.REPLACE_EXISTING);
       }

@@ -4,7 +4,7 @@
 // uint8 values) and the output tensors; every output is written as float64 little-endian to
 // CASE_DIR/tfjs<i>.bin and described in CASE_DIR/tfjs.json ({tensor, dtype, shape, file}); with
 // the WASM backend (TF.js's own second opinion) to wasm<i>.bin and wasm.json.
-const tf = require('@tensorflow/tfjs');
+const {tf, startBackend, loadGraphModel, run} = require('./tfjs-common.js');
 const fs = require('fs');
 const path = require('path');
 
@@ -18,27 +18,11 @@ function read(file, dtype, shape) {
   throw new Error('input dtype ' + dtype + ' not supported by tfjs-run.js');
 }
 
-async function main() {
+run(async () => {
   const [modelJson, caseDir, backend = 'cpu'] = process.argv.slice(2);
-  if (backend === 'wasm') {
-    const wasm = require('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(path.join(__dirname, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep);
-  }
-  if (!(await tf.setBackend(backend))) throw new Error('TF.js backend ' + backend + ' did not start');
+  await startBackend(backend);
   const prefix = backend === 'cpu' ? 'tfjs' : backend;
-  const model = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
-  const dir = path.dirname(modelJson);
-  const specs = [];
-  const parts = [];
-  for (const group of model.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) parts.push(fs.readFileSync(path.join(dir, p)));
-  }
-  const data = Buffer.concat(parts);
-  const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-  const graph = await tf.loadGraphModel(tf.io.fromMemory({
-    modelTopology: model.modelTopology, weightSpecs: specs, weightData: weightData, format: model.format,
-  }));
+  const graph = await loadGraphModel(modelJson);
   const c = JSON.parse(fs.readFileSync(path.join(caseDir, 'case.json'), 'utf8'));
   const feeds = {};
   for (const i of c.inputs) {
@@ -56,10 +40,4 @@ async function main() {
     described.push({tensor: names[k], dtype: t.dtype, shape: t.shape, file: file});
   }
   fs.writeFileSync(path.join(caseDir, prefix + '.json'), JSON.stringify(described));
-  console.log('backend ' + tf.getBackend() + ', tfjs ' + tf.version.tfjs);
-}
-
-main().catch((e) => {
-  console.error(e && e.stack ? e.stack : String(e));
-  process.exit(1);
 });

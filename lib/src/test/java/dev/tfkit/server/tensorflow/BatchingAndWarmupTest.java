@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.io.TfRecords;
 import dev.tfkit.server.lifecycle.ServableId;
+import dev.tfkit.testing.TestDirs;
+import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,12 +18,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionLogOuterClass.PredictLog;
@@ -31,18 +29,9 @@ import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 class BatchingAndWarmupTest {
   @TempDir Path tmp;
 
+  /** A float column: shape [n, 1]. */
   private static TensorProto column(float... v) {
-    TensorProto.Builder b =
-        TensorProto.newBuilder()
-            .setDtype(DataType.DT_FLOAT)
-            .setTensorShape(
-                TensorShapeProto.newBuilder()
-                    .addDim(TensorShapeProto.Dim.newBuilder().setSize(v.length))
-                    .addDim(TensorShapeProto.Dim.newBuilder().setSize(1)));
-    for (float x : v) {
-      b.addFloatVal(x);
-    }
-    return b.build();
+    return TestTensors.floats(new long[] {v.length, 1}, v);
   }
 
   @Test
@@ -81,17 +70,7 @@ class BatchingAndWarmupTest {
 
   private Path counterWithWarmup(List<byte[]> records, boolean corrupt) throws Exception {
     Path src = Fixtures.tfServing("saved_model_counter/00000123");
-    Path dir = tmp.resolve("counter-" + records.size() + (corrupt ? "-bad" : ""));
-    try (Stream<Path> w = Files.walk(src)) {
-      for (Path p : (Iterable<Path>) w::iterator) {
-        Path t = dir.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
+    Path dir = TestDirs.copyTree(src, tmp.resolve("counter-" + records.size() + (corrupt ? "-bad" : "")));
     byte[] file = TfRecords.toBytes(records);
     if (corrupt) {
       file[file.length - 1] ^= 0x55;

@@ -1,5 +1,8 @@
 package dev.tfkit.server.tensorflow;
 
+import static dev.tfkit.testing.TestTensors.floatMatrix;
+import static dev.tfkit.testing.TestTensors.floatScalar;
+import static dev.tfkit.testing.TestTensors.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,9 +33,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.io.FifoQueue;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -57,7 +58,7 @@ class BatchingSessionTest {
   void tearDown() {
     if (servable != null) {
       // Unblock a wait left over by a failed test so that unloading does not wait for it.
-      servable.predict("push", Map.of("v", scalar(0)), List.of());
+      servable.predict("push", Map.of("v", floatScalar(0)), List.of());
       loader.unload(id, servable);
     }
     pool.shutdownNow();
@@ -100,33 +101,6 @@ class BatchingSessionTest {
     return servable;
   }
 
-  private static TensorProto matrix(float[][] rows) {
-    TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(
-        TensorShapeProto.newBuilder()
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(rows.length))
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(rows[0].length)));
-    for (float[] r : rows) {
-      for (float f : r) {
-        b.addFloatVal(f);
-      }
-    }
-    return b.build();
-  }
-
-  private static TensorProto scalar(float f) {
-    return TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
-        .setTensorShape(TensorShapeProto.getDefaultInstance()).addFloatVal(f).build();
-  }
-
-  private static TensorProto vector(float... f) {
-    TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
-        .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(f.length)));
-    for (float v : f) {
-      b.addFloatVal(v);
-    }
-    return b.build();
-  }
-
   /** {@code rows} rows of {@code width} values: row i holds base + i*width + j. */
   private static float[][] rows(int n, int width, float base) {
     float[][] r = new float[n][width];
@@ -147,7 +121,7 @@ class BatchingSessionTest {
   /** Blocks the one batch thread on a {@code wait} run; returns that run's future. */
   private Future<Map<String, TensorProto>> blockBatchThread() throws Exception {
     long taken = servable.batchesTaken();
-    Future<Map<String, TensorProto>> waiting = predictLater("wait", "w", vector(1f));
+    Future<Map<String, TensorProto>> waiting = predictLater("wait", "w", floatVector(1f));
     // The batch thread took it: it is in (or about to enter) the blocking dequeue.
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (servable.batchesTaken() == taken) {
@@ -194,11 +168,11 @@ class BatchingSessionTest {
     // session run of 3 rows, padded to 4.
     float[][] a = rows(1, 3, 0);
     float[][] b = rows(2, 3, 100);
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", matrix(a));
+    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
     awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", matrix(b));
+    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
     awaitQueued(2);
-    servable.predict("push", Map.of("v", scalar(10)), List.of());
+    servable.predict("push", Map.of("v", floatScalar(10)), List.of());
     assertThat(floats(waiting.get(), "w")).containsExactly(11f);
     Map<String, TensorProto> ra = fa.get();
     Map<String, TensorProto> rb = fb.get();
@@ -211,7 +185,7 @@ class BatchingSessionTest {
     assertThat(servable.batchRunSizes()).containsEntry(4L, 1L).doesNotContainKey(3L);
     // A lone 5-row request is padded to 8 too.
     float[][] c = rows(5, 3, 7);
-    Map<String, TensorProto> rc = predictLater("", "x", matrix(c)).get();
+    Map<String, TensorProto> rc = predictLater("", "x", floatMatrix(c)).get();
     assertThat(floats(rc, "sum")).isEqualTo(sums(c));
     assertThat(floats(rc, "rows")).containsOnly(8f).hasSize(5);
   }
@@ -226,14 +200,14 @@ class BatchingSessionTest {
     List<List<Float>> alone = new ArrayList<>();
     load(null);
     for (float[][] r : requests) {
-      alone.add(floats(servable.predict("", Map.of("x", matrix(r)), List.of("sum")), "sum"));
+      alone.add(floats(servable.predict("", Map.of("x", floatMatrix(r)), List.of("sum")), "sum"));
     }
     loader.unload(id, servable);
     servable = null;
     load(new BatchingOptions(8, 5_000, 2, 100, List.of(2, 4), false, true, 4));
     List<Future<Map<String, TensorProto>>> futures = new ArrayList<>();
     for (float[][] r : requests) {
-      futures.add(predictLater("", "x", matrix(r)));
+      futures.add(predictLater("", "x", floatMatrix(r)));
     }
     for (int i = 0; i < requests.size(); i++) {
       assertThat(floats(futures.get(i).get(), "sum")).as("request %d", i).isEqualTo(alone.get(i)).isEqualTo(sums(requests.get(i)));
@@ -245,7 +219,7 @@ class BatchingSessionTest {
     model();
     load(new BatchingOptions(16, 0, 1, 100, List.of(2, 4), false, true, 4));
     float[][] big = rows(11, 3, -20);
-    Map<String, TensorProto> out = predictLater("", "x", matrix(big)).get();
+    Map<String, TensorProto> out = predictLater("", "x", floatMatrix(big)).get();
     assertThat(floats(out, "sum")).isEqualTo(sums(big));
     assertThat(out.get("sum").getTensorShape().getDim(0).getSize()).isEqualTo(11);
     // 11 rows ran as 4 + 4 + 3 (padded to 4): every row saw a run of 4.
@@ -256,11 +230,11 @@ class BatchingSessionTest {
     Future<Map<String, TensorProto>> waiting = blockBatchThread();
     float[][] a = rows(3, 3, 0);
     float[][] b = rows(5, 3, 50);
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", matrix(a));
+    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
     awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", matrix(b));
+    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
     awaitQueued(2);
-    servable.predict("push", Map.of("v", scalar(0)), List.of());
+    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
     waiting.get();
     assertThat(floats(fa.get(), "sum")).isEqualTo(sums(a));
     assertThat(floats(fb.get(), "sum")).isEqualTo(sums(b));
@@ -272,7 +246,7 @@ class BatchingSessionTest {
   void withoutSplittingARequestOverMaxBatchSizeIsRefusedAsTfServingDoes() throws Exception {
     model();
     load(new BatchingOptions(4, 0, 1, 100));
-    assertThatThrownBy(() -> servable.predict("", Map.of("x", matrix(rows(5, 2, 0))), List.of()))
+    assertThatThrownBy(() -> servable.predict("", Map.of("x", floatMatrix(rows(5, 2, 0))), List.of()))
         .isInstanceOfSatisfying(RequestException.class,
             e -> assertThat(e.code()).isEqualTo(RequestException.Code.INVALID_ARGUMENT))
         .hasMessage("Task size 5 is larger than maximum input batch size 4");
@@ -285,11 +259,11 @@ class BatchingSessionTest {
     Future<Map<String, TensorProto>> waiting = blockBatchThread();
     float[][] a = {{1, 2, 3}};
     float[][] b = {{4, 5}, {6, 7}};
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", matrix(a));
+    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
     awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", matrix(b));
+    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
     awaitQueued(2);
-    servable.predict("push", Map.of("v", scalar(0)), List.of());
+    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
     waiting.get();
     assertThat(floats(fa.get(), "sum")).containsExactly(6f);
     // b's rows grew to width 3 with b's first value, 4: [4,5,4] and [6,7,4].
@@ -305,11 +279,11 @@ class BatchingSessionTest {
     Future<Map<String, TensorProto>> waiting = blockBatchThread();
     float[][] a = {{1, 2, 3}};
     float[][] b = {{4, 5}, {6, 7}};
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", matrix(a));
+    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
     awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", matrix(b));
+    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
     awaitQueued(2);
-    servable.predict("push", Map.of("v", scalar(0)), List.of());
+    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
     waiting.get();
     assertThat(floats(fa.get(), "sum")).containsExactly(6f);
     assertThat(floats(fb.get(), "sum")).containsExactly(9f, 13f);
@@ -323,18 +297,18 @@ class BatchingSessionTest {
     // next request would need a second batch.
     load(new BatchingOptions(2, 0, 1, 1));
     Future<Map<String, TensorProto>> waiting = blockBatchThread();
-    Future<Map<String, TensorProto>> queued = predictLater("", "x", matrix(rows(2, 2, 0)));
+    Future<Map<String, TensorProto>> queued = predictLater("", "x", floatMatrix(rows(2, 2, 0)));
     awaitQueued(1);
-    assertThatThrownBy(() -> servable.predict("", Map.of("x", matrix(rows(1, 2, 0))), List.of()))
+    assertThatThrownBy(() -> servable.predict("", Map.of("x", floatMatrix(rows(1, 2, 0))), List.of()))
         .isInstanceOfSatisfying(RequestException.class,
             e -> assertThat(e.code()).isEqualTo(RequestException.Code.UNAVAILABLE))
         .hasMessageStartingWith("The batch scheduling queue to which this task was submitted is full")
         .hasMessageContaining("max_enqueued_batches is 1");
-    servable.predict("push", Map.of("v", scalar(0)), List.of());
+    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
     waiting.get();
     assertThat(floats(queued.get(), "sum")).containsExactly(1f, 5f);
     // With room again, the same request is served.
-    assertThat(floats(servable.predict("", Map.of("x", matrix(rows(1, 2, 0))), List.of()), "sum")).containsExactly(1f);
+    assertThat(floats(servable.predict("", Map.of("x", floatMatrix(rows(1, 2, 0))), List.of()), "sum")).containsExactly(1f);
   }
 
   @Test
@@ -342,16 +316,16 @@ class BatchingSessionTest {
     model();
     load(new BatchingOptions(16, 0, 1, 2, List.of(), false, true, 4));
     Future<Map<String, TensorProto>> waiting = blockBatchThread();
-    Future<Map<String, TensorProto>> queued = predictLater("", "x", matrix(rows(5, 2, 0)));
+    Future<Map<String, TensorProto>> queued = predictLater("", "x", floatMatrix(rows(5, 2, 0)));
     awaitQueued(1);
     // 5 rows hold 2 batches (4 + 1): 3 more rows of room, so 4 rows are refused and 3 are not.
-    assertThatThrownBy(() -> servable.predict("", Map.of("x", matrix(rows(4, 2, 0))), List.of()))
+    assertThatThrownBy(() -> servable.predict("", Map.of("x", floatMatrix(rows(4, 2, 0))), List.of()))
         .isInstanceOfSatisfying(RequestException.class,
             e -> assertThat(e.code()).isEqualTo(RequestException.Code.UNAVAILABLE))
         .hasMessageContaining("is full; task size is 4 but scheduling capacity is only 3");
-    Future<Map<String, TensorProto>> fits = predictLater("", "x", matrix(rows(3, 2, 0)));
+    Future<Map<String, TensorProto>> fits = predictLater("", "x", floatMatrix(rows(3, 2, 0)));
     awaitQueued(2);
-    servable.predict("push", Map.of("v", scalar(0)), List.of());
+    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
     waiting.get();
     assertThat(floats(queued.get(), "sum")).isEqualTo(sums(rows(5, 2, 0)));
     assertThat(floats(fits.get(), "sum")).isEqualTo(sums(rows(3, 2, 0)));

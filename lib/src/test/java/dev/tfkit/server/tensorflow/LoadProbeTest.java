@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.server.EmbeddedServer;
 import dev.tfkit.server.lifecycle.ServableState;
+import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
@@ -42,20 +41,10 @@ class LoadProbeTest {
     }
   }
 
-  static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) Files.createDirectories(t);
-        else Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
-  }
-
   /** half_plus_two with an extra constant of 255 dimensions, which TensorFlow's import aborts on. */
   Path rank255() throws IOException {
     Path dir = tmp.resolve("rank255");
-    copyTree(GOOD, dir);
+    TestDirs.copyTree(GOOD, dir);
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (int i = 0; i < 255; i++) shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(1));
     NodeDef c = NodeDef.newBuilder().setName("big_rank").setOp("Const")
