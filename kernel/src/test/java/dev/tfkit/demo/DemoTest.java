@@ -96,7 +96,7 @@ class DemoTest {
     assertThat(index).contains("5 of 5 notebooks completed").doesNotContain("class=\"status-failed\"").doesNotContain("Not run");
     // each notebook's first heading, linked to its page, and its executed notebook
     assertThat(index).contains("<a href=\"html/05-portrait-check.html\">05 · The portrait check</a>")
-        .contains("<a href=\"html/03-serving.html\">03 · Serve: models.config, the seed&#39;s docker run, and the embedded server</a>")
+        .contains("<a href=\"html/03-serving.html\">03 · Serve: models.config, the Python walkthrough&#39;s docker run, and the embedded server</a>")
         .contains("<a href=\"notebooks/01-export-subgraph.ipynb\">01-export-subgraph.ipynb</a>");
     // 05 draws the photos with their boxes: its row has a thumbnail
     String portraitRow = index.substring(index.lastIndexOf("<tr>", index.indexOf("<div class=\"file\">05-portrait-check</div>")));

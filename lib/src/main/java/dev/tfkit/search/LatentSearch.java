@@ -31,7 +31,7 @@ import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 
 /**
- * The seed's latent-search model: a SavedModel that returns the {@code k} gallery embeddings
+ * The Python walkthrough's latent-search model: a SavedModel that returns the {@code k} gallery embeddings
  * nearest (L2) to each query, with their indices and file names.
  *
  * <p>Inputs {@code target_latent} (float [B, D]) and {@code k_num} (int32 scalar); outputs {@code

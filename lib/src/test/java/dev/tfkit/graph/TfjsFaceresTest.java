@@ -20,7 +20,7 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Tensor;
 import org.tensorflow.proto.TensorProto;
 
-/** The seed scenario on a real TF.js graph model: faceres, cut to its 1024-d embedding. */
+/** The Python walkthrough's scenario on a real TF.js graph model: faceres, cut to its 1024-d embedding. */
 class TfjsFaceresTest {
   static final String EMBEDDING = "global_pooling/Mean:0";
   static Path faceres;
