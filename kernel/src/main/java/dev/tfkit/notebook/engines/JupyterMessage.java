@@ -1,4 +1,4 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

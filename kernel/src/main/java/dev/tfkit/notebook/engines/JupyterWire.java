@@ -1,8 +1,9 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfkit.notebook.document.NotebookDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

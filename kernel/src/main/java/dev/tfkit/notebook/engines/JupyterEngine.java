@@ -1,10 +1,12 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.io.Ports;
 import dev.tfkit.io.TempSiblings;
 import dev.tfkit.kernel.spec.KernelSpec;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.document.NotebookOutputs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
