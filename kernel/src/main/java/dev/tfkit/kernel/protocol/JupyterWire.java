@@ -130,6 +130,21 @@ public final class JupyterWire implements AutoCloseable {
     return JSON.createObjectNode();
   }
 
+  /**
+   * The content of an execute_request for {@code code} as a notebook frontend sends it: not silent,
+   * stored in the history, no stdin, stop on error.
+   */
+  public static ObjectNode executeContent(String code) {
+    ObjectNode c = object();
+    c.put("code", code);
+    c.put("silent", false);
+    c.put("store_history", true);
+    c.putObject("user_expressions");
+    c.put("allow_stdin", false);
+    c.put("stop_on_error", true);
+    return c;
+  }
+
   /** A new request message of {@code type} with {@code content}. */
   public JupyterMessage request(String type, ObjectNode content) {
     ObjectNode header = JSON.createObjectNode();

@@ -153,14 +153,7 @@ public final class KernelClient implements AutoCloseable {
   }
 
   public Reply execute(String code, Duration timeout) throws TimeoutException, InterruptedException {
-    ObjectNode c = JupyterWire.object();
-    c.put("code", code);
-    c.put("silent", false);
-    c.put("store_history", true);
-    c.putObject("user_expressions");
-    c.put("allow_stdin", false);
-    c.put("stop_on_error", true);
-    return request("shell", "execute_request", c, timeout);
+    return request("shell", "execute_request", JupyterWire.executeContent(code), timeout);
   }
 
   /** Sends a request without waiting; returns its msg_id. */

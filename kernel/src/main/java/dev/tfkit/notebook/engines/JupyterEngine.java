@@ -6,7 +6,6 @@ import dev.tfkit.io.TempSiblings;
 import dev.tfkit.kernel.protocol.JupyterMessage;
 import dev.tfkit.kernel.protocol.JupyterWire;
 import dev.tfkit.kernel.spec.KernelSpec;
-import dev.tfkit.notebook.document.NotebookDocument;
 import dev.tfkit.notebook.document.NotebookOutputs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -108,7 +107,7 @@ public final class JupyterEngine implements NotebookEngine {
               + " s" + logTail());
         }
         checkAlive();
-        wire.send(shell, wire.request("kernel_info_request", NotebookDocument.MAPPER.createObjectNode()));
+        wire.send(shell, wire.request("kernel_info_request", JupyterWire.object()));
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         while (System.nanoTime() < until && !(replied && iopubSeen)) {
           poller.poll(POLL_MS);
@@ -128,14 +127,7 @@ public final class JupyterEngine implements NotebookEngine {
   public CellResult execute(String code, OutputSink sink) throws IOException {
     if (closed) throw new IOException("kernel '" + spec.name() + "' is closed");
     interruptRequested = false;
-    ObjectNode content = NotebookDocument.MAPPER.createObjectNode();
-    content.put("code", code);
-    content.put("silent", false);
-    content.put("store_history", true);
-    content.putObject("user_expressions");
-    content.put("allow_stdin", false);
-    content.put("stop_on_error", true);
-    JupyterMessage request = wire.request("execute_request", content);
+    JupyterMessage request = wire.request("execute_request", JupyterWire.executeContent(code));
     wire.send(shell, request);
     String id = request.id();
     JsonNode reply = null;
@@ -148,7 +140,7 @@ public final class JupyterEngine implements NotebookEngine {
       while (reply == null || !idle) {
         if (interruptRequested) {
           interruptRequested = false;
-          wire.send(control, wire.request("interrupt_request", NotebookDocument.MAPPER.createObjectNode()));
+          wire.send(control, wire.request("interrupt_request", JupyterWire.object()));
         }
         if (poller.poll(POLL_MS) <= 0) {
           checkAlive();
@@ -257,7 +249,7 @@ public final class JupyterEngine implements NotebookEngine {
     cleaned = true;
     try {
       if (process.isAlive()) {
-        ObjectNode c = NotebookDocument.MAPPER.createObjectNode();
+        ObjectNode c = JupyterWire.object();
         c.put("restart", false);
         wire.send(control, wire.request("shutdown_request", c));
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
