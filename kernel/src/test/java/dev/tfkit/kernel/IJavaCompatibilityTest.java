@@ -175,7 +175,7 @@ class IJavaCompatibilityTest {
             .better(3, (ijava, tf) -> {
               // both refuse to run it; IJava names the snippet, tfkit the types that are missing
               assertThat(ijava.get("ename").asText()).isEqualTo("UnresolvedReferenceException");
-              assertThat(ijava.get("evalue").asText()).doesNotContain("class NotThere");
+              assertThat(ijava.get("evalue").textValue()).doesNotContain("class NotThere");
               assertThat(tf.get("ename").asText()).isEqualTo("UnresolvedReferenceException");
               assertThat(tf.get("evalue").asText()).isEqualTo(
                   "'void useBoth() { NotThere a; AlsoMissing b; }' cannot run until class NotThere, class AlsoMissing are defined");
@@ -183,8 +183,8 @@ class IJavaCompatibilityTest {
             .better(0, (ijava, tf) -> {
               // IJava 1.3.0: a CompilationException with an empty message and its own stack as traceback
               assertThat(ijava.get("ename").asText()).isEqualTo("CompilationException");
-              assertThat(ijava.get("evalue").asText()).isEmpty();
-              assertThat(ijava.get("traceback").asText()).doesNotContain("MissingType");
+              assertThat(ijava.get("evalue").textValue()).isEmpty();
+              assertThat(ijava.get("traceback").textValue()).doesNotContain("MissingType");
               assertThat(tf.get("ename").asText()).isEqualTo("CompilationException");
               assertThat(tf.get("evalue").asText()).contains("MissingType");
               assertThat(tf.get("traceback").asText()).contains("MissingType");

@@ -54,16 +54,13 @@ public final class JupyterWire implements AutoCloseable {
     this.key = connection.path("key").asText().getBytes(StandardCharsets.UTF_8);
     this.username = username;
     String ip = connection.path("ip").asText();
-    shell = socket(SocketType.DEALER, ip, connection.path("shell_port").asInt());
-    // Like jupyter_client: shell and stdin share one identity, so the kernel's input_request
-    // (addressed with the shell request's identity) reaches the stdin socket.
-    shell.setIdentity(session.getBytes(StandardCharsets.UTF_8));
-    control = socket(SocketType.DEALER, ip, connection.path("control_port").asInt());
-    stdin = zmq.createSocket(SocketType.DEALER);
-    stdin.setLinger(0);
-    stdin.setIdentity(session.getBytes(StandardCharsets.UTF_8));
-    stdin.connect("tcp://" + ip + ":" + connection.path("stdin_port").asInt());
-    heartbeat = socket(SocketType.REQ, ip, connection.path("hb_port").asInt());
+    // Like jupyter_client: shell and stdin share one identity (set before connecting), so the
+    // kernel's input_request (addressed with the shell request's identity) reaches the stdin socket.
+    byte[] identity = session.getBytes(StandardCharsets.UTF_8);
+    shell = socket(SocketType.DEALER, identity, ip, connection.path("shell_port").asInt());
+    control = socket(SocketType.DEALER, null, ip, connection.path("control_port").asInt());
+    stdin = socket(SocketType.DEALER, identity, ip, connection.path("stdin_port").asInt());
+    heartbeat = socket(SocketType.REQ, null, ip, connection.path("hb_port").asInt());
     iopub = zmq.createSocket(SocketType.SUB);
     iopub.setLinger(0);
     iopub.subscribe(new byte[0]);
@@ -92,9 +89,10 @@ public final class JupyterWire implements AutoCloseable {
     return new JupyterWire(conn, username);
   }
 
-  private ZMQ.Socket socket(SocketType type, String ip, int port) {
+  private ZMQ.Socket socket(SocketType type, byte[] identity, String ip, int port) {
     ZMQ.Socket s = zmq.createSocket(type);
     s.setLinger(0);
+    if (identity != null) s.setIdentity(identity);
     s.connect("tcp://" + ip + ":" + port);
     return s;
   }
