@@ -1,5 +1,6 @@
 package dev.tfkit.notebook;
 
+import dev.tfkit.notebook.document.NotebookDocument;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

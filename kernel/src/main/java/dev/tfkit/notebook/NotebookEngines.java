@@ -1,6 +1,10 @@
 package dev.tfkit.notebook;
 
 import dev.tfkit.kernel.spec.KernelSpec;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.engines.InProcessEngine;
+import dev.tfkit.notebook.engines.JupyterEngine;
+import dev.tfkit.notebook.engines.NotebookEngine;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.tfkit.notebook;
 
+import dev.tfkit.notebook.document.NotebookDocument;
 /**
  * A notebook run stopped at a failing (or timed-out) cell; the output notebook, with everything up
  * to and including the error, has been written. Like papermill's {@code PapermillExecutionError}.

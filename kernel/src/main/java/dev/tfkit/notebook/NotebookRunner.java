@@ -3,6 +3,12 @@ package dev.tfkit.notebook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.document.NotebookHtml;
+import dev.tfkit.notebook.document.NotebookOutputs;
+import dev.tfkit.notebook.engines.NotebookEngine;
+import dev.tfkit.notebook.parameters.NotebookParameters;
+import dev.tfkit.notebook.parameters.ParameterLanguage;
 import java.io.Flushable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -135,8 +141,7 @@ public final class NotebookRunner {
       }
       PapermillRecord.pendingCell(cell);
     }
-    Map<String, JsonNode> typed = new LinkedHashMap<>();
-    if (injection != null) injection.typedValues().forEach((k, v) -> typed.put(k, toJson(v)));
+    Map<String, JsonNode> typed = injection == null ? new LinkedHashMap<>() : injection.typedJson();
     PapermillRecord.pendingNotebook(nb, typed, input, output, engineName);
     return nb;
   }
@@ -316,14 +321,6 @@ public final class NotebookRunner {
 
   private static boolean isCode(JsonNode cell) {
     return "code".equals(cell.path("cell_type").asText());
-  }
-
-
-
-
-  private static JsonNode toJson(Object v) {
-    if (v instanceof JavaParameters.TypedList tl) v = tl.items();
-    return NotebookDocument.MAPPER.valueToTree(v);
   }
 
   /** Where and how a run stopped. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.io.BuildVersions;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.document.NotebookHtml;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -59,6 +59,16 @@ class ArchitectureTest {
   }
 
   @Test
+  void notebookPackagesHaveNoCycles() {
+    // The runner on top; document, parameters and engines below it, never importing it.
+    slices()
+        .matching("dev.tfkit.(**)")
+        .should()
+        .beFreeOfCycles()
+        .check(classes.that(resideInAPackage("dev.tfkit.notebook..")));
+  }
+
+  @Test
   void libNeverImportsTheKernelModule() {
     noClasses()
         .that(not(resideInAnyPackage(KERNEL_MODULE)))

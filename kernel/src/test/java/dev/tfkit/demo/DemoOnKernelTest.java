@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
-import dev.tfkit.notebook.JupyterEngine;
+import dev.tfkit.notebook.engines.JupyterEngine;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.tfkit.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tfkit.kernel.protocol.KernelClient;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -49,14 +49,14 @@ class CellClassVisibilityTest {
   }
 
   private static String text(KernelClient.Reply r) {
-    assertThat(r.content().get("status").getAsString())
+    assertThat(r.content().get("status").asText())
         .as("cell failed: %s %s", r.content().get("ename"), r.content().get("evalue"))
         .isEqualTo("ok");
-    return data(r).get("text/plain").getAsString();
+    return data(r).get("text/plain").asText();
   }
 
-  private static JsonObject data(KernelClient.Reply r) {
-    return r.iopub("execute_result").get(0).getAsJsonObject("content").getAsJsonObject("data");
+  private static JsonNode data(KernelClient.Reply r) {
+    return r.iopub("execute_result").get(0).content().get("data");
   }
 
   @Test
@@ -72,19 +72,19 @@ class CellClassVisibilityTest {
         "dev.tfkit.kernel.protocol.KernelClient",
         "io.grpc.ManagedChannelBuilder")) {
       var r = run("Class.forName(\"" + name + "\")");
-      assertThat(r.content().get("status").getAsString()).as(name).isEqualTo("error");
-      assertThat(r.content().get("ename").getAsString()).as(name).isEqualTo("java.lang.ClassNotFoundException");
-      assertThat(r.content().get("evalue").getAsString()).as(name).contains(name);
+      assertThat(r.content().get("status").asText()).as(name).isEqualTo("error");
+      assertThat(r.content().get("ename").asText()).as(name).isEqualTo("java.lang.ClassNotFoundException");
+      assertThat(r.content().get("evalue").asText()).as(name).contains(name);
     }
     // The context class loader of a cell's thread does not reach them either.
     var ctx = run("Thread.currentThread().getContextClassLoader().loadClass(\"com.google.gson.Gson\")");
-    assertThat(ctx.content().get("ename").getAsString()).isEqualTo("java.lang.ClassNotFoundException");
+    assertThat(ctx.content().get("ename").asText()).isEqualTo("java.lang.ClassNotFoundException");
     // Naming them does not compile.
     var gson = run("new com.google.gson.Gson()");
-    assertThat(gson.content().get("ename").getAsString()).isEqualTo("CompilationException");
-    assertThat(gson.content().get("evalue").getAsString()).contains("com.google.gson");
+    assertThat(gson.content().get("ename").asText()).isEqualTo("CompilationException");
+    assertThat(gson.content().get("evalue").asText()).contains("com.google.gson");
     var zmq = run("org.zeromq.ZMQ.getVersionString()");
-    assertThat(zmq.content().get("ename").getAsString()).isEqualTo("CompilationException");
+    assertThat(zmq.content().get("ename").asText()).isEqualTo("CompilationException");
   }
 
   @Test
@@ -104,7 +104,7 @@ class CellClassVisibilityTest {
     assertThat(text(run("Class.forName(\"io.github.spencerpark.ijava.IJava\").getSimpleName()"))).isEqualTo("IJava");
     // A chart still renders as a picture.
     var chart = run("new org.knowm.xchart.XYChart(120, 80)");
-    assertThat(chart.content().get("status").getAsString()).isEqualTo("ok");
+    assertThat(chart.content().get("status").asText()).isEqualTo("ok");
     assertThat(data(chart).has("image/png")).isTrue();
   }
 
@@ -114,7 +114,7 @@ class CellClassVisibilityTest {
     Path jar = M2.resolve("com/google/code/gson/gson/2.8.5/gson-2.8.5.jar");
     assumeTrue(Files.isRegularFile(jar), "gson 2.8.5 is not in the local Maven repository");
     var add = run("%maven com.google.code.gson:gson:2.8.5");
-    assertThat(add.content().get("status").getAsString()).isEqualTo("ok");
+    assertThat(add.content().get("status").asText()).isEqualTo("ok");
     assertThat(add.stream("stderr")).doesNotContain("replaces");
     assertThat(text(run("new com.google.gson.Gson().toJson(List.of(1, 2))"))).isEqualTo("[1,2]");
     assertThat(text(run("com.google.gson.Gson.class.getProtectionDomain().getCodeSource().getLocation().toString()")))
@@ -152,7 +152,7 @@ class CellClassVisibilityTest {
 
   private void usersXChartWins(Path jar) throws Exception {
     var add = run("%jars " + jar);
-    assertThat(add.content().get("status").getAsString()).isEqualTo("ok");
+    assertThat(add.content().get("status").asText()).isEqualTo("ok");
     assertThat(add.stream("stderr"))
         .isEqualTo("xchart 9.9.9 replaces tfkit's 3.8.8 for your code: tfkit's chart rendering of XYChart,"
             + " CategoryChart and XChart's other charts may not work\n");
@@ -163,7 +163,7 @@ class CellClassVisibilityTest {
     // tfkit's chart renderer cannot take it: text, with a note saying why.
     var chart = run("new org.knowm.xchart.XYChart(120, 80)");
     assertThat(data(chart).has("image/png")).isFalse();
-    assertThat(data(chart).get("text/plain").getAsString()).isEqualTo("fake XYChart");
+    assertThat(data(chart).get("text/plain").asText()).isEqualTo("fake XYChart");
     assertThat(chart.stream("stderr"))
         .contains("display: org.knowm.xchart.XYChart comes from your own jars, not from the copy of"
             + " org.knowm.xchart.internal.chartpart.Chart tfkit renders; showing it as text");
@@ -179,16 +179,16 @@ class CellClassVisibilityTest {
         "xchart 3.5.2 is not in the local Maven repository");
     try (KernelClient k = KernelClient.start(TestKernels.argv(), Map.of(), Duration.ofSeconds(90))) {
       var add = k.execute("%maven org.knowm.xchart:xchart:3.5.2", Duration.ofMinutes(2));
-      assertThat(add.content().get("status").getAsString()).isEqualTo("ok");
+      assertThat(add.content().get("status").asText()).isEqualTo("ok");
       assertThat(add.stream("stderr")).contains(
           "xchart 3.5.2 replaces tfkit's 3.8.8 for your code: tfkit's chart rendering of XYChart,"
               + " CategoryChart and XChart's other charts may not work");
       var where = k.execute("import org.knowm.xchart.*;\nXYChart.class.getProtectionDomain().getCodeSource().getLocation().toString()");
-      assertThat(data(where).get("text/plain").getAsString()).endsWith("/xchart-3.5.2.jar");
+      assertThat(data(where).get("text/plain").asText()).endsWith("/xchart-3.5.2.jar");
       var chart = k.execute("new XYChart(120, 80)");
-      assertThat(chart.content().get("status").getAsString()).isEqualTo("ok");
+      assertThat(chart.content().get("status").asText()).isEqualTo("ok");
       assertThat(data(chart).has("image/png")).isFalse();
-      assertThat(data(chart).get("text/plain").getAsString()).startsWith("org.knowm.xchart.XYChart@");
+      assertThat(data(chart).get("text/plain").asText()).startsWith("org.knowm.xchart.XYChart@");
       assertThat(chart.stream("stderr")).contains("showing it as text");
     }
   }

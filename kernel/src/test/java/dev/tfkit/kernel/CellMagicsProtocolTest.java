@@ -2,7 +2,7 @@ package dev.tfkit.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tfkit.kernel.protocol.KernelClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,44 +39,44 @@ class CellMagicsProtocolTest {
     }
   }
 
-  private static JsonObject data(KernelClient.Reply r, String msgType) {
-    return r.iopub(msgType).get(0).getAsJsonObject("content").getAsJsonObject("data");
+  private static JsonNode data(KernelClient.Reply r, String msgType) {
+    return r.iopub(msgType).get(0).content().get("data");
   }
 
   @Test
   void loadFromPomThenUseTheClasses() throws Exception {
     var r = kernel.execute("%%loadFromPOM\n<dependency>\n  <groupId>org.example</groupId>\n"
         + "  <artifactId>hello</artifactId>\n  <version>1.0</version>\n</dependency>\n");
-    assertThat(r.content().get("status").getAsString()).as(r.content().toString()).isEqualTo("ok");
+    assertThat(r.content().get("status").asText()).as(r.content().toString()).isEqualTo("ok");
     var used = kernel.execute("new hello.Hello().greet() + \" / \" + new world.World().greet()");
-    assertThat(data(used, "execute_result").get("text/plain").getAsString()).isEqualTo("hello from the pom / world jar");
+    assertThat(data(used, "execute_result").get("text/plain").asText()).isEqualTo("hello from the pom / world jar");
   }
 
   @Test
   void htmlAndMarkdownAreDisplayData() throws Exception {
     var html = kernel.execute("%%html\n<table><tr><td>1</td></tr></table>");
-    assertThat(html.content().get("status").getAsString()).isEqualTo("ok");
-    assertThat(data(html, "display_data").get("text/html").getAsString()).isEqualTo("<table><tr><td>1</td></tr></table>");
+    assertThat(html.content().get("status").asText()).isEqualTo("ok");
+    assertThat(data(html, "display_data").get("text/html").asText()).isEqualTo("<table><tr><td>1</td></tr></table>");
     assertThat(html.iopub("execute_result")).isEmpty();
     var md = kernel.execute("%%markdown\n## Results\n* one");
-    assertThat(data(md, "display_data").get("text/markdown").getAsString()).isEqualTo("## Results\n* one");
+    assertThat(data(md, "display_data").get("text/markdown").asText()).isEqualTo("## Results\n* one");
   }
 
   @Test
   void timePrintsWallTimeAndKeepsTheValue() throws Exception {
     var r = kernel.execute("%%time\nint n = 0;\nfor (int i = 0; i < 1000; i++) n += i;\nn");
-    assertThat(r.content().get("status").getAsString()).isEqualTo("ok");
+    assertThat(r.content().get("status").asText()).isEqualTo("ok");
     assertThat(r.stream("stdout")).matches("Wall time: [0-9.]+ (s|ms|\u00b5s|ns)\n");
-    assertThat(data(r, "execute_result").get("text/plain").getAsString()).isEqualTo("499500");
+    assertThat(data(r, "execute_result").get("text/plain").asText()).isEqualTo("499500");
   }
 
   @Test
   void anUnknownCellMagicIsAnErrorListingTheKnownOnes() throws Exception {
     var r = kernel.execute("%%writefile x.txt\nhello");
-    assertThat(r.content().get("status").getAsString()).isEqualTo("error");
-    assertThat(r.content().get("ename").getAsString()).isEqualTo("MagicException");
-    assertThat(r.content().get("evalue").getAsString())
+    assertThat(r.content().get("status").asText()).isEqualTo("error");
+    assertThat(r.content().get("ename").asText()).isEqualTo("MagicException");
+    assertThat(r.content().get("evalue").asText())
         .isEqualTo("unknown cell magic %%writefile (known: %%html %%loadFromPOM %%markdown %%time)");
-    assertThat(kernel.execute("1 + 1").content().get("status").getAsString()).isEqualTo("ok");
+    assertThat(kernel.execute("1 + 1").content().get("status").asText()).isEqualTo("ok");
   }
 }

@@ -3,14 +3,17 @@ package dev.tfkit.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tfkit.io.AtomicFiles;
+import dev.tfkit.kernel.protocol.JupyterMessage;
 import dev.tfkit.kernel.protocol.KernelClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,20 +45,27 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on that kernel and rewrites the files.
  */
 class IJavaCompatibilityTest {
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Pretty JSON laid out as the recordings are: two-space indents, one array element a line. */
+  private static final ObjectWriter PRETTY = JSON.writer(new DefaultPrettyPrinter(
+          Separators.createDefaultInstance()
+              .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+              .withObjectEmptySeparator("")
+              .withArrayEmptySeparator(""))
+      .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE));
   private static final Duration CELL_TIMEOUT = Duration.ofSeconds(120);
   static Path tmp;
   static Path localRepo;
   static KernelClient tfkit;
 
   /** One point of the issue: cells run in order in one kernel; {@code better} marks cells where tfkit is meant to differ. */
-  record Case(String name, List<String> cells, Map<Integer, BiConsumer<JsonObject, JsonObject>> better) {
+  record Case(String name, List<String> cells, Map<Integer, BiConsumer<JsonNode, ObjectNode>> better) {
     Case(String name, String... cells) {
       this(name, List.of(cells), Map.of());
     }
 
-    Case better(int cell, BiConsumer<JsonObject, JsonObject> check) {
-      Map<Integer, BiConsumer<JsonObject, JsonObject>> m = new LinkedHashMap<>(better);
+    Case better(int cell, BiConsumer<JsonNode, ObjectNode> check) {
+      Map<Integer, BiConsumer<JsonNode, ObjectNode>> m = new LinkedHashMap<>(better);
       m.put(cell, check);
       return new Case(name, cells, m);
     }
@@ -106,9 +116,9 @@ class IJavaCompatibilityTest {
               // IJava's display(Object) does not know DisplayData: it shows its toString().
               assertThat(plain(ijava)).isEqualTo("io.github.spencerpark.jupyter.kernel.display.DisplayData@HASH");
               // tfkit shows its MIME data, what IJava shows for the same DisplayData as a cell's value
-              JsonObject shown = tf.getAsJsonArray("outputs").get(0).getAsJsonObject();
-              assertThat(shown.get("type").getAsString()).isEqualTo("display_data");
-              assertThat(shown.getAsJsonObject("data").toString()).isEqualTo("{\"text/html\":\"<p>para</p>\",\"text/plain\":\"<p>para</p>\"}");
+              JsonNode shown = tf.get("outputs").get(0);
+              assertThat(shown.get("type").asText()).isEqualTo("display_data");
+              assertThat(shown.get("data").toString()).isEqualTo("{\"text/html\":\"<p>para</p>\",\"text/plain\":\"<p>para</p>\"}");
             }),
         new Case("kernel-instance-and-renderer",
             "import io.github.spencerpark.ijava.IJava;\n"
@@ -137,13 +147,13 @@ class IJavaCompatibilityTest {
             "new broken.Broken().greet()")
             .better(1, (ijava, tf) -> {
               // IJava added nothing, so the class is unknown; tfkit added the jar (not its dependencies)
-              assertThat(ijava.get("ename").getAsString()).isEqualTo("CompilationException");
+              assertThat(ijava.get("ename").asText()).isEqualTo("CompilationException");
               assertThat(plain(tf)).isEqualTo("broken jar");
             })
             .better(0, (ijava, tf) -> {
               // IJava's parser prints "[Fatal Error]" lines; tfkit says which POM, as a warning.
-              assertThat(tf.get("status").getAsString()).isEqualTo("ok");
-              assertThat(tf.get("stderr").getAsString())
+              assertThat(tf.get("status").asText()).isEqualTo("ok");
+              assertThat(tf.get("stderr").asText())
                   .contains("warning: the POM of org.example:broken:jar:1.0 is invalid, so its dependencies are left out")
                   .doesNotContain("[Fatal Error]");
             }),
@@ -164,20 +174,20 @@ class IJavaCompatibilityTest {
             "useBoth();")
             .better(3, (ijava, tf) -> {
               // both refuse to run it; IJava names the snippet, tfkit the types that are missing
-              assertThat(ijava.get("ename").getAsString()).isEqualTo("UnresolvedReferenceException");
-              assertThat(ijava.get("evalue").getAsString()).doesNotContain("class NotThere");
-              assertThat(tf.get("ename").getAsString()).isEqualTo("UnresolvedReferenceException");
-              assertThat(tf.get("evalue").getAsString()).isEqualTo(
+              assertThat(ijava.get("ename").asText()).isEqualTo("UnresolvedReferenceException");
+              assertThat(ijava.get("evalue").textValue()).doesNotContain("class NotThere");
+              assertThat(tf.get("ename").asText()).isEqualTo("UnresolvedReferenceException");
+              assertThat(tf.get("evalue").asText()).isEqualTo(
                   "'void useBoth() { NotThere a; AlsoMissing b; }' cannot run until class NotThere, class AlsoMissing are defined");
             })
             .better(0, (ijava, tf) -> {
               // IJava 1.3.0: a CompilationException with an empty message and its own stack as traceback
-              assertThat(ijava.get("ename").getAsString()).isEqualTo("CompilationException");
-              assertThat(ijava.get("evalue").getAsString()).isEmpty();
-              assertThat(ijava.get("traceback").getAsString()).doesNotContain("MissingType");
-              assertThat(tf.get("ename").getAsString()).isEqualTo("CompilationException");
-              assertThat(tf.get("evalue").getAsString()).contains("MissingType");
-              assertThat(tf.get("traceback").getAsString()).contains("MissingType");
+              assertThat(ijava.get("ename").asText()).isEqualTo("CompilationException");
+              assertThat(ijava.get("evalue").textValue()).isEmpty();
+              assertThat(ijava.get("traceback").textValue()).doesNotContain("MissingType");
+              assertThat(tf.get("ename").asText()).isEqualTo("CompilationException");
+              assertThat(tf.get("evalue").asText()).contains("MissingType");
+              assertThat(tf.get("traceback").asText()).contains("MissingType");
             }));
   }
 
@@ -249,19 +259,19 @@ class IJavaCompatibilityTest {
   @MethodSource("cases")
   void tfkitGivesWhatIJavaGave(Case c) throws Exception {
     assumeTrue(tfkit != null, "recording IJava's outputs (-Dijava.kernelspec), not testing tfkit");
-    JsonObject recorded = recorded(c.name());
-    JsonArray cells = recorded.getAsJsonArray("cells");
+    JsonNode recorded = recorded(c.name());
+    JsonNode cells = recorded.get("cells");
     assertThat(cells.size()).as("cells of %s; re-record IJava's outputs after changing a case", c).isEqualTo(c.cells().size());
     for (int i = 0; i < c.cells().size(); i++) {
-      JsonObject ijava = cells.get(i).getAsJsonObject();
-      assertThat(ijava.get("cell").getAsString()).as("cell %d of %s; re-record after changing a case", i, c).isEqualTo(c.cells().get(i));
-      JsonObject tf = run(tfkit, c.cells().get(i));
+      JsonNode ijava = cells.get(i);
+      assertThat(ijava.get("cell").asText()).as("cell %d of %s; re-record after changing a case", i, c).isEqualTo(c.cells().get(i));
+      ObjectNode tf = run(tfkit, c.cells().get(i));
       if (c.better().containsKey(i)) {
         c.better().get(i).accept(ijava, tf);
       } else {
         // tracebacks are recorded for reading; their layout is each kernel's own
-        assertThat(GSON.toJson(withoutTraceback(tf))).as("cell %d of %s:\n%s", i, c, c.cells().get(i))
-            .isEqualTo(GSON.toJson(withoutTraceback(ijava)));
+        assertThat(PRETTY.writeValueAsString(withoutTraceback(tf))).as("cell %d of %s:\n%s", i, c, c.cells().get(i))
+            .isEqualTo(PRETTY.writeValueAsString(withoutTraceback(ijava)));
       }
     }
     assertThat(tfkit.kernelLog()).as("the kernel process's own output").doesNotContain("[Fatal Error]");
@@ -274,41 +284,41 @@ class IJavaCompatibilityTest {
   @Test
   void everyMagicIsCallableFromCode() throws Exception {
     assumeTrue(tfkit != null, "recording IJava's outputs (-Dijava.kernelspec), not testing tfkit");
-    JsonObject timed = run(tfkit, "Object timedValue = cellMagic(\"time\", List.of(), \"%jars ${TMP}/code/*.jar\\nint q = 6;\\nq * 7\");\n"
+    JsonNode timed = run(tfkit, "Object timedValue = cellMagic(\"time\", List.of(), \"%jars ${TMP}/code/*.jar\\nint q = 6;\\nq * 7\");\n"
         + "timedValue + \" \" + new gamma.Gamma().greet()");
-    assertThat(timed.get("status").getAsString()).as(timed.toString()).isEqualTo("ok");
-    assertThat(timed.get("stdout").getAsString()).matches("Wall time: [0-9.]+ (s|ms|\u00b5s|ns)\n");
+    assertThat(timed.get("status").asText()).as(timed.toString()).isEqualTo("ok");
+    assertThat(timed.get("stdout").asText()).matches("Wall time: [0-9.]+ (s|ms|\u00b5s|ns)\n");
     assertThat(plain(timed)).isEqualTo("42 from gamma");
-    JsonObject html = run(tfkit, "cellMagic(\"html\", List.of(), \"<b>h</b>\");\ncellMagic(\"markdown\", List.of(), \"# T\");");
+    JsonNode html = run(tfkit, "cellMagic(\"html\", List.of(), \"<b>h</b>\");\ncellMagic(\"markdown\", List.of(), \"# T\");");
     assertThat(html.get("outputs").toString()).isEqualTo("[{\"type\":\"display_data\",\"data\":{\"text/html\":\"<b>h</b>\",\"text/plain\":\"<b>h</b>\"},\"display_id\":false},"
         + "{\"type\":\"display_data\",\"data\":{\"text/markdown\":\"# T\",\"text/plain\":\"# T\"},\"display_id\":false}]");
-    JsonObject unknown = run(tfkit, "cellMagic(\"bash\", List.of(), \"ls\")");
-    assertThat(unknown.get("evalue").getAsString()).isEqualTo("%%bash: unknown cell magic %%bash (known: %%html %%loadFromPOM %%markdown %%time)");
-    JsonObject failing = run(tfkit, "cellMagic(\"time\", List.of(), \"int z = 1 / 0;\")");
-    assertThat(failing.get("status").getAsString()).isEqualTo("error");
-    assertThat(failing.get("evalue").getAsString()).contains("ArithmeticException");
-    assertThat(failing.get("stdout").getAsString()).startsWith("Wall time: ");
+    JsonNode unknown = run(tfkit, "cellMagic(\"bash\", List.of(), \"ls\")");
+    assertThat(unknown.get("evalue").asText()).isEqualTo("%%bash: unknown cell magic %%bash (known: %%html %%loadFromPOM %%markdown %%time)");
+    JsonNode failing = run(tfkit, "cellMagic(\"time\", List.of(), \"int z = 1 / 0;\")");
+    assertThat(failing.get("status").asText()).isEqualTo("error");
+    assertThat(failing.get("evalue").asText()).contains("ArithmeticException");
+    assertThat(failing.get("stdout").asText()).startsWith("Wall time: ");
     Files.writeString(tmp.resolve("helper.jsh"), "int quadruple(int x) { return 4 * x; }\n");
-    JsonObject lines = run(tfkit, "lineMagic(\"load\", List.of(\"${TMP}/helper.jsh\"));\n"
+    JsonNode lines = run(tfkit, "lineMagic(\"load\", List.of(\"${TMP}/helper.jsh\"));\n"
         + "List<String> viaAlias = lineMagic(\"addMavenDependency\", List.of(\"org.example:hello:1.0\"));\n"
         + "lineMagic(\"lsmagic\", List.of());\n"
         + "quadruple(2) + \" \" + viaAlias.size()");
-    assertThat(lines.get("status").getAsString()).as(lines.toString()).isEqualTo("ok");
+    assertThat(lines.get("status").asText()).as(lines.toString()).isEqualTo("ok");
     assertThat(plain(lines)).isEqualTo("8 2");
-    assertThat(lines.get("stdout").getAsString()).contains("%loadFromPOM").contains("%%time");
-    JsonObject absent = run(tfkit, "lineMagic(\"loadFromPOM\", List.of(\"${TMP}/absent.xml\"))");
-    assertThat(absent.get("evalue").getAsString()).isEqualTo("%loadFromPOM: no such POM file: ${TMP}/absent.xml");
+    assertThat(lines.get("stdout").asText()).contains("%loadFromPOM").contains("%%time");
+    JsonNode absent = run(tfkit, "lineMagic(\"loadFromPOM\", List.of(\"${TMP}/absent.xml\"))");
+    assertThat(absent.get("evalue").asText()).isEqualTo("%loadFromPOM: no such POM file: ${TMP}/absent.xml");
     Files.writeString(tmp.resolve("bad.xml"), "<project><dependencies><dependency><groupId>x</groupId>");
-    JsonObject bad = run(tfkit, "%loadFromPOM ${TMP}/bad.xml");
-    assertThat(bad.get("ename").getAsString()).isEqualTo("MagicException");
-    assertThat(bad.get("evalue").getAsString()).startsWith("%loadFromPOM: ${TMP}/bad.xml: ");
+    JsonNode bad = run(tfkit, "%loadFromPOM ${TMP}/bad.xml");
+    assertThat(bad.get("ename").asText()).isEqualTo("MagicException");
+    assertThat(bad.get("evalue").asText()).startsWith("%loadFromPOM: ${TMP}/bad.xml: ");
   }
 
   /** {@code render} gives IJava's DisplayData; tfkit's bundle view on it stays usable and follows its setters. */
   @Test
   void tfkitsViewOfRenderStaysUsable() throws Exception {
     assumeTrue(tfkit != null, "recording IJava's outputs (-Dijava.kernelspec), not testing tfkit");
-    JsonObject r = run(tfkit, "var shownAs = render(6 * 7);\n"
+    JsonNode r = run(tfkit, "var shownAs = render(6 * 7);\n"
         + "String before = shownAs.plainText() + \" \" + shownAs.has(\"text/html\");\n"
         + "shownAs.putHTML(\"<b>42</b>\");\n"
         + "before + \" | \" + shownAs.get(\"text/html\") + \" \" + shownAs.bundle().data().keySet()"
@@ -321,72 +331,70 @@ class IJavaCompatibilityTest {
   void recordIJava() throws Exception {
     String spec = System.getProperty("ijava.kernelspec");
     assumeTrue(spec != null, "set -Dijava.kernelspec=.../kernel.json to re-record IJava's outputs");
-    JsonObject kernelJson = JsonParser.parseString(Files.readString(Path.of(spec))).getAsJsonObject();
+    JsonNode kernelJson = JSON.readTree(Files.readString(Path.of(spec)));
     List<String> argv = new ArrayList<>();
-    kernelJson.getAsJsonArray("argv").forEach(a -> argv.add(a.getAsString()));
+    kernelJson.get("argv").forEach(a -> argv.add(a.asText()));
     argv.add(1, "-Duser.home=" + tmp.resolve("home"));
     Path out = Path.of(System.getProperty("ijava.record.dir", "src/test/resources/ijava-recorded"));
     Files.createDirectories(out);
     try (KernelClient ijava = KernelClient.start(argv, Map.of(), Duration.ofSeconds(90))) {
       for (Case c : cases()) {
-        JsonObject file = new JsonObject();
-        file.addProperty("case", c.name());
-        file.addProperty("kernel", System.getProperty("ijava.version", "IJava 1.3.0 (v1.3.0, c99a809)"));
-        JsonArray cells = new JsonArray();
+        ObjectNode file = JSON.createObjectNode();
+        file.put("case", c.name());
+        file.put("kernel", System.getProperty("ijava.version", "IJava 1.3.0 (v1.3.0, c99a809)"));
+        ArrayNode cells = JSON.createArrayNode();
         for (String cell : c.cells()) cells.add(run(ijava, cell));
-        file.add("cells", cells);
-        AtomicFiles.writeString(out.resolve(c.name() + ".json"), GSON.toJson(file) + "\n");
+        file.set("cells", cells);
+        AtomicFiles.writeString(out.resolve(c.name() + ".json"), PRETTY.writeValueAsString(file) + "\n");
       }
     }
   }
 
-  private static JsonObject recorded(String name) throws IOException {
+  private static JsonNode recorded(String name) throws IOException {
     try (InputStream in = IJavaCompatibilityTest.class.getResourceAsStream("/ijava-recorded/" + name + ".json")) {
       assertThat(in).as("recorded IJava outputs for case %s", name).isNotNull();
-      return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+      return JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 
   /** Runs one cell and gives its outputs, normalised. */
-  static JsonObject run(KernelClient kernel, String cell) throws Exception {
+  static ObjectNode run(KernelClient kernel, String cell) throws Exception {
     KernelClient.Reply r = kernel.execute(cell.replace("${TMP}", tmp.toString()), CELL_TIMEOUT);
-    JsonObject o = new JsonObject();
-    o.addProperty("cell", cell);
-    String status = r.content().get("status").getAsString();
-    o.addProperty("status", status);
+    ObjectNode o = JSON.createObjectNode();
+    o.put("cell", cell);
+    String status = r.content().get("status").asText();
+    o.put("status", status);
     if (status.equals("error")) {
-      o.addProperty("ename", normalise(r.content().get("ename").getAsString()));
-      o.addProperty("evalue", normalise(r.content().get("evalue").getAsString()));
+      o.put("ename", normalise(r.content().get("ename").asText()));
+      o.put("evalue", normalise(r.content().get("evalue").asText()));
       StringBuilder tb = new StringBuilder();
-      r.content().getAsJsonArray("traceback").forEach(t -> tb.append(t.getAsString()).append('\n'));
-      o.addProperty("traceback", normalise(tb.toString()));
+      r.content().get("traceback").forEach(t -> tb.append(t.asText()).append('\n'));
+      o.put("traceback", normalise(tb.toString()));
     }
-    o.addProperty("stdout", normalise(r.stream("stdout")));
-    o.addProperty("stderr", normalise(r.stream("stderr")));
-    JsonArray outputs = new JsonArray();
-    for (JsonObject m : r.iopub()) {
-      String type = KernelClient.msgType(m);
+    o.put("stdout", normalise(r.stream("stdout")));
+    o.put("stderr", normalise(r.stream("stderr")));
+    ArrayNode outputs = JSON.createArrayNode();
+    for (JupyterMessage m : r.iopub()) {
+      String type = m.type();
       if (!List.of("display_data", "execute_result", "update_display_data").contains(type)) continue;
-      JsonObject content = m.getAsJsonObject("content");
-      JsonObject out = new JsonObject();
-      out.addProperty("type", type);
-      JsonObject data = new JsonObject();
-      content.getAsJsonObject("data").entrySet().stream()
+      ObjectNode content = m.content();
+      ObjectNode out = JSON.createObjectNode();
+      out.put("type", type);
+      ObjectNode data = JSON.createObjectNode();
+      content.get("data").properties().stream()
           .sorted(Map.Entry.comparingByKey())
-          .forEach(e -> data.add(e.getKey(), normalise(e.getValue())));
-      out.add("data", data);
-      JsonObject tr = content.has("transient") && content.get("transient").isJsonObject() ? content.getAsJsonObject("transient") : null;
-      out.addProperty("display_id", tr != null && tr.has("display_id"));
+          .forEach(e -> data.set(e.getKey(), normalise(e.getValue())));
+      out.set("data", data);
+      JsonNode tr = content.has("transient") && content.get("transient").isObject() ? content.get("transient") : null;
+      out.put("display_id", tr != null && tr.has("display_id"));
       outputs.add(out);
     }
-    o.add("outputs", outputs);
+    o.set("outputs", outputs);
     return o;
   }
 
-  private static JsonElement normalise(JsonElement e) {
-    return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()
-        ? new JsonPrimitive(normalise(e.getAsString()))
-        : e;
+  private static JsonNode normalise(JsonNode e) {
+    return e.isTextual() ? TextNode.valueOf(normalise(e.asText())) : e;
   }
 
   static String normalise(String s) {
@@ -397,13 +405,13 @@ class IJavaCompatibilityTest {
         .replaceAll("/tmp/ijava-[a-z]+-[0-9]+\\.(xml|pom)", "\\${IJAVA_TEMP_FILE}");
   }
 
-  private static JsonObject withoutTraceback(JsonObject cell) {
-    JsonObject c = cell.deepCopy();
+  private static ObjectNode withoutTraceback(JsonNode cell) {
+    ObjectNode c = (ObjectNode) cell.deepCopy();
     c.remove("traceback");
     return c;
   }
 
-  private static String plain(JsonObject cell) {
-    return cell.getAsJsonArray("outputs").get(0).getAsJsonObject().getAsJsonObject("data").get("text/plain").getAsString();
+  private static String plain(JsonNode cell) {
+    return cell.get("outputs").get(0).get("data").get("text/plain").asText();
   }
 }

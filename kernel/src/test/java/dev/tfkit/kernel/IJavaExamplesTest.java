@@ -3,10 +3,9 @@ package dev.tfkit.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -31,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * where Python's nbconvert is not installed.
  */
 class IJavaExamplesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   static final String KERNEL = "tfkit-ijava-examples";
 
   @TempDir static Path tmp;
@@ -51,7 +51,7 @@ class IJavaExamplesTest {
   }
 
   /** Executes the example notebook {@code name} and returns its cells, after checking no cell failed. */
-  static JsonArray execute(String name) throws Exception {
+  static JsonNode execute(String name) throws Exception {
     String python = JupyterIntegrationTest.pythonWith("nbconvert");
     assumeTrue(python != null, "python3 module nbconvert is not installed (Debian: jupyter-nbconvert)");
     Path nb = tmp.resolve(name);
@@ -68,14 +68,14 @@ class IJavaExamplesTest {
     boolean done = p.waitFor(10, TimeUnit.MINUTES);
     if (!done) p.destroyForcibly();
     assertThat(done && p.exitValue() == 0).as("nbconvert on %s:\n%s", name, Files.readString(log)).isTrue();
-    JsonArray cells = JsonParser.parseString(Files.readString(executed)).getAsJsonObject().getAsJsonArray("cells");
-    for (JsonElement c : cells) {
-      JsonObject cell = c.getAsJsonObject();
+    JsonNode cells = JSON.readTree(Files.readString(executed)).get("cells");
+    for (JsonNode c : cells) {
+      JsonNode cell = c;
       if (!cell.has("outputs")) continue;
-      for (JsonElement o : cell.getAsJsonArray("outputs")) {
-        assertThat(o.getAsJsonObject().get("output_type").getAsString()).as("%s cell %s: %s", name, cell.get("id"), o).isNotEqualTo("error");
-        if (o.getAsJsonObject().has("name")) {
-          assertThat(o.getAsJsonObject().get("name").getAsString()).as("%s cell %s: %s", name, cell.get("id"), o).isEqualTo("stdout");
+      for (JsonNode o : cell.get("outputs")) {
+        assertThat(o.get("output_type").asText()).as("%s cell %s: %s", name, cell.get("id"), o).isNotEqualTo("error");
+        if (o.has("name")) {
+          assertThat(o.get("name").asText()).as("%s cell %s: %s", name, cell.get("id"), o).isEqualTo("stdout");
         }
       }
     }
@@ -84,7 +84,7 @@ class IJavaExamplesTest {
 
   @Test
   void helloWorld() throws Exception {
-    JsonArray cells = execute("hello-world.ipynb");
+    JsonNode cells = execute("hello-world.ipynb");
     assertThat(stdout(cells, 1)).isEqualTo("Hello, world!\n");
     assertThat(stdout(cells, 2)).isEqualTo("20 + 22 = 42\n");
     assertThat(data(cells, 2, 0, "text/plain")).isEqualTo("Hello from a value");
@@ -108,7 +108,7 @@ class IJavaExamplesTest {
 
   @Test
   void thirdPartyDependency() throws Exception {
-    JsonArray cells = execute("third-party-dependency.ipynb");
+    JsonNode cells = execute("third-party-dependency.ipynb");
     assertThat(rich(cells, 1)).isEmpty();
     assertThat(data(cells, 2, 0, "text/plain")).isEqualTo("Hello From A Maven Dependency");
     assertThat(data(cells, 3, 0, "text/plain")).isEqualTo("commons-text version 1.12.0");
@@ -117,41 +117,41 @@ class IJavaExamplesTest {
     assertThat(data(cells, 6, 0, "text/plain")).isEqualTo("***dependency***");
   }
 
-  private static JsonArray outputs(JsonArray cells, int i) {
-    return cells.get(i).getAsJsonObject().getAsJsonArray("outputs");
+  private static JsonNode outputs(JsonNode cells, int i) {
+    return cells.get(i).get("outputs");
   }
 
-  private static String stdout(JsonArray cells, int i) {
+  private static String stdout(JsonNode cells, int i) {
     StringBuilder sb = new StringBuilder();
-    for (JsonElement o : outputs(cells, i)) {
-      if (o.getAsJsonObject().get("output_type").getAsString().equals("stream")) sb.append(text(o.getAsJsonObject().get("text")));
+    for (JsonNode o : outputs(cells, i)) {
+      if (o.get("output_type").asText().equals("stream")) sb.append(text(o.get("text")));
     }
     return sb.toString();
   }
 
-  private static JsonArray rich(JsonArray cells, int i) {
-    JsonArray out = new JsonArray();
-    for (JsonElement o : outputs(cells, i)) {
-      String type = o.getAsJsonObject().get("output_type").getAsString();
+  private static ArrayNode rich(JsonNode cells, int i) {
+    ArrayNode out = JSON.createArrayNode();
+    for (JsonNode o : outputs(cells, i)) {
+      String type = o.get("output_type").asText();
       if (type.equals("execute_result") || type.equals("display_data")) out.add(o);
     }
     return out;
   }
 
-  private static String data(JsonArray cells, int cell, int output, String mime) {
-    JsonArray rich = rich(cells, cell);
+  private static String data(JsonNode cells, int cell, int output, String mime) {
+    JsonNode rich = rich(cells, cell);
     assertThat(rich.size()).as("rich outputs of cell %d: %s", cell, outputs(cells, cell)).isGreaterThan(output);
-    JsonObject data = rich.get(output).getAsJsonObject().getAsJsonObject("data");
-    assertThat(data.has(mime)).as("cell %d output %d: %s", cell, output, data.keySet()).isTrue();
+    JsonNode data = rich.get(output).get("data");
+    assertThat(data.has(mime)).as("cell %d output %d: %s", cell, output, data.properties().stream().map(Map.Entry::getKey).toList()).isTrue();
     return text(data.get(mime));
   }
 
-  private static String text(JsonElement e) {
-    if (e.isJsonArray()) {
+  private static String text(JsonNode e) {
+    if (e.isArray()) {
       StringBuilder sb = new StringBuilder();
-      e.getAsJsonArray().forEach(x -> sb.append(x.getAsString()));
+      e.forEach(x -> sb.append(x.asText()));
       return sb.toString();
     }
-    return e.getAsString();
+    return e.asText();
   }
 }

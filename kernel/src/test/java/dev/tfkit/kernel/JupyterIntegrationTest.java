@@ -3,10 +3,9 @@ package dev.tfkit.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * packages are not installed ({@code .ci/run} installs them).
  */
 class JupyterIntegrationTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   static final String KERNEL = "tfkit-test";
 
   @TempDir static Path tmp;
@@ -97,17 +97,17 @@ class JupyterIntegrationTest {
         "--ExecutePreprocessor.kernel_name=" + KERNEL, "--ExecutePreprocessor.timeout=300",
         "--output", "executed.ipynb", nb.toString()));
     assertThat(r.exit()).as(r.output()).isEqualTo(0);
-    JsonObject out = new JsonParser().parse(Files.readString(tmp.resolve("executed.ipynb"))).getAsJsonObject();
-    JsonArray cells = out.getAsJsonArray("cells");
+    JsonNode out = JSON.readTree(Files.readString(tmp.resolve("executed.ipynb")));
+    JsonNode cells = out.get("cells");
 
-    JsonArray hello = outputs(cells, 2);
-    assertThat(hello.get(0).getAsJsonObject().get("output_type").getAsString()).isEqualTo("stream");
-    assertThat(text(hello.get(0).getAsJsonObject().get("text"))).isEqualTo("hello from java\n");
-    JsonObject result = hello.get(1).getAsJsonObject();
-    assertThat(result.get("output_type").getAsString()).isEqualTo("execute_result");
-    assertThat(text(result.getAsJsonObject("data").get("text/plain"))).isEqualTo("42");
+    JsonNode hello = outputs(cells, 2);
+    assertThat(hello.get(0).get("output_type").asText()).isEqualTo("stream");
+    assertThat(text(hello.get(0).get("text"))).isEqualTo("hello from java\n");
+    JsonNode result = hello.get(1);
+    assertThat(result.get("output_type").asText()).isEqualTo("execute_result");
+    assertThat(text(result.get("data").get("text/plain"))).isEqualTo("42");
 
-    JsonObject image = rich(cells, 3).get(0).getAsJsonObject().getAsJsonObject("data");
+    JsonNode image = rich(cells, 3).get(0).get("data");
     byte[] png = Base64.getMimeDecoder().decode(text(image.get("image/png")));
     BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
     assertThat(img.getWidth()).isEqualTo(8);
@@ -115,47 +115,47 @@ class JupyterIntegrationTest {
     assertThat(img.getRGB(5, 2) & 0xffffff).isEqualTo(0x00ff00);
     assertThat(img.getRGB(5, 3) & 0xffffff).isEqualTo(0);
 
-    JsonObject table = rich(cells, 4).get(0).getAsJsonObject().getAsJsonObject("data");
+    JsonNode table = rich(cells, 4).get(0).get("data");
     assertThat(text(table.get("text/html"))).contains("<th>n</th>", "<th>name</th>", "<td>b</td>", "3 rows");
 
-    JsonObject badge = rich(cells, 5).get(0).getAsJsonObject().getAsJsonObject("data");
+    JsonNode badge = rich(cells, 5).get(0).get("data");
     assertThat(text(badge.get("text/html"))).isEqualTo("<span class='badge'>tfkit</span>");
 
     // The progress bar was updated in place: one output, showing the final state.
-    JsonArray progress = rich(cells, 6);
+    JsonNode progress = rich(cells, 6);
     assertThat(progress).hasSize(1);
-    assertThat(text(progress.get(0).getAsJsonObject().getAsJsonObject("data").get("text/plain"))).contains("100% 3/3");
+    assertThat(text(progress.get(0).get("data").get("text/plain"))).contains("100% 3/3");
 
     // Cell magics: %%html is display_data; %%time prints the wall time and keeps the value.
-    JsonObject html = rich(cells, 7).get(0).getAsJsonObject();
-    assertThat(html.get("output_type").getAsString()).isEqualTo("display_data");
-    assertThat(text(html.getAsJsonObject("data").get("text/html"))).isEqualTo("<p class='note'>from a cell magic</p>");
-    JsonArray timed = outputs(cells, 8);
-    assertThat(text(timed.get(0).getAsJsonObject().get("text"))).startsWith("Wall time: ");
-    assertThat(text(rich(cells, 8).get(0).getAsJsonObject().getAsJsonObject("data").get("text/plain"))).isEqualTo("55");
+    JsonNode html = rich(cells, 7).get(0);
+    assertThat(html.get("output_type").asText()).isEqualTo("display_data");
+    assertThat(text(html.get("data").get("text/html"))).isEqualTo("<p class='note'>from a cell magic</p>");
+    JsonNode timed = outputs(cells, 8);
+    assertThat(text(timed.get(0).get("text"))).startsWith("Wall time: ");
+    assertThat(text(rich(cells, 8).get(0).get("data").get("text/plain"))).isEqualTo("55");
   }
 
-  private static JsonArray outputs(JsonArray cells, int i) {
-    return cells.get(i).getAsJsonObject().getAsJsonArray("outputs");
+  private static JsonNode outputs(JsonNode cells, int i) {
+    return cells.get(i).get("outputs");
   }
 
   /** The cell's rich outputs (execute_result, display_data), skipping stream text. */
-  private static JsonArray rich(JsonArray cells, int i) {
-    JsonArray out = new JsonArray();
-    for (JsonElement o : outputs(cells, i)) {
-      String type = o.getAsJsonObject().get("output_type").getAsString();
+  private static ArrayNode rich(JsonNode cells, int i) {
+    ArrayNode out = JSON.createArrayNode();
+    for (JsonNode o : outputs(cells, i)) {
+      String type = o.get("output_type").asText();
       if (type.equals("execute_result") || type.equals("display_data")) out.add(o);
     }
     return out;
   }
 
   /** Notebook text fields are a string or a list of lines. */
-  private static String text(JsonElement e) {
-    if (e.isJsonArray()) {
+  private static String text(JsonNode e) {
+    if (e.isArray()) {
       StringBuilder sb = new StringBuilder();
-      e.getAsJsonArray().forEach(x -> sb.append(x.getAsString()));
+      e.forEach(x -> sb.append(x.asText()));
       return sb.toString();
     }
-    return e.getAsString();
+    return e.asText();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tfkit.kernel.JavaEvaluator;
 import dev.tfkit.kernel.spec.KernelSpecs;
+import dev.tfkit.notebook.document.NotebookDocument;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

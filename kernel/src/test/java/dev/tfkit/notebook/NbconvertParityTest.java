@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tfkit.notebook.document.NotebookDocument;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

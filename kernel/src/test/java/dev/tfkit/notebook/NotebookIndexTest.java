@@ -3,6 +3,8 @@ package dev.tfkit.notebook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.document.NotebookOutputs;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

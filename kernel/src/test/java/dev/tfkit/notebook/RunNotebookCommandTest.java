@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tfkit.Tfkit;
 import dev.tfkit.cli.TfkitCli;
+import dev.tfkit.notebook.document.NotebookDocument;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;

@@ -1,5 +1,7 @@
 package dev.tfkit.notebook;
 
+import dev.tfkit.notebook.document.NotebookOutputs;
+import dev.tfkit.notebook.engines.NotebookEngine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
+import dev.tfkit.notebook.document.NotebookDocument;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Builds small notebooks for tests, and finds the Debian tools some tests need. */
-final class TestNotebooks {
+public final class TestNotebooks {
   private final ObjectNode root = NotebookDocument.MAPPER.createObjectNode();
   private final ArrayNode cells;
 
@@ -28,15 +29,15 @@ final class TestNotebooks {
     cells = root.putArray("cells");
   }
 
-  static TestNotebooks java() {
+  public static TestNotebooks java() {
     return new TestNotebooks("java", "java");
   }
 
-  static TestNotebooks python() {
+  public static TestNotebooks python() {
     return new TestNotebooks("python3", "python");
   }
 
-  TestNotebooks code(String source, String... tags) {
+  public TestNotebooks code(String source, String... tags) {
     ObjectNode c = cells.addObject();
     c.put("cell_type", "code");
     c.put("id", "c" + cells.size());
@@ -51,7 +52,7 @@ final class TestNotebooks {
     return this;
   }
 
-  TestNotebooks markdown(String source) {
+  public TestNotebooks markdown(String source) {
     ObjectNode c = cells.addObject();
     c.put("cell_type", "markdown");
     c.put("id", "m" + cells.size());
@@ -60,11 +61,11 @@ final class TestNotebooks {
     return this;
   }
 
-  NotebookDocument document() {
+  public NotebookDocument document() {
     return NotebookDocument.of(root, "test notebook");
   }
 
-  Path write(Path file) throws IOException {
+  public Path write(Path file) throws IOException {
     Files.writeString(file, root.toPrettyString());
     return file;
   }
@@ -72,7 +73,7 @@ final class TestNotebooks {
   // ---- Debian tools (installed by .ci/run); tests that need them skip with a reason when missing.
 
   /** A python3 that can import {@code module} (Debian's /usr/bin/python3 first: pyenv shims lack its packages). */
-  static Optional<String> pythonWith(String module) {
+  public static Optional<String> pythonWith(String module) {
     for (String py : List.of("/usr/bin/python3", "python3")) {
       if (run(List.of(py, "-c", "import " + module)) == 0) return Optional.of(py);
     }
@@ -80,7 +81,7 @@ final class TestNotebooks {
   }
 
   /** Debian's chromium, if installed. */
-  static Optional<String> chromium() {
+  public static Optional<String> chromium() {
     for (String c : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser")) {
       if (Files.isExecutable(Path.of(c))) return Optional.of(c);
     }
@@ -88,7 +89,7 @@ final class TestNotebooks {
   }
 
   /** Whether the kernelspec {@code name} is installed. */
-  static boolean hasKernel(String name) {
+  public static boolean hasKernel(String name) {
     try {
       return KernelSpec.installed().contains(name);
     } catch (IOException e) {
@@ -97,13 +98,13 @@ final class TestNotebooks {
   }
 
   /** Runs a command; its exit code (-1 when it cannot start or runs over two minutes). */
-  static int run(List<String> cmd) {
+  public static int run(List<String> cmd) {
     return runCapturing(cmd).exitCode();
   }
 
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
-  static Result runCapturing(List<String> cmd) {
+  public static Result runCapturing(List<String> cmd) {
     return runCapturing(cmd, Map.of());
   }
 
@@ -111,7 +112,7 @@ final class TestNotebooks {
    * Runs {@code tfkit run-notebook ARGS} in a child JVM started with {@code jvmOptions} (headless,
    * the test class path) and extra environment variables; its exit code and output.
    */
-  static Result runNotebookCli(List<String> jvmOptions, Map<String, String> env, String... args) {
+  public static Result runNotebookCli(List<String> jvmOptions, Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>(List.of(KernelSpecs.currentJava(), "-Djava.awt.headless=true"));
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
@@ -121,7 +122,7 @@ final class TestNotebooks {
   }
 
   /** Runs a command with extra environment variables; its exit code and output. */
-  static Result runCapturing(List<String> cmd, Map<String, String> env) {
+  public static Result runCapturing(List<String> cmd, Map<String, String> env) {
     try {
       Path log = Files.createTempFile("tfkit-test-", ".log");
       try {
@@ -145,7 +146,7 @@ final class TestNotebooks {
   }
 
   /** nbformat's own validation of a notebook file, through Debian's python3-nbformat. */
-  static Optional<String> nbformatErrors(Path notebook) {
+  public static Optional<String> nbformatErrors(Path notebook) {
     String py = pythonWith("nbformat").orElse(null);
     if (py == null) throw new IllegalStateException("python3-nbformat is not installed");
     Result r = runCapturing(new ArrayList<>(List.of(py, "-c",

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.engines.JupyterEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.tfkit.cli.notebooks;
 
 import dev.tfkit.notebook.NotebookBatch;
-import dev.tfkit.notebook.NotebookDocument;
 import dev.tfkit.notebook.NotebookEngines;
-import dev.tfkit.notebook.NotebookParameters;
 import dev.tfkit.notebook.NotebookRunner;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.parameters.NotebookParameters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

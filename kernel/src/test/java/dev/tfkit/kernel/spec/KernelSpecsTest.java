@@ -3,9 +3,8 @@ package dev.tfkit.kernel.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfkit.cli.TfkitCli;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -17,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KernelSpecsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;
 
-  private JsonObject read(Path dir) throws Exception {
-    return new JsonParser().parse(Files.readString(dir.resolve("kernel.json"))).getAsJsonObject();
+  private JsonNode read(Path dir) throws Exception {
+    return JSON.readTree(Files.readString(dir.resolve("kernel.json")));
   }
 
   @Test
@@ -29,14 +29,14 @@ class KernelSpecsTest {
     List<String> argv = KernelSpecs.argv("/opt/java/bin/java", "/a.jar:/b.jar", List.of("-Xmx2g"));
     Path dir = KernelSpecs.install(kernels, "java", "Java (tfkit)", argv, Map.of("IJAVA_TIMEOUT", "5000"));
     assertThat(dir).isEqualTo(kernels.resolve("java"));
-    JsonObject spec = read(dir);
-    JsonArray a = spec.getAsJsonArray("argv");
-    assertThat(a.get(0).getAsString()).isEqualTo("/opt/java/bin/java");
+    JsonNode spec = read(dir);
+    JsonNode a = spec.get("argv");
+    assertThat(a.get(0).asText()).isEqualTo("/opt/java/bin/java");
     assertThat(a.toString()).contains("\"-Xmx2g\"", "\"-cp\",\"/a.jar:/b.jar\"", "\"dev.tfkit.kernel.TfkitKernel\"");
-    assertThat(a.get(a.size() - 1).getAsString()).isEqualTo("{connection_file}");
-    assertThat(spec.get("language").getAsString()).isEqualTo("java");
-    assertThat(spec.get("interrupt_mode").getAsString()).isEqualTo("message");
-    assertThat(spec.getAsJsonObject("env").get("IJAVA_TIMEOUT").getAsString()).isEqualTo("5000");
+    assertThat(a.get(a.size() - 1).asText()).isEqualTo("{connection_file}");
+    assertThat(spec.get("language").asText()).isEqualTo("java");
+    assertThat(spec.get("interrupt_mode").asText()).isEqualTo("message");
+    assertThat(spec.get("env").get("IJAVA_TIMEOUT").asText()).isEqualTo("5000");
     BufferedImage logo = ImageIO.read(dir.resolve("logo-64x64.png").toFile());
     assertThat(logo.getWidth()).isEqualTo(64);
     assertThat(ImageIO.read(dir.resolve("logo-32x32.png").toFile()).getHeight()).isEqualTo(32);
@@ -48,7 +48,7 @@ class KernelSpecsTest {
     List<String> argv = KernelSpecs.argv("java", "/x.jar", List.of());
     KernelSpecs.install(kernels, "java", "First", argv, Map.of());
     KernelSpecs.install(kernels, "java", "Second", argv, Map.of());
-    assertThat(read(kernels.resolve("java")).get("display_name").getAsString()).isEqualTo("Second");
+    assertThat(read(kernels.resolve("java")).get("display_name").asText()).isEqualTo("Second");
     try (var s = Files.list(kernels)) {
       assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("java");
     }
@@ -91,10 +91,10 @@ class KernelSpecsTest {
     int rc = cli.execute("kernel", "install", "--prefix", tmp.toString(), "--name", "jx", "--display-name", "Java X");
     assertThat(rc).isZero();
     Path dir = tmp.resolve("share/jupyter/kernels/jx");
-    assertThat(read(dir).get("display_name").getAsString()).isEqualTo("Java X");
+    assertThat(read(dir).get("display_name").asText()).isEqualTo("Java X");
     String root = System.getProperty("tfkit.repo.root");
     if (root != null) {
-      assertThat(read(dir).getAsJsonArray("argv").toString()).contains("-Dtfkit.repo.root=" + Path.of(root).toAbsolutePath().normalize());
+      assertThat(read(dir).get("argv").toString()).contains("-Dtfkit.repo.root=" + Path.of(root).toAbsolutePath().normalize());
     }
     assertThat(TfkitCli.commandLine().execute("kernel", "uninstall", "--prefix", tmp.toString(), "--name", "jx")).isZero();
     assertThat(dir).doesNotExist();

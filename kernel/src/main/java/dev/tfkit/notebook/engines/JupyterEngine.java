@@ -1,10 +1,12 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tfkit.io.Ports;
 import dev.tfkit.io.TempSiblings;
+import dev.tfkit.kernel.protocol.JupyterMessage;
+import dev.tfkit.kernel.protocol.JupyterWire;
 import dev.tfkit.kernel.spec.KernelSpec;
+import dev.tfkit.notebook.document.NotebookOutputs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,17 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.zeromq.SocketType;
-import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
 
 /**
  * Runs cells on an installed Jupyter kernel: starts it from its kernelspec with a fresh connection
- * file and speaks the Jupyter messaging protocol (v5) over ZeroMQ on 127.0.0.1 — no Python or
- * jupyter_client involved.
+ * file and speaks the Jupyter messaging protocol (v5) over ZeroMQ on 127.0.0.1 through tfkit's one
+ * client wire ({@link JupyterWire}) — no Python or jupyter_client involved.
  */
 public final class JupyterEngine implements NotebookEngine {
-  private static final String IP = "127.0.0.1";
   private static final long POLL_MS = 50;
 
   private final KernelSpec spec;
@@ -34,11 +33,10 @@ public final class JupyterEngine implements NotebookEngine {
   private final Path runtimeDir;
   private final Path logFile;
   private final Thread owner = Thread.currentThread();
-  private final ZContext zmq = new ZContext();
+  private final JupyterWire wire;
   private final ZMQ.Socket shell;
   private final ZMQ.Socket iopub;
   private final ZMQ.Socket control;
-  private final JupyterWire wire;
   private volatile boolean interruptRequested;
   private volatile boolean closed;
   private boolean cleaned;
@@ -47,22 +45,11 @@ public final class JupyterEngine implements NotebookEngine {
     this.spec = spec;
     this.runtimeDir = Files.createTempDirectory("tfkit-kernel-");
     this.logFile = runtimeDir.resolve("kernel.log");
-    String key = UUID.randomUUID().toString();
-    this.wire = new JupyterWire(key);
-    int[] ports = Ports.freeLoopbackPorts(5);
-    ObjectNode conn = NotebookDocument.MAPPER.createObjectNode();
-    conn.put("transport", "tcp");
-    conn.put("ip", IP);
-    conn.put("shell_port", ports[0]);
-    conn.put("iopub_port", ports[1]);
-    conn.put("stdin_port", ports[2]);
-    conn.put("control_port", ports[3]);
-    conn.put("hb_port", ports[4]);
-    conn.put("key", key);
-    conn.put("signature_scheme", "hmac-sha256");
-    conn.put("kernel_name", spec.name());
     Path connFile = runtimeDir.resolve("kernel-" + UUID.randomUUID() + ".json");
-    Files.writeString(connFile, conn.toPrettyString(), StandardCharsets.UTF_8);
+    this.wire = JupyterWire.create(connFile, spec.name(), System.getProperty("user.name", "tfkit"));
+    this.shell = wire.shell();
+    this.iopub = wire.iopub();
+    this.control = wire.control();
 
     ProcessBuilder pb = new ProcessBuilder(spec.command(connFile))
         .directory(cwd.toFile())
@@ -72,14 +59,11 @@ public final class JupyterEngine implements NotebookEngine {
     try {
       this.process = pb.start();
     } catch (IOException e) {
+      wire.close();
       deleteRuntimeDir();
       throw new IOException("kernel '" + spec.name() + "' could not be started with " + spec.argv()
           + " (from " + spec.dir().resolve("kernel.json") + "): " + e.getMessage(), e);
     }
-    this.shell = socket(SocketType.DEALER, ports[0]);
-    this.iopub = socket(SocketType.SUB, ports[1]);
-    this.iopub.subscribe(new byte[0]);
-    this.control = socket(SocketType.DEALER, ports[3]);
     try {
       waitUntilReady(startTimeout);
     } catch (IOException | RuntimeException e) {
@@ -106,13 +90,6 @@ public final class JupyterEngine implements NotebookEngine {
     return spec.language().isEmpty() ? "java" : spec.language();
   }
 
-  private ZMQ.Socket socket(SocketType type, int port) {
-    ZMQ.Socket s = zmq.createSocket(type);
-    s.setLinger(0);
-    s.connect("tcp://" + IP + ":" + port);
-    return s;
-  }
-
   /**
    * Sends kernel_info requests until one is answered on shell and the kernel's status shows up on
    * iopub: only then are published outputs sure to reach us (ZeroMQ drops them before SUB joins).
@@ -121,7 +98,7 @@ public final class JupyterEngine implements NotebookEngine {
     long deadline = System.nanoTime() + timeout.toNanos();
     boolean replied = false;
     boolean iopubSeen = false;
-    try (ZMQ.Poller poller = zmq.createPoller(2)) {
+    try (ZMQ.Poller poller = wire.poller(2)) {
       poller.register(shell, ZMQ.Poller.POLLIN);
       poller.register(iopub, ZMQ.Poller.POLLIN);
       while (!(replied && iopubSeen)) {
@@ -130,7 +107,7 @@ public final class JupyterEngine implements NotebookEngine {
               + " s" + logTail());
         }
         checkAlive();
-        wire.send(shell, wire.request("kernel_info_request", NotebookDocument.MAPPER.createObjectNode()));
+        wire.send(shell, wire.request("kernel_info_request", JupyterWire.object()));
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         while (System.nanoTime() < until && !(replied && iopubSeen)) {
           poller.poll(POLL_MS);
@@ -150,27 +127,20 @@ public final class JupyterEngine implements NotebookEngine {
   public CellResult execute(String code, OutputSink sink) throws IOException {
     if (closed) throw new IOException("kernel '" + spec.name() + "' is closed");
     interruptRequested = false;
-    ObjectNode content = NotebookDocument.MAPPER.createObjectNode();
-    content.put("code", code);
-    content.put("silent", false);
-    content.put("store_history", true);
-    content.putObject("user_expressions");
-    content.put("allow_stdin", false);
-    content.put("stop_on_error", true);
-    JupyterMessage request = wire.request("execute_request", content);
+    JupyterMessage request = wire.request("execute_request", JupyterWire.executeContent(code));
     wire.send(shell, request);
     String id = request.id();
     JsonNode reply = null;
     boolean idle = false;
     Integer count = null;
     boolean errorSeen = false;
-    try (ZMQ.Poller poller = zmq.createPoller(2)) {
+    try (ZMQ.Poller poller = wire.poller(2)) {
       poller.register(shell, ZMQ.Poller.POLLIN);
       poller.register(iopub, ZMQ.Poller.POLLIN);
       while (reply == null || !idle) {
         if (interruptRequested) {
           interruptRequested = false;
-          wire.send(control, wire.request("interrupt_request", NotebookDocument.MAPPER.createObjectNode()));
+          wire.send(control, wire.request("interrupt_request", JupyterWire.object()));
         }
         if (poller.poll(POLL_MS) <= 0) {
           checkAlive();
@@ -279,7 +249,7 @@ public final class JupyterEngine implements NotebookEngine {
     cleaned = true;
     try {
       if (process.isAlive()) {
-        ObjectNode c = NotebookDocument.MAPPER.createObjectNode();
+        ObjectNode c = JupyterWire.object();
         c.put("restart", false);
         wire.send(control, wire.request("shutdown_request", c));
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -287,13 +257,13 @@ public final class JupyterEngine implements NotebookEngine {
           if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       process.destroyForcibly();
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     } finally {
-      zmq.close();
+      wire.close();
       deleteRuntimeDir();
     }
   }

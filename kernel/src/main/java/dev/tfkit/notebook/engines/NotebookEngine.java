@@ -1,11 +1,11 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 
 /**
- * What runs a notebook's code cells for {@link NotebookRunner}: the in-process Java evaluator or a
- * Jupyter kernel spoken to over ZeroMQ.
+ * What runs a notebook's code cells for {@link dev.tfkit.notebook.NotebookRunner}: the in-process
+ * Java evaluator or a Jupyter kernel spoken to over ZeroMQ.
  *
  * <p>One engine runs one notebook, cell after cell, on one thread; {@link #interrupt()} and {@link
  * #close()} may be called from another thread (the runner's timeout watchdog).

@@ -1,4 +1,4 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.kernel.CellOutput;
@@ -6,6 +6,7 @@ import dev.tfkit.kernel.EvalError;
 import dev.tfkit.kernel.EvalResult;
 import dev.tfkit.kernel.JavaEvaluator;
 import dev.tfkit.kernel.display.MimeBundle;
+import dev.tfkit.notebook.document.NotebookOutputs;
 import java.nio.file.Path;
 
 /**

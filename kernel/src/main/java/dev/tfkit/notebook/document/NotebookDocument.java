@@ -1,4 +1,4 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.document;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -27,7 +27,8 @@ import java.util.UUID;
  * <p>The tree is kept as read, so fields tfkit does not know about survive a run untouched.
  */
 public final class NotebookDocument {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  /** The notebook module's one JSON mapper (plain Jackson defaults). */
+  public static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final ObjectNode root;
 
@@ -216,7 +217,7 @@ public final class NotebookDocument {
   }
 
   /** Writes text to {@code file} through a temp file in the same folder and a rename. */
-  static void writeAtomically(Path file, String text) throws IOException {
+  public static void writeAtomically(Path file, String text) throws IOException {
     try {
       AtomicFiles.writeString(file, text);
     } catch (UncheckedIOException e) {

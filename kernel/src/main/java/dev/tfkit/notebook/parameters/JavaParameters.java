@@ -1,4 +1,4 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.parameters;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -1,4 +1,4 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.parameters;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

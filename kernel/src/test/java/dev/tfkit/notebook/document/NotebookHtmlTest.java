@@ -1,9 +1,10 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.document;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.tfkit.notebook.TestNotebooks;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

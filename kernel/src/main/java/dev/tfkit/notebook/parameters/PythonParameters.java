@@ -1,6 +1,7 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.parameters;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tfkit.notebook.document.NotebookDocument;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

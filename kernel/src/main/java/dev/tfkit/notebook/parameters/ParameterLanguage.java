@@ -1,5 +1,8 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.parameters;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tfkit.notebook.document.NotebookDocument;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -10,7 +13,17 @@ import java.util.Map;
 public interface ParameterLanguage {
 
   /** The injected cell's code and the values as they were typed (for the notebook metadata). */
-  record Injection(String source, Map<String, Object> typedValues) {}
+  record Injection(String source, Map<String, Object> typedValues) {
+    /** The typed values as JSON, in order (a typed list as its items), for the notebook metadata. */
+    public Map<String, JsonNode> typedJson() {
+      Map<String, JsonNode> out = new LinkedHashMap<>();
+      typedValues.forEach((k, v) -> {
+        Object plain = v instanceof JavaParameters.TypedList tl ? tl.items() : v;
+        out.put(k, NotebookDocument.MAPPER.valueToTree(plain));
+      });
+      return out;
+    }
+  }
 
   /**
    * The code that (re)declares {@code values}, typed after the declarations in {@code

@@ -1,4 +1,4 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.kernel.spec.KernelSpec;
+import dev.tfkit.notebook.NotebookEngines;
+import dev.tfkit.notebook.NotebookExecutionException;
+import dev.tfkit.notebook.NotebookRunner;
+import dev.tfkit.notebook.TestNotebooks;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.parameters.NotebookParameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

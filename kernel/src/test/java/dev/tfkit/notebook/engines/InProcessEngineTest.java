@@ -1,10 +1,16 @@
-package dev.tfkit.notebook;
+package dev.tfkit.notebook.engines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tfkit.notebook.NotebookEngines;
+import dev.tfkit.notebook.NotebookExecutionException;
+import dev.tfkit.notebook.NotebookRunner;
+import dev.tfkit.notebook.TestNotebooks;
+import dev.tfkit.notebook.document.NotebookDocument;
+import dev.tfkit.notebook.parameters.NotebookParameters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
