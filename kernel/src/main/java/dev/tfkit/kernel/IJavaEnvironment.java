@@ -51,7 +51,7 @@ final class IJavaEnvironment {
 
   /**
    * IJava's startup imports {@code static io.github.spencerpark.ijava.runtime.Display.*} (and {@code
-   * Kernel.*}, {@code Magics.*}); tfkit's {@code Notebook.*} has the same functions, so a cell that
+   * Kernel.*}, {@code Magics.*}); tfkit's {@code CellFunctions.*} has the same functions, so a cell that
    * repeats those imports would make {@code display(...)} ambiguous. Such lines are left out (kept
    * as blank lines, so line numbers stay right).
    */

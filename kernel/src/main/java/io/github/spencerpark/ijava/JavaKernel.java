@@ -1,6 +1,6 @@
 package io.github.spencerpark.ijava;
 
-import dev.tfkit.kernel.Notebook;
+import dev.tfkit.kernel.CellFunctions;
 import dev.tfkit.kernel.display.DisplayRegistry;
 import dev.tfkit.kernel.display.MimeBundle;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
@@ -16,7 +16,7 @@ import java.util.WeakHashMap;
  * What IJava's {@code IJava.getKernelInstance()} returns, for cells written for IJava: the
  * renderer ({@code getRenderer().createRegistration(T.class).preferring(...).register(...)}, which
  * registers into the notebook's own {@link DisplayRegistry}), {@code display}, {@code eval} and
- * {@code addToClasspath}, all delegating to tfkit's {@link Notebook}.
+ * {@code addToClasspath}, all delegating to tfkit's {@link CellFunctions}.
  */
 public final class JavaKernel {
   private static final Map<DisplayRegistry, JavaKernel> KERNELS = new WeakHashMap<>();
@@ -32,7 +32,7 @@ public final class JavaKernel {
   static JavaKernel current() {
     DisplayRegistry displays;
     try {
-      displays = Notebook.displayRegistry();
+      displays = CellFunctions.displayRegistry();
     } catch (IllegalStateException noCell) {
       return null;
     }
@@ -51,23 +51,23 @@ public final class JavaKernel {
 
   /** Shows {@code data} now. */
   public void display(DisplayData data) {
-    Notebook.display(data);
+    CellFunctions.display(data);
   }
 
   /** Evaluates code in the notebook and returns its value. */
   public Object evalRaw(String expr) {
-    return Notebook.eval(expr);
+    return CellFunctions.eval(expr);
   }
 
   /** Evaluates code in the notebook and returns its value rendered. */
   public DisplayData eval(String expr) {
-    Object v = Notebook.eval(expr);
+    Object v = CellFunctions.eval(expr);
     return v == null ? null : displays.render(v).toDisplayData();
   }
 
   /** Adds jars or class folders (globs allowed) for the next snippets. */
   public void addToClasspath(String path) {
-    Notebook.lineMagic("classpath", List.of(path));
+    CellFunctions.lineMagic("classpath", List.of(path));
   }
 
   /**
@@ -106,7 +106,7 @@ public final class JavaKernel {
 
     @Override
     public DisplayData renderAs(Object value, String... mimeTypes) {
-      return Notebook.render(value, mimeTypes);
+      return CellFunctions.render(value, mimeTypes);
     }
   }
 }

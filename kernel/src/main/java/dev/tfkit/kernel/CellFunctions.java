@@ -12,8 +12,8 @@ import java.util.List;
  * updateDisplay}, {@code render} and {@code eval}, plus {@code progress} bars and {@code
  * registerRenderer}.
  */
-public final class Notebook {
-  private Notebook() {}
+public final class CellFunctions {
+  private CellFunctions() {}
 
   /** Shows {@code value} now, rendered like a cell's value; returns the display id. */
   public static String display(Object value) {
