@@ -9,9 +9,8 @@ import dev.tfkit.server.api.ServerConfigs;
 import dev.tfkit.server.tensorflow.SessionThreads;
 import dev.tfkit.server.tensorflow.WarmupReplay;
 import dev.tfkit.serving.ServingModel;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.alts.InternalCheckGcpEnvironment;
@@ -39,7 +38,6 @@ import picocli.CommandLine;
 import tensorflow.serving.Model;
 import tensorflow.serving.Predict;
 import tensorflow.serving.PredictionLogOuterClass;
-import tensorflow.serving.PredictionServiceGrpc;
 
 class ServeCommandTest {
   private record Run(int code, String err) {}
@@ -173,10 +171,8 @@ class ServeCommandTest {
     new CommandLine(cmd).parseArgs("--port=0", "--rest_api_port=0", "--grpc_max_message_bytes=4096",
         "--model_name=hpt", "--model_base_path=" + Fixtures.tfServing("saved_model_half_plus_two_cpu"));
     try (EmbeddedServer server = cmd.build().start()) {
-      ManagedChannel ch =
-          ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.predict();
         var spec = Model.ModelSpec.newBuilder().setName("hpt");
         var small = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT)
             .setTensorShape(TensorShapeProto.newBuilder()
@@ -192,8 +188,6 @@ class ServeCommandTest {
             StatusRuntimeException.class);
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(refused.getStatus().getDescription()).contains("4096");
-      } finally {
-        ch.shutdownNow();
       }
     }
     Run bad = run("serve", "--model_base_path=x", "--grpc_max_message_bytes=0");

@@ -9,8 +9,7 @@ import dev.tfkit.savedmodel.SavedModelExport;
 import dev.tfkit.savedmodel.SignatureSpec;
 import dev.tfkit.server.lifecycle.ServableRequest;
 import dev.tfkit.server.tensorflow.BatchingOptions;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import dev.tfkit.testing.ServedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -39,7 +38,6 @@ import org.tensorflow.types.TFloat32;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
-import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * Deadlines reach TensorFlow: a request whose run outlives the REST timeout or the gRPC deadline
@@ -115,9 +113,8 @@ class DeadlineTest {
         assertThat(r.statusCode()).as("request %d: %s", i, r.body()).isEqualTo(504);
         assertThat(r.body()).contains("Deadline Exceeded");
       }
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.predict();
         for (int i = 0; i < 3; i++) {
           assertThatThrownBy(() -> stub.withDeadlineAfter(200, TimeUnit.MILLISECONDS).predict(request("", "x", 1f)))
               .isInstanceOfSatisfying(StatusRuntimeException.class,
@@ -131,8 +128,6 @@ class DeadlineTest {
         // The value is there for the next request, which now completes.
         PredictResponse y = stub.withDeadlineAfter(30, TimeUnit.SECONDS).predict(request("", "x", 1f));
         assertThat(y.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(8f);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
@@ -147,9 +142,8 @@ class DeadlineTest {
             .noRest()
             .inlineRunThreshold(Duration.ofMillis(100))
             .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.predict().withDeadlineAfter(60, TimeUnit.SECONDS);
         // While the queue has values, serving_default is fast: after a window of such runs it
         // runs on the transport thread. The runs are paced: back to back, a run that takes half
         // the round trip reads as load and goes to a worker (seen on a busy machine: 500 us runs,
@@ -174,8 +168,6 @@ class DeadlineTest {
         assertThat(stub.predict(request("size", "v", 0f)).getOutputsOrThrow("n").getIntVal(0))
             .as("a dequeue still pending would have taken the pushed value")
             .isEqualTo(1);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
@@ -191,10 +183,9 @@ class DeadlineTest {
             // A batch of 3 rows runs as soon as both requests (1 + 2 rows) are queued.
             .batching(new BatchingOptions(3, 2_000_000, 1, 100))
             .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
       ExecutorService pool = Executors.newFixedThreadPool(2);
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.predict();
         BiFunction<Integer, float[], Future<PredictResponse>> send =
             (deadlineMs, x) ->
                 pool.submit(
@@ -242,7 +233,6 @@ class DeadlineTest {
             .isEqualTo(1);
       } finally {
         pool.shutdownNow();
-        ch.shutdownNow();
       }
     }
   }

@@ -10,9 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.BindException;
@@ -50,7 +49,7 @@ import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EmbeddedServerTest {
   private EmbeddedServer server;
-  private ManagedChannel channel;
+  private ServedChannel grpc;
   private PredictionServiceGrpc.PredictionServiceBlockingStub predict;
   private ModelServiceGrpc.ModelServiceBlockingStub models;
   private final ObjectMapper json = new ObjectMapper();
@@ -72,15 +71,15 @@ class EmbeddedServerTest {
                         MonitoringConfigOuterClass.PrometheusConfig.newBuilder().setEnable(true))
                     .build())
             .start();
-    channel = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-    predict = PredictionServiceGrpc.newBlockingStub(channel);
-    models = ModelServiceGrpc.newBlockingStub(channel);
+    grpc = ServedChannel.to(server);
+    predict = grpc.predict();
+    models = grpc.models();
   }
 
   @AfterAll
   void stop() {
-    if (channel != null) {
-      channel.shutdownNow();
+    if (grpc != null) {
+      grpc.close();
     }
     if (server != null) {
       server.close();

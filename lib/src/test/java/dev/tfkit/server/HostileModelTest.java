@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.server.lifecycle.ServableState;
 import dev.tfkit.server.lifecycle.ServableStatus;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestDirs;
 import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -38,7 +37,6 @@ import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * Version folders built to hit TensorFlow's fatal CHECKs — constants of rank 255, shapes whose
@@ -113,14 +111,11 @@ class HostileModelTest {
   }
 
   static float predict(EmbeddedServer server, String model) {
-    ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-    try {
-      return PredictionServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+    try (ServedChannel grpc = ServedChannel.to(server)) {
+      return grpc.predict().withDeadlineAfter(30, TimeUnit.SECONDS)
           .predict(PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName(model))
               .putInputs("x", TestTensors.floatVector(8f)).build())
           .getOutputsOrThrow("y").getFloatVal(0);
-    } finally {
-      ch.shutdownNow();
     }
   }
 

@@ -7,9 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
 import dev.tfkit.savedmodel.LegacySignatures;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.CollectionDef;
@@ -26,7 +25,6 @@ import tensorflow.serving.Manifest.Signatures;
 import tensorflow.serving.Manifest.TensorBinding;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.PredictionServiceGrpc;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
 /**
@@ -46,9 +44,8 @@ class LegacyBundleTest {
             .grpcPort(0)
             .noRest()
             .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.predict();
         SignatureDefMap sigs =
             stub.getModelMetadata(
                     GetModelMetadataRequest.newBuilder()
@@ -78,8 +75,6 @@ class LegacyBundleTest {
                 .setInput(examples(example("x", 6f), example("x", -2f)))
                 .build());
         assertThat(r.getResult().getRegressionsList()).extracting(g -> g.getValue()).containsExactly(5f, 1f);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }

@@ -3,10 +3,9 @@ package dev.tfkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
@@ -15,9 +14,7 @@ import org.junit.jupiter.api.Test;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.Model.ModelSpec;
-import tensorflow.serving.ModelServiceGrpc;
 import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * Names far longer than any model's: the answer is the error the name deserves, with a message
@@ -26,7 +23,7 @@ import tensorflow.serving.PredictionServiceGrpc;
  */
 class LongNamesTest {
   static EmbeddedServer server;
-  static ManagedChannel channel;
+  static ServedChannel grpc;
 
   @BeforeAll
   static void start() throws Exception {
@@ -36,12 +33,12 @@ class LongNamesTest {
             .grpcPort(0)
             .restPort(0)
             .start();
-    channel = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+    grpc = ServedChannel.to(server);
   }
 
   @AfterAll
   static void stop() {
-    if (channel != null) channel.shutdownNow();
+    if (grpc != null) grpc.close();
     if (server != null) server.close();
   }
 
@@ -56,8 +53,8 @@ class LongNamesTest {
   @Test
   void aNineThousandCharacterModelNameIsInvalidOnEveryMethod() {
     ModelSpec spec = named("m".repeat(9000));
-    var predict = PredictionServiceGrpc.newBlockingStub(channel);
-    var models = ModelServiceGrpc.newBlockingStub(channel);
+    var predict = grpc.predict();
+    var models = grpc.models();
     Status[] answers = {
       status(() -> predict.predict(PredictRequest.newBuilder().setModelSpec(spec).putInputs("x", TestTensors.floatVector(1f)).build())),
       status(() -> models.getModelStatus(GetModelStatusRequest.newBuilder().setModelSpec(spec).build())),
@@ -73,12 +70,12 @@ class LongNamesTest {
   @Test
   void anUnknownLongNameIsNotFoundWithTheNameShortened() {
     String name = "n".repeat(300);
-    Status s = status(() -> PredictionServiceGrpc.newBlockingStub(channel)
+    Status s = status(() -> grpc.predict()
         .predict(PredictRequest.newBuilder().setModelSpec(named(name)).putInputs("x", TestTensors.floatVector(1f)).build()));
     assertThat(s.getCode()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(s.getDescription())
         .isEqualTo("Servable not found for request: Latest(" + "n".repeat(200) + "... (300 characters))");
-    Status st = status(() -> ModelServiceGrpc.newBlockingStub(channel)
+    Status st = status(() -> grpc.models()
         .getModelStatus(GetModelStatusRequest.newBuilder().setModelSpec(named(name)).build()));
     assertThat(st.getCode()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(st.getDescription()).hasSizeLessThan(300).endsWith("... (300 characters)");
@@ -86,7 +83,7 @@ class LongNamesTest {
 
   @Test
   void longSignatureAndInputNamesAreEchoedShortened() {
-    var predict = PredictionServiceGrpc.newBlockingStub(channel);
+    var predict = grpc.predict();
     Status sig = status(() -> predict.predict(PredictRequest.newBuilder()
         .setModelSpec(named("half_plus_two").toBuilder().setSignatureName("s".repeat(9000)))
         .putInputs("x", TestTensors.floatVector(1f)).build()));

@@ -7,9 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tfkit.server.logging.RequestLogs;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +35,6 @@ import tensorflow.serving.ModelServerConfigOuterClass;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 import tensorflow.serving.PredictionLogOuterClass;
-import tensorflow.serving.PredictionServiceGrpc;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
 /** Request logging (a model's logging_config): sampling, content, files, and reading them back with TensorFlow. */
@@ -104,9 +102,8 @@ class RequestLoggingTest {
   void everyRequestIsLoggedAtRateOneAndTensorFlowReadsTheFile() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("logs"));
     try (EmbeddedServer server = serve(config("hpt", 1.0, "tfrecord_file", dir.resolve("hpt")))) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.predict();
         stub.predict(
             PredictRequest.newBuilder().setModelSpec(spec("hpt", "")).putInputs("x", floatVector(1f, 2f)).build());
         stub.classify(
@@ -125,8 +122,6 @@ class RequestLoggingTest {
                 .addTasks(InferenceTask.newBuilder().setModelSpec(spec("hpt", "regress_x_to_y")).setMethodName("tensorflow/serving/regress"))
                 .setInput(examples(example("x", 2f)))
                 .build());
-      } finally {
-        ch.shutdownNow();
       }
       // REST requests are logged as the Predict they become.
       assertThat(Protos.post(server.restUrl() + "/v1/models/hpt:predict", "{\"instances\": [3.0]}").code()).isEqualTo(200);

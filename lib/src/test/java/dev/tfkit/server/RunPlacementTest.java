@@ -10,10 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tfkit.server.lifecycle.ServableRequest;
 import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.tensorflow.RunStats;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -84,9 +83,8 @@ class RunPlacementTest {
   @Test
   void fastSequentialRequestsRunInlineWithTheSameAnswersAndErrors() throws Exception {
     try (EmbeddedServer s = server().inlineRunThreshold(Duration.ofMillis(100)).start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(s)) {
+        var stub = grpc.predict();
         predictSequentially(stub, 200, PACE_NANOS);
         RunStats st = stats(s, "");
         assertThat(st.inlineRuns())
@@ -131,8 +129,6 @@ class RunPlacementTest {
         }
         assertThat(regress.inlineRuns()).as("%s", regress).isBetween(1L, 40L - RunStats.WINDOW);
         assertThat(stats(s, "no_such_signature")).isNull();
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
@@ -140,10 +136,9 @@ class RunPlacementTest {
   @Test
   void concurrentClientsGetTheirOwnAnswers() throws Exception {
     try (EmbeddedServer s = server().inlineRunThreshold(Duration.ofMillis(100)).start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
       ExecutorService pool = Executors.newFixedThreadPool(8);
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(s)) {
+        var stub = grpc.predict();
         predictSequentially(stub, 50);
         List<Future<?>> done = new ArrayList<>();
         for (int c = 0; c < 8; c++) {
@@ -155,7 +150,6 @@ class RunPlacementTest {
         assertThat(stats(s, "").inFlight()).isZero();
       } finally {
         pool.shutdownNow();
-        ch.shutdownNow();
       }
     }
   }
@@ -169,12 +163,9 @@ class RunPlacementTest {
                 .batching(BatchingOptions.defaults())
                 .start()) {
       for (EmbeddedServer s : List.of(off, batched)) {
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
-        try {
-          predictSequentially(PredictionServiceGrpc.newBlockingStub(ch), 100);
+        try (ServedChannel grpc = ServedChannel.to(s)) {
+          predictSequentially(grpc.predict(), 100);
           assertThat(stats(s, "").inlineRuns()).isZero();
-        } finally {
-          ch.shutdownNow();
         }
       }
     }

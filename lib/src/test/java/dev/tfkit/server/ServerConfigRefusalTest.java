@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.TextFormat;
 import dev.tfkit.server.api.ServerConfigs;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tensorflow.serving.ModelManagement.ReloadConfigRequest;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
-import tensorflow.serving.ModelServiceGrpc;
 
 /**
  * Model config values TF Serving refuses (server_core.cc) are refused by tfkit too, with a message
@@ -73,9 +71,8 @@ class ServerConfigRefusalTest {
   @Test
   void reloadRefusesThemWithTfServingsCodes() throws Exception {
     try (EmbeddedServer server = EmbeddedServer.builder().model("m", Path.of(half())).grpcPort(0).noRest().start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = ModelServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.models();
         assertThatThrownBy(
                 () -> stub.handleReloadConfigRequest(
                     ReloadConfigRequest.newBuilder()
@@ -93,8 +90,6 @@ class ServerConfigRefusalTest {
             .hasMessageContaining("custom_model_config");
         // Nothing changed: the model still serves.
         assertThat(server.models().servingModels()).containsExactly("m");
-      } finally {
-        ch.shutdownNow();
       }
     }
   }

@@ -6,10 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Int64Value;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -30,9 +29,7 @@ import org.tensorflow.proto.TensorShapeProto;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
 import tensorflow.serving.Model.ModelSpec;
-import tensorflow.serving.ModelServiceGrpc;
 import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * Sends well over a thousand malformed requests over gRPC and REST; each must come back as a clean
@@ -167,9 +164,8 @@ class ServerFuzzTest {
                 .restPort(0)
                 .maxTensorBytes(64L << 20)
                 .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var predict = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var predict = grpc.predict();
         List<String> unclean = new ArrayList<>();
         int sent = 0;
         for (int i = 0; i < 720; i++) {
@@ -213,7 +209,7 @@ class ServerFuzzTest {
         assertThat(unclean).isEmpty();
 
         // Healthy afterwards: status AVAILABLE and a correct prediction on both transports.
-        var st = ModelServiceGrpc.newBlockingStub(ch)
+        var st = grpc.models()
             .getModelStatus(GetModelStatusRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("half_plus_two")).build());
         assertThat(st.getModelVersionStatus(0).getState()).isEqualTo(ModelVersionStatus.State.AVAILABLE);
         var ok = predict.predict(PredictRequest.newBuilder()
@@ -222,8 +218,6 @@ class ServerFuzzTest {
         Protos.Http rest = Protos.post(server.restUrl() + "/v1/models/half_plus_two:predict", "{\"instances\": [8.0]}");
         assertThat(rest.code()).isEqualTo(200);
         assertThat(rest.body()).contains("6.0");
-      } finally {
-        ch.shutdownNow();
       }
     }
   }

@@ -3,10 +3,9 @@ package dev.tfkit.server;
 import static dev.tfkit.testing.TestTensors.floatVector;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * 16 gRPC clients predict without pause while model versions are added and removed 50 times:
@@ -42,7 +40,7 @@ class ServerLoadTest {
     Path v = Fixtures.tfServing("saved_model_half_plus_two_2_versions/00000123");
     TestDirs.addVersion(v, base, 1);
     ExecutorService pool = Executors.newFixedThreadPool(16);
-    List<ManagedChannel> channels = new ArrayList<>();
+    List<ServedChannel> channels = new ArrayList<>();
     try (EmbeddedServer server =
         EmbeddedServer.builder()
             .model("hpt", base)
@@ -57,9 +55,9 @@ class ServerLoadTest {
       CountDownLatch running = new CountDownLatch(16);
       List<Future<?>> clients = new ArrayList<>();
       for (int c = 0; c < 16; c++) {
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-        channels.add(ch);
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+        ServedChannel grpc = ServedChannel.to(server);
+        channels.add(grpc);
+        var stub = grpc.predict();
         float x = c;
         clients.add(
             pool.submit(
@@ -104,7 +102,7 @@ class ServerLoadTest {
       assertThat(server.models().availableVersions("hpt")).containsExactly(51L);
       assertThat(versionsSeen.size()).as("requests reached many versions").isGreaterThan(1);
     } finally {
-      channels.forEach(ManagedChannel::shutdownNow);
+      channels.forEach(ServedChannel::close);
       pool.shutdownNow();
     }
   }

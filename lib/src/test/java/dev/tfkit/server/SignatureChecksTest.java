@@ -8,10 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Struct;
 import dev.tfkit.savedmodel.SavedModelInfo;
 import dev.tfkit.server.api.ServingApi;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -29,7 +28,6 @@ import tensorflow.serving.GetModelMetadata.SignatureDefMap;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionServiceGrpc.PredictionServiceBlockingStub;
-import tensorflow.serving.PredictionServiceGrpc;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
 /**
@@ -58,9 +56,8 @@ class SignatureChecksTest {
                 .restPort(0)
                 .start()) {
       assertThat(server.models().servingModels()).contains("three");
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        PredictionServiceBlockingStub stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        PredictionServiceBlockingStub stub = grpc.predict();
         GetModelMetadataResponse md =
             stub.getModelMetadata(
                 GetModelMetadataRequest.newBuilder()
@@ -101,8 +98,6 @@ class SignatureChecksTest {
         Http meta = get(server.restUrl() + "/v1/models/three/metadata");
         assertThat(meta.code()).isEqualTo(200);
         assertThat(meta.body()).contains("\"signature_def\"").contains("\"" + ServingApi.SIGNATURE_ERRORS + "\"").contains(bad);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
@@ -115,10 +110,9 @@ class SignatureChecksTest {
                 .grpcPort(0)
                 .restPort(0)
                 .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
+      try (ServedChannel grpc = ServedChannel.to(server)) {
         GetModelMetadataResponse md =
-            PredictionServiceGrpc.newBlockingStub(ch)
+            grpc.predict()
                 .getModelMetadata(
                     GetModelMetadataRequest.newBuilder()
                         .setModelSpec(ModelSpec.newBuilder().setName("two"))
@@ -126,8 +120,6 @@ class SignatureChecksTest {
                         .build());
         assertThat(md.getMetadataMap()).containsOnlyKeys("signature_def");
         assertThat(get(server.restUrl() + "/v1/models/two/metadata").body()).doesNotContain(ServingApi.SIGNATURE_ERRORS);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
@@ -158,9 +150,8 @@ class SignatureChecksTest {
                   .grpcPort(0)
                   .noRest()
                   .start()) {
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-        try {
-          PredictionServiceBlockingStub stub = PredictionServiceGrpc.newBlockingStub(ch);
+        try (ServedChannel grpc = ServedChannel.to(server)) {
+          PredictionServiceBlockingStub stub = grpc.predict();
           PredictRequest predictCustom =
               PredictRequest.newBuilder()
                   .setModelSpec(spec("custom", "custom"))
@@ -216,8 +207,6 @@ class SignatureChecksTest {
                     "Expected classification signature method_name to be tensorflow/serving/classify. Was:"
                         + " tensorflow/serving/regress");
           }
-        } finally {
-          ch.shutdownNow();
         }
       }
     }

@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tfkit.savedmodel.SavedModelExport;
 import dev.tfkit.savedmodel.SignatureSpec;
 import dev.tfkit.server.util.RequestException;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import dev.tfkit.testing.ServedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.URI;
@@ -30,7 +29,6 @@ import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * A session run that TensorFlow fails keeps TensorFlow's status code and message, over gRPC and
@@ -71,9 +69,8 @@ class TensorFlowStatusTest {
     queueModel();
     try (EmbeddedServer server =
         EmbeddedServer.builder().model("queue", tmp.resolve("queue")).grpcPort(0).restPort(0).start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var stub = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var stub = grpc.predict();
         stub.predict(request("close"));
         assertThatThrownBy(() -> stub.predict(request("")))
             .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -83,8 +80,6 @@ class TensorFlowStatusTest {
                   .contains("is closed and has insufficient elements")
                   .doesNotStartWith("running signature failed");
             });
-      } finally {
-        ch.shutdownNow();
       }
       HttpResponse<String> r = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(server.restUrl() + "/v1/models/queue:predict"))

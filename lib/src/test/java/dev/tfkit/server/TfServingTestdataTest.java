@@ -10,9 +10,8 @@ import dev.tfkit.server.lifecycle.ServableStatus;
 import dev.tfkit.server.tensorflow.BatchingOptions;
 import dev.tfkit.server.util.RequestException;
 import dev.tfkit.tensor.TensorValue;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -32,7 +31,6 @@ import org.tensorflow.proto.TensorProto;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionServiceGrpc.PredictionServiceBlockingStub;
-import tensorflow.serving.PredictionServiceGrpc;
 import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
 /**
@@ -44,7 +42,7 @@ import tensorflow.serving.RegressionOuterClass.RegressionRequest;
  */
 class TfServingTestdataTest {
   private static EmbeddedServer server;
-  private static ManagedChannel channel;
+  private static ServedChannel grpc;
   private static PredictionServiceBlockingStub stub;
 
   /** One TF Serving test model: its folder and what must hold for it. */
@@ -160,14 +158,14 @@ class TfServingTestdataTest {
     EmbeddedServer.Builder b = EmbeddedServer.builder().grpcPort(0).restPort(0).maxNumLoadRetries(0);
     cases().forEach(c -> b.model(c.name(), c.basePath()));
     server = b.start();
-    channel = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-    stub = PredictionServiceGrpc.newBlockingStub(channel);
+    grpc = ServedChannel.to(server);
+    stub = grpc.predict();
   }
 
   @AfterAll
   static void stop() {
-    if (channel != null) {
-      channel.shutdownNow();
+    if (grpc != null) {
+      grpc.close();
     }
     if (server != null) {
       server.close();
@@ -264,9 +262,8 @@ class TfServingTestdataTest {
     try (EmbeddedServer s =
         EmbeddedServer.builder().grpcPort(0).noRest().batching(batching)
             .model("matrix", Fixtures.tfServing("matrix_half_plus_two")).start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(s.grpcTarget()).usePlaintext().build();
-      try {
-        PredictionServiceBlockingStub st = PredictionServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(s)) {
+        PredictionServiceBlockingStub st = grpc.predict();
         Future<TensorProto> big = two.submit(() -> st.predict(PredictRequest.newBuilder()
                 .setModelSpec(ModelSpec.newBuilder().setName("matrix"))
                 .putInputs("x", floats(new long[] {1, 3, 3}, 5, 6, 7, 8, 9, 10, 11, 12, 13))
@@ -281,8 +278,6 @@ class TfServingTestdataTest {
             .containsExactly(2.5f, 3f, 2.5f, 3.5f, 4f, 2.5f, 2.5f, 2.5f, 2.5f);
         assertThat(TensorValue.fromProto(big.get(60, TimeUnit.SECONDS)).floats())
             .containsExactly(4.5f, 5f, 5.5f, 6f, 6.5f, 7f, 7.5f, 8f, 8.5f);
-      } finally {
-        ch.shutdownNow();
       }
     } finally {
       two.shutdownNow();

@@ -3,11 +3,10 @@ package dev.tfkit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.io.RawBytesCalls;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestTensors;
 import dev.tfkit.zoo.Fixtures;
 import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -26,7 +25,6 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
-import tensorflow.serving.PredictionServiceGrpc;
 
 /**
  * Messages that are not protobuf at all, sent as raw bytes to Predict: each is answered
@@ -70,8 +68,7 @@ class UnparseableRequestTest {
             .grpcPort(0)
             .noRest()
             .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
+      try (ServedChannel grpc = ServedChannel.to(server)) {
         records.clear();
         long start = System.nanoTime();
         List<Status> answers = new ArrayList<>();
@@ -79,7 +76,7 @@ class UnparseableRequestTest {
           // Field 1 (model_spec) announced with 100 bytes but followed by 2; or a bad varint.
           byte[] garbage = i % 2 == 0 ? new byte[] {0x0A, 0x64, 0x01, 0x02} : new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
           try {
-            ClientCalls.blockingUnaryCall(ch, RAW_PREDICT, CallOptions.DEFAULT, garbage);
+            ClientCalls.blockingUnaryCall(grpc.channel(), RAW_PREDICT, CallOptions.DEFAULT, garbage);
             answers.add(Status.OK);
           } catch (StatusRuntimeException e) {
             answers.add(e.getStatus());
@@ -91,7 +88,7 @@ class UnparseableRequestTest {
           assertThat(s.getDescription()).startsWith("the message is not a valid tensorflow.serving.PredictRequest: ");
         });
         // A valid request on the same connection is still answered.
-        var ok = PredictionServiceGrpc.newBlockingStub(ch).predict(PredictRequest.newBuilder()
+        var ok = grpc.predict().predict(PredictRequest.newBuilder()
             .setModelSpec(ModelSpec.newBuilder().setName("half_plus_two"))
             .putInputs("x", TestTensors.floatVector(2f)).build());
         assertThat(ok.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(3f);
@@ -103,8 +100,6 @@ class UnparseableRequestTest {
         });
         // At most 5 a second (the first second's and each later one's), not one per request.
         assertThat(records.size()).isLessThanOrEqualTo(5 * ((int) Math.ceil(seconds) + 1)).isLessThan(200);
-      } finally {
-        ch.shutdownNow();
       }
     } finally {
       root.removeHandler(capture);

@@ -6,10 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.TextFormat;
 import dev.tfkit.server.lifecycle.ServableState;
+import dev.tfkit.testing.ServedChannel;
 import dev.tfkit.testing.TestDirs;
 import dev.tfkit.zoo.Fixtures;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -84,10 +83,9 @@ class VersionsAndReloadTest {
                 .grpcPort(0)
                 .noRest()
                 .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var predict = PredictionServiceGrpc.newBlockingStub(ch);
-        var models = ModelServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var predict = grpc.predict();
+        var models = grpc.models();
         ModelSpec m = ModelSpec.newBuilder().setName("m").build();
         assertThat(predictVersion(predict, m)).isEqualTo(124);
         assertThat(predictVersion(predict, m.toBuilder().setVersionLabel("stable").build())).isEqualTo(123);
@@ -152,8 +150,6 @@ class VersionsAndReloadTest {
                                         + " }"))
                             .build()));
         assertThat(label.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
@@ -172,10 +168,9 @@ class VersionsAndReloadTest {
             .noRest()
             .start()) {
       var spec = ModelSpec.newBuilder().setName("hpt").build();
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var predict = PredictionServiceGrpc.newBlockingStub(ch);
-        var models = ModelServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var predict = grpc.predict();
+        var models = grpc.models();
         assertThat(predictVersion(predict, spec)).isEqualTo(1);
         TestDirs.addVersion(v123, base, 2);
         await("version 2 serving", () -> server.models().availableVersions("hpt").equals(Set.of(2L)));
@@ -194,8 +189,6 @@ class VersionsAndReloadTest {
         assertThat(failed.getStatus().getErrorCode()).isNotEqualTo(Code.OK);
         assertThat(failed.getStatus().getErrorMessage()).contains(base.resolve("3").toString());
         assertThat(predictVersion(predict, spec)).isEqualTo(2);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
@@ -243,15 +236,12 @@ class VersionsAndReloadTest {
             .noRest()
             .start()) {
       assertThat(server.models().servingModels()).containsExactly("from_file");
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        ModelServiceGrpc.newBlockingStub(ch)
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        grpc.models()
             .handleReloadConfigRequest(
                 ReloadConfigRequest.newBuilder()
                     .setConfig(config("model_config_list { " + model("from_rpc", tf1, "") + " }"))
                     .build());
-      } finally {
-        ch.shutdownNow();
       }
       // The reload itself took effect (it returns once the new model loaded; a poll may already
       // have unloaded it again, which leaves its END record) ...
@@ -290,9 +280,8 @@ class VersionsAndReloadTest {
                 .grpcPort(0)
                 .noRest()
                 .start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
-      try {
-        var models = ModelServiceGrpc.newBlockingStub(ch);
+      try (ServedChannel grpc = ServedChannel.to(server)) {
+        var models = grpc.models();
         ModelVersionStatus failed = status(models, "r").get(0);
         assertThat(failed.getState()).isEqualTo(ModelVersionStatus.State.END);
         assertThat(failed.getStatus().getErrorCode()).isEqualTo(Code.FAILED_PRECONDITION);
@@ -302,10 +291,8 @@ class VersionsAndReloadTest {
         ModelVersionStatus ok = status(models, "r").get(0);
         assertThat(ok.getState()).isEqualTo(ModelVersionStatus.State.AVAILABLE);
         assertThat(ok.getStatus().getErrorCode()).isEqualTo(Code.OK);
-        assertThat(predictVersion(PredictionServiceGrpc.newBlockingStub(ch), ModelSpec.newBuilder().setName("r").build()))
+        assertThat(predictVersion(grpc.predict(), ModelSpec.newBuilder().setName("r").build()))
             .isEqualTo(1);
-      } finally {
-        ch.shutdownNow();
       }
     }
   }
