@@ -17,10 +17,15 @@ final class TestKernels {
   }
 
   static List<String> argv() {
+    return argv(classpath());
+  }
+
+  /** The same kernel command with another class path. */
+  static List<String> argv(String classpath) {
     List<String> options = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC"));
     String root = System.getProperty("tfkit.repo.root");
     if (root != null) options.add("-Dtfkit.repo.root=" + root);
-    return KernelSpecs.argv(KernelSpecs.currentJava(), classpath(), options);
+    return KernelSpecs.argv(KernelSpecs.currentJava(), classpath, options);
   }
 
   /**

@@ -1,8 +1,10 @@
 package dev.tfkit.cli.notebooks;
 
+import dev.tfkit.io.TempSiblings;
 import dev.tfkit.kernel.JavaEvaluator;
 import dev.tfkit.kernel.protocol.KernelClient;
 import dev.tfkit.kernel.spec.KernelSpec;
+import dev.tfkit.kernel.spec.ClassDataArchive;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.io.BufferedReader;
 import java.io.File;
@@ -35,6 +37,10 @@ final class KernelBenchCommand implements Callable<Integer> {
   @Option(names = "--cells", defaultValue = "200", description = "Trivial cells timed on a warm kernel/jshell (default ${DEFAULT-VALUE}).")
   int cells;
 
+  @Option(names = "--class-data-archive", description = "Start tfkit's kernel with a class-data archive made"
+      + " by a training start first, as `tfkit kernel install` does by default.")
+  boolean classDataArchive;
+
   @Option(names = "--ijava", paramLabel = "PATH", description = "Also time IJava's kernel start to first result: its kernelspec folder, kernel.json, or ijava jar (a lib/ folder beside it is added).")
   Path ijava;
 
@@ -43,8 +49,23 @@ final class KernelBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (starts < 1 || cells < 1) throw new IllegalArgumentException("--starts and --cells must be >= 1");
-    String jshell = Path.of(System.getProperty("java.home"), "bin", "jshell").toString();
     List<String> kernelArgv = KernelSpecs.argv(KernelSpecs.currentJava(), KernelSpecs.currentClasspath(), List.of());
+    Path cds = null;
+    if (classDataArchive) {
+      cds = Files.createTempDirectory("tfkit-bench-cds-");
+      Path archive = cds.resolve(ClassDataArchive.FILE_NAME);
+      ClassDataArchive.train(kernelArgv, archive, Duration.ofMinutes(2));
+      kernelArgv = ClassDataArchive.using(kernelArgv, archive);
+    }
+    try {
+      return run(kernelArgv);
+    } finally {
+      if (cds != null) TempSiblings.deleteTree(cds);
+    }
+  }
+
+  private int run(List<String> kernelArgv) throws Exception {
+    String jshell = Path.of(System.getProperty("java.home"), "bin", "jshell").toString();
 
     double[] kStart = new double[starts];
     double[] jStart = new double[starts];
@@ -80,8 +101,9 @@ final class KernelBenchCommand implements Callable<Integer> {
     double js = median(jStart);
     double kc = median(kCell);
     double jc = median(jCell);
-    System.out.printf("java %s, %d cold starts (median), %d trivial cells '%s' (median)%n",
-        System.getProperty("java.version"), starts, cells, CELL);
+    System.out.printf("java %s, %d cold starts (median), %d trivial cells '%s' (median)%s%n",
+        System.getProperty("java.version"), starts, cells, CELL,
+        classDataArchive ? "; tfkit's kernel with a class-data archive" : "");
     System.out.printf("start to first result: kernel %.0f ms, jshell %.0f ms, ratio %.2f (target <= 1.5)%n", ks, js, ks / js);
     if (ij != null) {
       double is = median(iStart);

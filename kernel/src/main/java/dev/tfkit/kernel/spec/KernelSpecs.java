@@ -15,6 +15,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -79,6 +80,15 @@ public final class KernelSpecs {
   /** Writes the kernelspec {@code kernelsDir/name} (replacing one there) and returns its folder. */
   public static Path install(Path kernelsDir, String name, String displayName, List<String> argv, Map<String, String> env)
       throws IOException {
+    return install(kernelsDir, name, displayName, argv, env, Map.of());
+  }
+
+  /**
+   * The same, with {@code files} (name in the kernelspec folder → a file to move there, e.g. a
+   * {@link ClassDataArchive}) in the folder when it appears.
+   */
+  public static Path install(Path kernelsDir, String name, String displayName, List<String> argv, Map<String, String> env,
+      Map<String, Path> files) throws IOException {
     checkName(name);
     ObjectNode spec = JSON.createObjectNode();
     ArrayNode arr = spec.putArray("argv");
@@ -100,6 +110,9 @@ public final class KernelSpecs {
       Files.writeString(tmp.resolve("kernel.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec) + "\n");
       ImageIO.write(logo(32), "png", tmp.resolve("logo-32x32.png").toFile());
       ImageIO.write(logo(64), "png", tmp.resolve("logo-64x64.png").toFile());
+      for (Map.Entry<String, Path> f : files.entrySet()) {
+        Files.move(f.getValue(), tmp.resolve(f.getKey()), StandardCopyOption.REPLACE_EXISTING);
+      }
       // Replace atomically: the old spec moved aside, the new one in, the old one deleted.
       TempSiblings.swapIn(tmp, target, TempSiblings.IfPresent.REPLACE);
     } finally {

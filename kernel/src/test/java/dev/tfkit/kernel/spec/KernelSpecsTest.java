@@ -88,10 +88,13 @@ class KernelSpecsTest {
   @Test
   void cliInstallsAndUninstalls() throws Exception {
     var cli = TfkitCli.commandLine();
-    int rc = cli.execute("kernel", "install", "--prefix", tmp.toString(), "--name", "jx", "--display-name", "Java X");
+    int rc = cli.execute("kernel", "install", "--prefix", tmp.toString(), "--name", "jx", "--display-name", "Java X",
+        "--no-class-data-archive"); // ClassDataArchiveTest covers the archive
     assertThat(rc).isZero();
     Path dir = tmp.resolve("share/jupyter/kernels/jx");
     assertThat(read(dir).get("display_name").asText()).isEqualTo("Java X");
+    assertThat(read(dir).get("argv").toString()).doesNotContain("SharedArchiveFile");
+    assertThat(dir.resolve(ClassDataArchive.FILE_NAME)).doesNotExist();
     String root = System.getProperty("tfkit.repo.root");
     if (root != null) {
       assertThat(read(dir).get("argv").toString()).contains("-Dtfkit.repo.root=" + Path.of(root).toAbsolutePath().normalize());
