@@ -80,6 +80,9 @@ class ClassDataArchiveTest {
     String[] out = firstResultAndLog(strict);
     assertThat(out[0]).isEqualTo("2");
     assertThat(out[1]).doesNotContainIgnoringCase("warning");
+    // What tfkit doctor asks: usable.
+    assertThat(ClassDataArchive.whyUnusable(ClassDataArchive.using(argv, archive))).isEmpty();
+    assertThat(ClassDataArchive.whyUnusable(argv)).isEmpty(); // names none
   }
 
   @Test
@@ -92,6 +95,9 @@ class ClassDataArchiveTest {
     String plain = new String(p.getInputStream().readAllBytes());
     p.waitFor();
     assertThat(plain).contains("[warning][cds");
+    // tfkit doctor's question says so, naming the archive.
+    assertThat(ClassDataArchive.whyUnusable(ClassDataArchive.using(rebuilt, archive)))
+        .hasValueSatisfying(why -> assertThat(why).contains(archive.toString()).contains("no longer matches"));
     // ...and the kernelspec's options keep the kernel's start quiet, and it still answers.
     String[] out = firstResultAndLog(ClassDataArchive.using(rebuilt, archive));
     assertThat(out[0]).isEqualTo("2");

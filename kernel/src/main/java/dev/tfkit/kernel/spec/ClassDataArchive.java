@@ -3,6 +3,7 @@ package dev.tfkit.kernel.spec;
 import dev.tfkit.kernel.protocol.KernelClient;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -88,6 +91,40 @@ public final class ClassDataArchive {
       throw new IOException("the kernel's JVM wrote no class-data archive at " + archive
           + " (a JVM without HotSpot's -XX:ArchiveClassesAtExit?)" + (log.isBlank() ? "" : ":\n" + log));
     }
+  }
+
+  /**
+   * Why the class-data archive the kernel command {@code argv} names cannot be used now (missing, or
+   * made for other jars or another JVM: HotSpot would skip it), or empty when it can or {@code argv}
+   * names none. Asks HotSpot itself: the command's java and JVM options with {@code -Xshare:on}
+   * and {@code -version}, which fails unless the archive maps.
+   */
+  public static Optional<String> whyUnusable(List<String> argv) throws IOException, InterruptedException {
+    String archive = null;
+    for (String a : argv) {
+      if (a.startsWith("-XX:SharedArchiveFile=")) archive = a.substring("-XX:SharedArchiveFile=".length());
+    }
+    if (archive == null) return Optional.empty();
+    if (!Files.isRegularFile(Path.of(archive))) return Optional.of("its class-data archive " + archive + " is missing");
+    int cp = argv.indexOf("-cp");
+    if (cp < 0 || cp + 1 >= argv.size()) return Optional.of("it names a class-data archive but no -cp");
+    List<String> probe = new ArrayList<>();
+    for (String a : argv.subList(0, cp + 2)) {
+      if (a.startsWith("-Xshare:") || a.startsWith("-Xlog:cds")) continue;
+      probe.add(a);
+    }
+    probe.add("-Xshare:on");
+    probe.add("-version");
+    Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return Optional.of("HotSpot did not answer whether its class-data archive maps within 60 s");
+    }
+    if (p.exitValue() == 0) return Optional.empty();
+    String why = out.lines().filter(l -> l.contains("archive") || l.contains("mismatch")).findFirst()
+        .orElse(out.lines().findFirst().orElse("exit code " + p.exitValue())).strip();
+    return Optional.of("its class-data archive " + archive + " no longer matches its jars or Java (" + why + ")");
   }
 
   /** {@code argv} with {@code options} right after the java executable. */

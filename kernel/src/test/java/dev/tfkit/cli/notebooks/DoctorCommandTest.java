@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tfkit.cli.notebooks.DoctorCommand.Check;
 import dev.tfkit.cli.notebooks.DoctorCommand.Status;
+import dev.tfkit.kernel.spec.ClassDataArchive;
 import dev.tfkit.kernel.spec.KernelSpec;
 import dev.tfkit.kernel.spec.KernelSpecs;
 import java.net.InetAddress;
@@ -91,6 +92,19 @@ class DoctorCommandTest {
     Files.writeString(gone, "");
     assertThat(DoctorCommand.kernel(KernelSpec.read(specDir)).status()).isEqualTo(Status.OK);
     assertThat(DoctorCommand.kernel("no-such-kernelspec-here").status()).isEqualTo(Status.WARN);
+  }
+
+  @Test
+  void aKernelspecWhoseClassDataArchiveIsGoneSaysToReinstall() throws Exception {
+    Path jar = tmp.resolve("cds/tfkit-kernel.jar");
+    Files.createDirectories(jar.getParent());
+    Files.writeString(jar, "");
+    Path archive = tmp.resolve("cds/kernels/java/" + ClassDataArchive.FILE_NAME);
+    Path specDir = KernelSpecs.install(tmp.resolve("cds/kernels"), "java", "Java (tfkit)",
+        ClassDataArchive.using(KernelSpecs.argv("java", jar.toString(), List.of()), archive), Map.of());
+    Check check = DoctorCommand.kernel(KernelSpec.read(specDir));
+    assertThat(check.status()).isEqualTo(Status.WARN);
+    assertThat(check.detail()).contains(archive.toString()).contains("missing").contains("./tfkit kernel install");
   }
 
   @Test
