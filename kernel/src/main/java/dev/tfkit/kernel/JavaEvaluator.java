@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -287,23 +286,22 @@ public final class JavaEvaluator implements AutoCloseable {
   /** Shows {@code value} now (a new display) and returns its display id. */
   String display(Object value, String... mimeTypes) {
     CellRun run = activeRun();
-    MimeBundle rendered = displays.render(value, w -> run.write("stderr", w + "\n"));
+    MimeBundle b = displays.render(value, w -> run.write("stderr", w + "\n"), mimeTypes);
     // A bundle that already has an id (IJava's DisplayData with setDisplayId) keeps it.
-    String id = rendered.displayId().orElseGet(() -> UUID.randomUUID().toString());
-    MimeBundle b = filter(value, rendered, mimeTypes).withDisplayId(id);
-    run.emit(new CellOutput.Display(b, false));
+    String id = b.displayId().orElseGet(() -> UUID.randomUUID().toString());
+    run.emit(new CellOutput.Display(b.withDisplayId(id), false));
     return id;
   }
 
   void updateDisplay(String id, Object value, String... mimeTypes) {
     CellRun run = activeRun();
-    MimeBundle b = filter(value, displays.render(value, w -> run.write("stderr", w + "\n")), mimeTypes).withDisplayId(id);
-    run.emit(new CellOutput.Display(b, true));
+    MimeBundle b = displays.render(value, w -> run.write("stderr", w + "\n"), mimeTypes);
+    run.emit(new CellOutput.Display(b.withDisplayId(id), true));
   }
 
   /** {@code value} rendered as only {@code mimeTypes} (all it renders as when none are given). */
   MimeBundle renderAs(Object value, String... mimeTypes) {
-    return filter(value, displays.render(value), mimeTypes);
+    return displays.render(value, w -> {}, mimeTypes);
   }
 
   /** Runs a cell magic from inside a cell (IJava's {@code cellMagic}); see {@link MagicRunner}. */
@@ -353,25 +351,6 @@ public final class JavaEvaluator implements AutoCloseable {
       r.close();
     }
     return r;
-  }
-
-  /**
-   * Keeps only the requested MIME types. Like IJava, text asked for as a type it was not rendered
-   * as is taken to be that type: {@code display("<b>x</b>", "text/html")} shows bold text.
-   */
-  private static MimeBundle filter(Object value, MimeBundle b, String... mimeTypes) {
-    if (mimeTypes == null || mimeTypes.length == 0) return b;
-    MimeBundle.Builder out = MimeBundle.builder();
-    List<String> wanted = Arrays.asList(mimeTypes);
-    b.data().forEach((k, v) -> {
-      if (wanted.contains(k)) out.put(k, v);
-    });
-    if (value instanceof CharSequence text) {
-      for (String m : wanted) out.putIfAbsent(m, text.toString());
-      out.putIfAbsent("text/plain", text.toString());
-    }
-    if (out.isEmpty()) out.put("text/plain", b.plainText());
-    return out.build();
   }
 
   private record Startup(String origin, String code) {}

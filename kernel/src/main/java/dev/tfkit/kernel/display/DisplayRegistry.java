@@ -4,6 +4,7 @@ import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -121,6 +122,28 @@ public final class DisplayRegistry {
 
   public MimeBundle render(Object value) {
     return render(value, w -> {});
+  }
+
+  /**
+   * {@code value} rendered as only {@code mimeTypes} (all it renders as when none are given), what
+   * IJava's {@code display(x, types...)} and {@code render(x, types...)} show. Like IJava, text asked
+   * for as a type it was not rendered as is taken to be that type: {@code display("<b>x</b>",
+   * "text/html")} shows bold text.
+   */
+  public MimeBundle render(Object value, Consumer<String> warnings, String... mimeTypes) {
+    MimeBundle b = render(value, warnings);
+    if (mimeTypes == null || mimeTypes.length == 0) return b;
+    MimeBundle.Builder out = MimeBundle.builder();
+    List<String> wanted = Arrays.asList(mimeTypes);
+    b.data().forEach((k, v) -> {
+      if (wanted.contains(k)) out.put(k, v);
+    });
+    if (value instanceof CharSequence text) {
+      for (String m : wanted) out.putIfAbsent(m, text.toString());
+      out.putIfAbsent("text/plain", text.toString());
+    }
+    if (out.isEmpty()) out.put("text/plain", b.plainText());
+    return out.build().withDisplayId(b.displayId().orElse(null));
   }
 
   /** Cuts long text outputs to {@link #maxTextChars()} with a note. */
