@@ -143,6 +143,26 @@ class BatchingSessionTest {
     }
   }
 
+  /**
+   * Holds the batch thread, queues {@code inputs} in order (each a predict of {@code x}), then lets
+   * the thread go on with {@code push}: returns the held run's answer, then each input's.
+   */
+  private List<Map<String, TensorProto>> queuedBehindHeldBatch(float push, float[][]... inputs) throws Exception {
+    Future<Map<String, TensorProto>> waiting = blockBatchThread();
+    List<Future<Map<String, TensorProto>>> queued = new ArrayList<>();
+    for (float[][] input : inputs) {
+      queued.add(predictLater("", "x", floatMatrix(input)));
+      awaitQueued(queued.size());
+    }
+    servable.predict("push", Map.of("v", floatScalar(push)), List.of());
+    List<Map<String, TensorProto>> out = new ArrayList<>();
+    out.add(waiting.get());
+    for (Future<Map<String, TensorProto>> f : queued) {
+      out.add(f.get());
+    }
+    return out;
+  }
+
   private static List<Float> floats(Map<String, TensorProto> out, String name) {
     return out.get(name).getFloatValList();
   }
@@ -163,19 +183,14 @@ class BatchingSessionTest {
   void mergedBatchIsPaddedToTheNextAllowedSizeAndThePaddingDropped() throws Exception {
     model();
     load(new BatchingOptions(8, 0, 1, 100, List.of(2, 4, 8), false, false, 0));
-    Future<Map<String, TensorProto>> waiting = blockBatchThread();
     // While the batch thread waits, 1 + 2 rows queue up in one open batch: they run as one
     // session run of 3 rows, padded to 4.
     float[][] a = rows(1, 3, 0);
     float[][] b = rows(2, 3, 100);
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
-    awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
-    awaitQueued(2);
-    servable.predict("push", Map.of("v", floatScalar(10)), List.of());
-    assertThat(floats(waiting.get(), "w")).containsExactly(11f);
-    Map<String, TensorProto> ra = fa.get();
-    Map<String, TensorProto> rb = fb.get();
+    List<Map<String, TensorProto>> answers = queuedBehindHeldBatch(10, a, b);
+    assertThat(floats(answers.get(0), "w")).containsExactly(11f);
+    Map<String, TensorProto> ra = answers.get(1);
+    Map<String, TensorProto> rb = answers.get(2);
     assertThat(floats(ra, "sum")).isEqualTo(sums(a));
     assertThat(floats(rb, "sum")).isEqualTo(sums(b));
     assertThat(floats(ra, "rows")).as("the run's batch size, padded from 3").containsExactly(4f);
@@ -227,17 +242,11 @@ class BatchingSessionTest {
     assertThat(servable.batchRunSizes()).containsExactly(Map.entry(4L, 3L));
 
     // The first part of a split request fills the open batch: 3 queued rows + 5 rows = 4 + 4.
-    Future<Map<String, TensorProto>> waiting = blockBatchThread();
     float[][] a = rows(3, 3, 0);
     float[][] b = rows(5, 3, 50);
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
-    awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
-    awaitQueued(2);
-    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
-    waiting.get();
-    assertThat(floats(fa.get(), "sum")).isEqualTo(sums(a));
-    assertThat(floats(fb.get(), "sum")).isEqualTo(sums(b));
+    List<Map<String, TensorProto>> answers = queuedBehindHeldBatch(0, a, b);
+    assertThat(floats(answers.get(1), "sum")).isEqualTo(sums(a));
+    assertThat(floats(answers.get(2), "sum")).isEqualTo(sums(b));
     // Two more runs of 4 (not 3 + 5 apart), and the 1-row wait run, padded to 2.
     assertThat(servable.batchRunSizes()).containsExactly(Map.entry(2L, 1L), Map.entry(4L, 5L));
   }
@@ -256,38 +265,26 @@ class BatchingSessionTest {
   void variableLengthInputsArePaddedWithTheTensorsFirstValue() throws Exception {
     model();
     load(new BatchingOptions(8, 0, 1, 100, List.of(), true, false, 0));
-    Future<Map<String, TensorProto>> waiting = blockBatchThread();
     float[][] a = {{1, 2, 3}};
     float[][] b = {{4, 5}, {6, 7}};
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
-    awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
-    awaitQueued(2);
-    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
-    waiting.get();
-    assertThat(floats(fa.get(), "sum")).containsExactly(6f);
+    List<Map<String, TensorProto>> answers = queuedBehindHeldBatch(0, a, b);
+    assertThat(floats(answers.get(1), "sum")).containsExactly(6f);
     // b's rows grew to width 3 with b's first value, 4: [4,5,4] and [6,7,4].
-    assertThat(floats(fb.get(), "width")).containsExactly(3f, 3f);
-    assertThat(floats(fb.get(), "sum")).containsExactly(13f, 17f);
-    assertThat(floats(fb.get(), "rows")).containsExactly(3f, 3f);
+    assertThat(floats(answers.get(2), "width")).containsExactly(3f, 3f);
+    assertThat(floats(answers.get(2), "sum")).containsExactly(13f, 17f);
+    assertThat(floats(answers.get(2), "rows")).containsExactly(3f, 3f);
   }
 
   @Test
   void withoutVariableLengthPaddingDifferentWidthsRunApart() throws Exception {
     model();
     load(new BatchingOptions(8, 0, 1, 100));
-    Future<Map<String, TensorProto>> waiting = blockBatchThread();
     float[][] a = {{1, 2, 3}};
     float[][] b = {{4, 5}, {6, 7}};
-    Future<Map<String, TensorProto>> fa = predictLater("", "x", floatMatrix(a));
-    awaitQueued(1);
-    Future<Map<String, TensorProto>> fb = predictLater("", "x", floatMatrix(b));
-    awaitQueued(2);
-    servable.predict("push", Map.of("v", floatScalar(0)), List.of());
-    waiting.get();
-    assertThat(floats(fa.get(), "sum")).containsExactly(6f);
-    assertThat(floats(fb.get(), "sum")).containsExactly(9f, 13f);
-    assertThat(floats(fb.get(), "width")).containsExactly(2f, 2f);
+    List<Map<String, TensorProto>> answers = queuedBehindHeldBatch(0, a, b);
+    assertThat(floats(answers.get(1), "sum")).containsExactly(6f);
+    assertThat(floats(answers.get(2), "sum")).containsExactly(9f, 13f);
+    assertThat(floats(answers.get(2), "width")).containsExactly(2f, 2f);
   }
 
   @Test
