@@ -6,6 +6,7 @@ import dev.tfkit.graph.OneDnn;
 import dev.tfkit.io.ShortCommand;
 import dev.tfkit.kernel.spec.ClassDataArchive;
 import dev.tfkit.kernel.spec.KernelSpec;
+import dev.tfkit.kernel.spec.KernelSpecs;
 import dev.tfkit.zoo.NpmPackages;
 import dev.tfkit.zoo.WhiteBoxCartoonizer;
 import java.io.File;
@@ -185,10 +186,9 @@ public final class DoctorCommand implements Callable<Integer> {
   static Check kernel(KernelSpec spec) {
     String name = spec.name();
     List<String> missing = new ArrayList<>();
-    int cpAt = spec.argv().indexOf("-cp");
-    if (cpAt < 0) cpAt = spec.argv().indexOf("-classpath");
-    if (cpAt >= 0 && cpAt + 1 < spec.argv().size()) {
-      for (String p : spec.argv().get(cpAt + 1).split(File.pathSeparator)) {
+    int cpAt = KernelSpecs.classpathIndex(spec.argv());
+    if (cpAt >= 0) {
+      for (String p : spec.argv().get(cpAt).split(File.pathSeparator)) {
         if (!p.isEmpty() && !new File(p).exists()) missing.add(p);
       }
     }

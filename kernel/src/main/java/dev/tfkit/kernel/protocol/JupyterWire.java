@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tfkit.io.Ports;
+import io.github.spencerpark.jupyter.messages.HMACGenerator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,11 +15,8 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.zeromq.SocketType;
 import org.zeromq.ZContext;
 import org.zeromq.ZMQ;
@@ -40,7 +38,7 @@ public final class JupyterWire implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String IP = "127.0.0.1";
 
-  private final byte[] key;
+  private final HMACGenerator signer; // null: no key, messages unsigned (as the protocol allows)
   private final String session = UUID.randomUUID().toString();
   private final String username;
   private final ZContext zmq = new ZContext();
@@ -51,7 +49,12 @@ public final class JupyterWire implements AutoCloseable {
   private final ZMQ.Socket heartbeat;
 
   private JupyterWire(ObjectNode connection, String username) {
-    this.key = connection.path("key").asText().getBytes(StandardCharsets.UTF_8);
+    String key = connection.path("key").asText();
+    try {
+      this.signer = key.isEmpty() ? null : new HMACGenerator("hmac-sha256", key);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
     this.username = username;
     String ip = connection.path("ip").asText();
     // Like jupyter_client: shell and stdin share one identity (set before connecting), so the
@@ -211,7 +214,7 @@ public final class JupyterWire implements AutoCloseable {
     if (d < 0 || frames.size() < d + 6) return null;
     byte[][] parts = {frames.get(d + 2), frames.get(d + 3), frames.get(d + 4), frames.get(d + 5)};
     byte[] expected = sign(parts).getBytes(StandardCharsets.US_ASCII);
-    if (key.length > 0 && !MessageDigest.isEqual(expected, frames.get(d + 1))) return null;
+    if (signer != null && !MessageDigest.isEqual(expected, frames.get(d + 1))) return null;
     return new JupyterMessage(obj(parts[0]), obj(parts[1]), obj(parts[2]), obj(parts[3]));
   }
 
@@ -230,15 +233,7 @@ public final class JupyterWire implements AutoCloseable {
 
   /** The hex HMAC-SHA256 of the four JSON frames ("" when the key is empty, as the protocol says). */
   String sign(byte[][] parts) {
-    if (key.length == 0) return "";
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      for (byte[] p : parts) mac.update(p);
-      return HexFormat.of().formatHex(mac.doFinal());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
+    return signer == null ? "" : signer.calculateSignature(parts);
   }
 
   /** Closes the sockets (pending messages are dropped). */

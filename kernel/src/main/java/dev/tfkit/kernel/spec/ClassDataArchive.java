@@ -58,9 +58,9 @@ public final class ClassDataArchive {
   public static void train(List<String> argv, Path archive, Duration timeout)
       throws IOException, InterruptedException {
     Objects.requireNonNull(archive, "archive");
-    int cp = argv.indexOf("-cp");
-    if (cp >= 0 && cp + 1 < argv.size()) {
-      for (String entry : argv.get(cp + 1).split(File.pathSeparator)) {
+    int cp = KernelSpecs.classpathIndex(argv);
+    if (cp >= 0) {
+      for (String entry : argv.get(cp).split(File.pathSeparator)) {
         if (!entry.isEmpty() && Files.isDirectory(Path.of(entry))) {
           // HotSpot archives classes from jars only, and refuses to dump with a folder on the path.
           throw new IOException("a class-data archive needs a class path of jars; " + entry + " is a folder");
@@ -106,10 +106,10 @@ public final class ClassDataArchive {
     }
     if (archive == null) return Optional.empty();
     if (!Files.isRegularFile(Path.of(archive))) return Optional.of("its class-data archive " + archive + " is missing");
-    int cp = argv.indexOf("-cp");
-    if (cp < 0 || cp + 1 >= argv.size()) return Optional.of("it names a class-data archive but no -cp");
+    int cp = KernelSpecs.classpathIndex(argv);
+    if (cp < 0) return Optional.of("it names a class-data archive but no -cp");
     List<String> probe = new ArrayList<>();
-    for (String a : argv.subList(0, cp + 2)) {
+    for (String a : argv.subList(0, cp + 1)) {
       if (a.startsWith("-Xshare:") || a.startsWith("-Xlog:cds")) continue;
       probe.add(a);
     }

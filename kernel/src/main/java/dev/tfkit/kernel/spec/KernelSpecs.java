@@ -59,6 +59,18 @@ public final class KernelSpecs {
     return argv;
   }
 
+  /**
+   * Where a kernel command's class path is: the index of the value after {@code -cp} ({@code
+   * -classpath}, {@code --class-path}), or -1 when it has none.
+   */
+  public static int classpathIndex(List<String> argv) {
+    for (int i = 0; i + 1 < argv.size(); i++) {
+      String a = argv.get(i);
+      if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path")) return i + 1;
+    }
+    return -1;
+  }
+
   /** The java executable running now. */
   public static String currentJava() {
     Path p = Path.of(System.getProperty("java.home"), "bin", isWindows() ? "java.exe" : "java");
