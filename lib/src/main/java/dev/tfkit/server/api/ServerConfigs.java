@@ -48,6 +48,12 @@ public final class ServerConfigs {
 
   /** Parses a text-format message of {@code builder}'s type from {@code file}. */
   public static <B extends Message.Builder> B parse(Path file, B builder) throws IOException {
+    return parse(file, builder, TextFormat.getParser());
+  }
+
+  /** The same with {@code parser} (e.g. one that knows the types inside {@code Any} fields). */
+  private static <B extends Message.Builder> B parse(Path file, B builder, TextFormat.Parser parser)
+      throws IOException {
     String text;
     try {
       text = Files.readString(file);
@@ -56,7 +62,7 @@ public final class ServerConfigs {
           "failed to parse " + file + " as a text-format " + typeName(builder) + ": not UTF-8 text");
     }
     try {
-      TextFormat.getParser().merge(text, builder);
+      parser.merge(text, builder);
     } catch (TextFormat.ParseException e) {
       throw new IllegalArgumentException(
           "failed to parse "
@@ -189,27 +195,11 @@ public final class ServerConfigs {
    * @throws IllegalArgumentException naming the file and the field tfkit does not apply
    */
   public static PlatformSettings readPlatformConfig(Path file) throws IOException {
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (MalformedInputException e) {
-      throw new IllegalArgumentException(file + ": not UTF-8 text");
-    }
-    PlatformConfigMap.Builder b = PlatformConfigMap.newBuilder();
-    try {
-      TextFormat.Parser.newBuilder()
-          .setTypeRegistry(
-              TypeRegistry.newBuilder()
-                  .add(SavedModelBundleSourceAdapterConfig.getDescriptor())
-                  .build())
-          .build()
-          .merge(text, b);
-    } catch (TextFormat.ParseException e) {
-      throw new IllegalArgumentException(
-          "failed to parse " + file + " as a text-format tensorflow.serving.PlatformConfigMap at line "
-              + e.getLine() + ", column " + e.getColumn() + ": " + e.getMessage(),
-          e);
-    }
+    // Its Any fields hold a SavedModelBundleSourceAdapterConfig, written out in the text.
+    PlatformConfigMap.Builder b = parse(file, PlatformConfigMap.newBuilder(),
+        TextFormat.Parser.newBuilder()
+            .setTypeRegistry(TypeRegistry.newBuilder().add(SavedModelBundleSourceAdapterConfig.getDescriptor()).build())
+            .build());
     String at = file + ": ";
     for (String platform : b.getPlatformConfigsMap().keySet()) {
       if (!platform.equals("tensorflow")) {
