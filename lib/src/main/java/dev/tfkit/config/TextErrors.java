@@ -3,10 +3,11 @@ package dev.tfkit.config;
 import com.google.protobuf.TextFormat;
 
 /** Turns protobuf text-format parse errors into "line L, column C: what" messages. */
-final class TextErrors {
+public final class TextErrors {
   private TextErrors() {}
 
-  static String describe(TextFormat.ParseException e) {
+  /** "line L, column C: what" for {@code e} (protobuf's own message repeats the position as "L:C: "). */
+  public static String describe(TextFormat.ParseException e) {
     String msg = e.getMessage() == null ? "parse error" : e.getMessage();
     String prefix = e.getLine() + ":" + e.getColumn() + ": ";
     if (e.getLine() > 0 && msg.startsWith(prefix)) {

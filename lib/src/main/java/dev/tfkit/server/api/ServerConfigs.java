@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import com.google.protobuf.TypeRegistry;
 import dev.tfkit.config.BatchingParameters;
+import dev.tfkit.config.TextErrors;
 import dev.tfkit.server.lifecycle.ModelConfig;
 import dev.tfkit.server.lifecycle.VersionPolicy;
 import dev.tfkit.server.logging.RequestLogs;
@@ -65,17 +66,7 @@ public final class ServerConfigs {
       parser.merge(text, builder);
     } catch (TextFormat.ParseException e) {
       throw new IllegalArgumentException(
-          "failed to parse "
-              + file
-              + " as a text-format "
-              + typeName(builder)
-              + " at line "
-              + e.getLine()
-              + ", column "
-              + e.getColumn()
-              + ": "
-              + e.getMessage(),
-          e);
+          "failed to parse " + file + " as a text-format " + typeName(builder) + ": " + TextErrors.describe(e), e);
     }
     return builder;
   }
